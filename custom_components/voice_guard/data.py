@@ -1,0 +1,49 @@
+"""Runtime data of a Voice Guard config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import (
+    CONF_MAX_DECODERS,
+    CONF_MAX_SECONDS,
+    CONF_SILENCE_MS,
+    DEFAULT_MAX_DECODERS,
+    DEFAULT_MAX_SECONDS,
+    DEFAULT_SILENCE_MS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSettings:
+    """The speech-to-text options a user can change in the options flow."""
+
+    max_decoders: int = DEFAULT_MAX_DECODERS
+    silence_ms: int = DEFAULT_SILENCE_MS
+    max_seconds: int = DEFAULT_MAX_SECONDS
+
+    @classmethod
+    def from_options(cls, options: dict[str, object]) -> SpeechSettings:
+        """Read the settings from a config entry's options, falling back to defaults."""
+
+        def _int(key: str, default: int) -> int:
+            value = options.get(key, default)
+            return int(value) if isinstance(value, int | float) else default
+
+        return cls(
+            max_decoders=_int(CONF_MAX_DECODERS, DEFAULT_MAX_DECODERS),
+            silence_ms=_int(CONF_SILENCE_MS, DEFAULT_SILENCE_MS),
+            max_seconds=_int(CONF_MAX_SECONDS, DEFAULT_MAX_SECONDS),
+        )
+
+
+@dataclass(slots=True)
+class VoiceGuardRuntimeData:
+    """What a loaded Voice Guard entry keeps while it runs."""
+
+    speech: SpeechSettings
+
+
+type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

@@ -1,0 +1,210 @@
+"""Start scripts/develop and complete Voice Guard's config flow through the REST API.
+
+Shows that the development instance is a real Home Assistant in which Voice Guard
+loads and can be added: onboarding creates a user, the flow is started and finished
+with POST /api/config/config_entries/flow, the entry ends up loaded, and a second
+attempt aborts. Stdlib only; run by scripts/test, or by hand:
+
+    python3 scripts/smoke_develop.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / ".venvs" / "smoke-develop-config"
+LOG = REPO / ".venvs" / "smoke-develop.log"
+START_TIMEOUT = 180
+
+
+def free_port() -> int:
+    """Return a loopback port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Client:
+    """A tiny JSON client for Home Assistant's REST API."""
+
+    def __init__(self, base: str) -> None:
+        """Talk to the instance at base."""
+        self.base = base
+        self.token: str | None = None
+
+    def request(
+        self, method: str, path: str, body: object = None, *, form: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """Send a request and decode the JSON answer."""
+        headers = {}
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+                raw = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as err:
+            raw, status = err.read(), err.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return status, raw.decode(errors="replace")
+
+
+def wait_until_up(client: Client, proc: subprocess.Popen[bytes]) -> None:
+    """Wait for the API to answer, failing early if Home Assistant exits."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            msg = f"scripts/develop exited with {proc.returncode}"
+            raise SystemExit(msg)
+        try:
+            status, _ = client.request("GET", "/api/onboarding")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    msg = f"Home Assistant did not answer within {START_TIMEOUT} s"
+    raise SystemExit(msg)
+
+
+def check(results: list[tuple[str, bool]], name: str, *, ok: bool, detail: object = "") -> None:
+    """Record and print one check."""
+    results.append((name, ok))
+    print(f"  {'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
+
+
+def run(client: Client, port: int) -> list[tuple[str, bool]]:
+    """Onboard, then add Voice Guard through the config flow REST API."""
+    results: list[tuple[str, bool]] = []
+    client_id = f"http://127.0.0.1:{port}/"
+    status, body = client.request(
+        "POST",
+        "/api/onboarding/users",
+        {
+            "client_id": client_id,
+            "name": "Developer",
+            "username": "dev",
+            "password": "voice-guard-dev",
+            "language": "en",
+        },
+    )
+    check(results, "onboarding creates the owner", ok=status == 200, detail=body)
+    status, body = client.request(
+        "POST",
+        "/auth/token",
+        form={
+            "grant_type": "authorization_code",
+            "code": body["auth_code"],
+            "client_id": client_id,
+        },
+    )
+    check(results, "owner logs in", ok=status == 200, detail=body)
+    client.token = body["access_token"]
+
+    status, body = client.request("GET", "/")
+    check(
+        results,
+        "frontend is served",
+        ok=status == 200 and "<html" in str(body).lower(),
+        detail=status,
+    )
+
+    status, flow = client.request(
+        "POST", "/api/config/config_entries/flow", {"handler": "voice_guard"}
+    )
+    check(
+        results,
+        "config flow starts with the user step",
+        ok=status == 200 and flow.get("type") == "form" and flow.get("step_id") == "user",
+        detail=flow,
+    )
+    status, done = client.request("POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {})
+    check(
+        results,
+        "config flow creates the entry",
+        ok=status == 200
+        and done.get("type") == "create_entry"
+        and done.get("title") == "Voice Guard",
+        detail=done,
+    )
+    status, entries = client.request("GET", "/api/config/config_entries/entry?domain=voice_guard")
+    check(
+        results,
+        "entry is loaded",
+        ok=status == 200 and [e["state"] for e in entries] == ["loaded"],
+        detail=entries,
+    )
+    status, again = client.request(
+        "POST", "/api/config/config_entries/flow", {"handler": "voice_guard"}
+    )
+    check(
+        results,
+        "a second entry is refused",
+        ok=again.get("type") == "abort" and again.get("reason") == "single_instance_allowed",
+        detail=again,
+    )
+    return results
+
+
+def main() -> int:
+    """Run the smoke check against a fresh development instance."""
+    shutil.rmtree(CONFIG, ignore_errors=True)
+    port = free_port()
+    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(CONFIG), "VOICE_GUARD_DEV_PORT": str(port)}
+    with LOG.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(REPO / "scripts" / "develop")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    results: list[tuple[str, bool]] = []
+    try:
+        client = Client(f"http://127.0.0.1:{port}")
+        wait_until_up(client, proc)
+        results = run(client, port)
+    except (SystemExit, KeyError, TypeError, AttributeError) as err:
+        results.append(("development instance", False))
+        print(f"  FAIL {err!r}; log: {LOG}")
+        print(LOG.read_text(errors="replace")[-3000:])
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    passed = sum(ok for _, ok in results)
+    failed = len(results) - passed
+    print(f"smoke: {passed} passed, {failed} failed")
+    return 0 if results and not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
