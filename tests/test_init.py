@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from unittest.mock import patch
+
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
+from homeassistant.requirements import RequirementsNotFound
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.voice_guard.const import CONF_SILENCE_MS, DEFAULT_MAX_SECONDS
+from custom_components.voice_guard.const import (
+    CONF_ENGINE,
+    CONF_LANGUAGES,
+    CONF_MODEL_PATH,
+    CONF_SILENCE_MS,
+    DEFAULT_MAX_SECONDS,
+    DOMAIN,
+)
+
+from .wyoming_server import wyoming_vosk_server
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -37,3 +51,61 @@ async def test_corrupt_options_fall_back_to_defaults(
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.runtime_data.speech.silence_ms == 300
+
+
+async def test_missing_model_retries_setup(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """A model folder that vanished makes setup retry later instead of failing for good."""
+    mock_config_entry.add_to_hass(hass)
+    data = {**mock_config_entry.data, CONF_MODEL_PATH: str(tmp_path / "gone")}
+    hass.config_entries.async_update_entry(mock_config_entry, data=data)
+
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "cannot be loaded" in (mock_config_entry.reason or "")
+
+
+async def test_vosk_not_installable_is_a_setup_error(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Where vosk cannot be installed the entry fails with a translated reason."""
+    mock_config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.voice_guard.async_process_requirements",
+        side_effect=RequirementsNotFound(DOMAIN, ["vosk==0.3.45"]),
+    ):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+
+
+async def test_wyoming_server_down_retries_setup(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A Wyoming server that is down makes setup retry; when it is back, the entry loads."""
+    async with wyoming_vosk_server() as port:
+        pass
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        data={
+            CONF_ENGINE: "wyoming",
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: port,
+            CONF_LANGUAGES: ["ko"],
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert f"127.0.0.1:{port}" in (entry.reason or "")
+
+    async with wyoming_vosk_server() as new_port:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PORT: new_port})
+        await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert await hass.config_entries.async_unload(entry.entry_id)

@@ -2,29 +2,87 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
+from pathlib import Path
+
+from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
-from .const import LOGGER
+from .const import (
+    CONF_ENGINE,
+    CONF_LANGUAGE,
+    CONF_LANGUAGES,
+    CONF_MODEL_PATH,
+    DOMAIN,
+    ENGINE_WYOMING,
+    LOGGER,
+    VOSK_REQUIREMENT,
+)
 from .data import SpeechSettings, VoiceGuardConfigEntry, VoiceGuardRuntimeData
+from .engine.base import SpeechEngine
+from .engine.errors import SpeechError
+from .engine.vosk_engine import VoskEngine
+from .engine.wyoming_engine import WyomingEngine, describe_server
 
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [Platform.STT]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
     """Set up Voice Guard from its config entry."""
-    entry.runtime_data = VoiceGuardRuntimeData(
-        speech=SpeechSettings.from_options(dict(entry.options)),
-    )
+    speech = SpeechSettings.from_options(dict(entry.options))
+    engine = await _async_start_engine(hass, entry, speech)
+    entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    LOGGER.debug("Voice Guard set up with %s", entry.runtime_data.speech)
     return True
 
 
+async def _async_start_engine(
+    hass: HomeAssistant, entry: VoiceGuardConfigEntry, speech: SpeechSettings
+) -> SpeechEngine:
+    """Start the configured engine, or explain why it cannot start."""
+    data = entry.data
+    if data[CONF_ENGINE] == ENGINE_WYOMING:
+        host, port = data[CONF_HOST], data[CONF_PORT]
+        try:
+            info = await describe_server(host, port)
+        except SpeechError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="wyoming_unreachable",
+                translation_placeholders={"server": f"{host}:{port}", "error": str(err)},
+            ) from err
+        return WyomingEngine(host, port, info.languages or list(data[CONF_LANGUAGES]))
+
+    try:
+        await async_process_requirements(hass, DOMAIN, [VOSK_REQUIREMENT])
+    except RequirementsNotFound as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="vosk_unavailable"
+        ) from err
+    engine = VoskEngine(
+        Path(data[CONF_MODEL_PATH]), data[CONF_LANGUAGE], max_decoders=speech.max_decoders
+    )
+    try:
+        await engine.async_load()
+    except SpeechError as err:
+        await engine.async_close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="model_unavailable",
+            translation_placeholders={"path": data[CONF_MODEL_PATH], "error": str(err)},
+        ) from err
+    LOGGER.debug("Vosk model %s loaded in %s s", data[CONF_MODEL_PATH], engine.load_seconds)
+    return engine
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
-    """Unload a Voice Guard config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload Voice Guard: stop recognitions and free the engine."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.engine.async_close()
+    return unloaded
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:

@@ -8,3 +8,10 @@ except ImportError:  # Home Assistant 2025.x
     import voluptuous as vol  # type: ignore[no-redef]
 
 __all__ = ["vol"]
+
+try:  # Home Assistant 2026.x lets a speech-to-text entity do its own end-pointing.
+    from homeassistant.components.stt.models import SpeechAudioProcessing
+except ImportError:  # Home Assistant 2025.x: the pipeline always segments the audio.
+    SpeechAudioProcessing = None  # type: ignore[assignment, misc]
+
+__all__ += ["SpeechAudioProcessing"]

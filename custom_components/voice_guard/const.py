@@ -10,6 +10,16 @@ DOMAIN: Final = "voice_guard"
 NAME: Final = "Voice Guard"
 LOGGER = logging.getLogger(__package__)
 
+# Data of the main entry: which engine recognises speech.
+CONF_ENGINE: Final = "engine"
+ENGINE_EMBEDDED: Final = "embedded"
+ENGINE_WYOMING: Final = "wyoming"
+CONF_MODEL_PATH: Final = "model_path"
+CONF_LANGUAGE: Final = "language"
+CONF_LANGUAGES: Final = "languages"
+VOSK_REQUIREMENT: Final = "vosk==0.3.45"
+DEFAULT_WYOMING_PORT: Final = 10300
+
 # Options of the main entry (speech-to-text settings).
 CONF_MAX_DECODERS: Final = "max_decoders"
 CONF_SILENCE_MS: Final = "silence_ms"

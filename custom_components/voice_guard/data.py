@@ -14,6 +14,7 @@ from .const import (
     DEFAULT_MAX_SECONDS,
     DEFAULT_SILENCE_MS,
 )
+from .engine.base import SpeechEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class VoiceGuardRuntimeData:
     """What a loaded Voice Guard entry keeps while it runs."""
 
     speech: SpeechSettings
+    engine: SpeechEngine
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

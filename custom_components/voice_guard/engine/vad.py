@@ -1,0 +1,65 @@
+"""End-pointing with webrtcvad: drop leading silence, stop after trailing silence."""
+
+from __future__ import annotations
+
+from collections import deque
+from enum import StrEnum
+
+import webrtcvad
+
+from .audio import SAMPLE_RATE
+
+FRAME_MS = 30  # webrtcvad takes 10, 20 or 30 ms frames
+PRE_ROLL_MS = 300  # audio kept before the detected start, so first sounds are not cut
+START_FRAMES = 3  # voiced frames among the last START_WINDOW that start speech
+START_WINDOW = 5
+AGGRESSIVENESS = 2  # 0 (keeps most) .. 3 (drops most non-speech)
+
+
+class VadState(StrEnum):
+    """Where the end-pointer is in the utterance."""
+
+    WAITING = "waiting"
+    SPEAKING = "speaking"
+    ENDED = "ended"
+
+
+class Endpointer:
+    """Decide, frame by frame, what reaches the decoder and when speech has ended."""
+
+    def __init__(self, silence_ms: int, *, aggressiveness: int = AGGRESSIVENESS) -> None:
+        """End speech after silence_ms of non-speech."""
+        self._vad = webrtcvad.Vad(aggressiveness)
+        self._silence_frames = max(1, -(-silence_ms // FRAME_MS))
+        self._pre_roll: deque[bytes] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
+        self._recent: deque[bool] = deque(maxlen=START_WINDOW)
+        self._trailing = 0
+        self.state = VadState.WAITING
+        self.speech_frames = 0
+        self.dropped_frames = 0
+
+    def process(self, frame: bytes) -> list[bytes]:
+        """Take one FRAME_MS frame; return the frames the decoder should get now."""
+        if self.state is VadState.ENDED:
+            return []
+        voiced = self._vad.is_speech(frame, SAMPLE_RATE)
+        if self.state is VadState.WAITING:
+            self._recent.append(voiced)
+            if len(self._pre_roll) == self._pre_roll.maxlen:
+                self.dropped_frames += 1
+            self._pre_roll.append(frame)
+            if sum(self._recent) < START_FRAMES:
+                return []
+            self.state = VadState.SPEAKING
+            out = list(self._pre_roll)
+            self._pre_roll.clear()
+            self.speech_frames += len(out)
+            return out
+        self.speech_frames += 1
+        if voiced:
+            self._trailing = 0
+        else:
+            self._trailing += 1
+            if self._trailing >= self._silence_frames:
+                self.state = VadState.ENDED
+        return [frame]

@@ -1,0 +1,170 @@
+"""The embedded engine: Vosk inside Home Assistant's process.
+
+One model is loaded once and shared; each utterance gets its own recognizer.
+All Vosk calls run on a private thread pool of max_decoders threads, and at most
+max_decoders utterances decode at once (later ones wait), so the event loop is
+never blocked and CPU use stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+import contextlib
+import json
+from pathlib import Path
+import time
+from typing import Any
+
+from .audio import SAMPLE_RATE
+from .base import Decoder, RecognitionSettings, SpeechEngine
+from .errors import EngineUnavailableError, ModelError
+from .models import ModelInfo, validate_model_dir
+
+
+def vosk_available() -> bool:
+    """Return whether the vosk library can be imported (blocking)."""
+    try:
+        import vosk  # noqa: F401, PLC0415
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+BLOCK_BYTES = 3200  # Vosk is fed 100 ms blocks, so results do not depend on chunking
+
+
+class _VoskDecoder:
+    """One utterance on one KaldiRecognizer, all calls on the engine's threads."""
+
+    def __init__(self, engine: VoskEngine, recognizer: Any) -> None:
+        self._engine = engine
+        self._recognizer = recognizer
+        self._pending = bytearray()
+        self._segments: list[str] = []
+
+    async def accept(self, audio: bytes) -> None:
+        self._pending.extend(audio)
+        whole = len(self._pending) - len(self._pending) % BLOCK_BYTES
+        if whole:
+            blocks = bytes(self._pending[:whole])
+            del self._pending[:whole]
+            self._segments += await self._engine.run(_accept_blocks, self._recognizer, blocks)
+
+    async def finish(self) -> str:
+        rest = bytes(self._pending)
+        self._pending.clear()
+        self._segments += await self._engine.run(_finish, self._recognizer, rest)
+        return " ".join(segment for segment in self._segments if segment)
+
+
+def _accept_blocks(recognizer: Any, audio: bytes) -> list[str]:
+    """Feed whole blocks; keep the text of every utterance Vosk closes on its own."""
+    return [
+        str(json.loads(recognizer.Result()).get("text", ""))
+        for start in range(0, len(audio), BLOCK_BYTES)
+        if recognizer.AcceptWaveform(audio[start : start + BLOCK_BYTES])
+    ]
+
+
+def _finish(recognizer: Any, rest: bytes) -> list[str]:
+    segments = _accept_blocks(recognizer, rest) if rest else []
+    segments.append(str(json.loads(recognizer.FinalResult()).get("text", "")))
+    return segments
+
+
+class VoskEngine(SpeechEngine):
+    """Vosk in-process, with a bounded number of concurrent decoders."""
+
+    kind = "embedded"
+
+    def __init__(self, model_path: Path, language: str, *, max_decoders: int) -> None:
+        """Prepare the engine; call async_load before use."""
+        super().__init__()
+        self.model_path = model_path
+        self.language = language
+        self.max_decoders = max(1, max_decoders)
+        self.model_info: ModelInfo | None = None
+        self.load_seconds: float | None = None
+        self._model: Any = None
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.max_decoders, thread_name_prefix="voice_guard_vosk"
+        )
+        self._slots = asyncio.Semaphore(self.max_decoders)
+
+    @property
+    def languages(self) -> list[str]:
+        """Return the model's language."""
+        return [self.language]
+
+    async def run[T](self, func: Callable[..., T], *args: Any) -> T:
+        """Run a blocking Vosk call on the engine's threads."""
+        if self._closed:
+            raise EngineUnavailableError("engine is closed", reason="engine_closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    async def async_load(self) -> None:
+        """Validate and load the model once, off the event loop."""
+        started = time.monotonic()
+        self.model_info = await self.run(validate_model_dir, self.model_path)
+        self._model = await self.run(_load_model, self.model_path)
+        self.load_seconds = round(time.monotonic() - started, 2)
+
+    @contextlib.asynccontextmanager
+    async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
+        if self._model is None:
+            raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
+        async with self._slots:
+            args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
+            if settings.grammar is not None:
+                args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
+            recognizer = await self.run(_new_recognizer, *args)
+            try:
+                yield _VoskDecoder(self, recognizer)
+            finally:
+                del recognizer
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Describe the engine, its model and recent timings."""
+        info = self.model_info
+        return {
+            **super().diagnostics(),
+            "max_decoders": self.max_decoders,
+            "model": {
+                "path": str(self.model_path),
+                "name": self.model_path.name
+                if self.model_path.name != "model"
+                else self.model_path.parent.name,
+                "language": self.language,
+                "size_bytes": info.size_bytes if info else None,
+                "supports_grammar": info.supports_grammar if info else None,
+                "load_seconds": self.load_seconds,
+            },
+        }
+
+    async def async_close(self) -> None:
+        """Cancel recognitions, wait for the decoder threads to finish, free the model."""
+        await super().async_close()
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self._executor.shutdown(wait=True, cancel_futures=True)
+        )
+        self._model = None
+
+
+def _load_model(path: Path) -> Any:
+    try:
+        import vosk  # noqa: PLC0415
+    except (ImportError, OSError) as err:
+        raise EngineUnavailableError(f"vosk cannot be imported: {err}") from err
+    vosk.SetLogLevel(-1)
+    try:
+        return vosk.Model(str(path))
+    except Exception as err:
+        raise ModelError(f"Vosk cannot load {path}: {err}", reason="model_unloadable") from err
+
+
+def _new_recognizer(*args: Any) -> Any:
+    import vosk  # noqa: PLC0415
+
+    return vosk.KaldiRecognizer(*args)

@@ -1,0 +1,124 @@
+"""A Wyoming speech-to-text server on the LAN as engine (e.g. the Vosk add-on).
+
+Audio is end-pointed here exactly as for the embedded engine: leading silence is
+not sent, and AudioStop goes out as soon as speech ends, so the server answers
+early even while the microphone keeps streaming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+from wyoming.info import Describe, Info
+
+from .audio import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from .base import Decoder, RecognitionSettings, SpeechEngine
+from .errors import EngineUnavailableError, SpeechError
+
+CONNECT_TIMEOUT = 5.0
+RESULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class WyomingServerInfo:
+    """What a Wyoming server says about its speech-to-text programs."""
+
+    name: str
+    languages: list[str]
+    version: str | None
+
+
+async def describe_server(host: str, port: int) -> WyomingServerInfo:
+    """Ask a Wyoming server what it recognises; raise if it offers no speech-to-text."""
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT), AsyncTcpClient(host, port) as client:
+            await client.write_event(Describe().event())
+            while True:
+                event = await client.read_event()
+                if event is None:
+                    raise EngineUnavailableError("server closed the connection")
+                if Info.is_type(event.type):
+                    info = Info.from_event(event)
+                    break
+    except (OSError, TimeoutError) as err:
+        raise EngineUnavailableError(f"cannot reach {host}:{port}: {err}") from err
+    programs = [program for program in info.asr if program.installed]
+    if not programs:
+        raise SpeechError(f"{host}:{port} offers no speech-to-text", reason="no_asr")
+    languages = sorted(
+        {lang for program in programs for model in program.models for lang in model.languages}
+    )
+    return WyomingServerInfo(
+        name=programs[0].name, languages=languages, version=getattr(programs[0], "version", None)
+    )
+
+
+class _WyomingDecoder:
+    """One utterance on one connection."""
+
+    def __init__(self, client: AsyncTcpClient) -> None:
+        self._client = client
+
+    async def accept(self, audio: bytes) -> None:
+        await self._client.write_event(
+            AudioChunk(rate=SAMPLE_RATE, width=SAMPLE_WIDTH, channels=CHANNELS, audio=audio).event()
+        )
+
+    async def finish(self) -> str:
+        await self._client.write_event(AudioStop().event())
+        async with asyncio.timeout(RESULT_TIMEOUT):
+            while True:
+                event = await self._client.read_event()
+                if event is None:
+                    raise EngineUnavailableError("server closed the connection before answering")
+                if Transcript.is_type(event.type):
+                    return Transcript.from_event(event).text or ""
+
+
+class WyomingEngine(SpeechEngine):
+    """Speech-to-text on a Wyoming server."""
+
+    kind = "wyoming"
+
+    def __init__(self, host: str, port: int, languages: list[str]) -> None:
+        """Use the server at host:port for the given languages."""
+        super().__init__()
+        self.host = host
+        self.port = port
+        self._languages = languages
+
+    @property
+    def languages(self) -> list[str]:
+        """Return the languages the server announced."""
+        return self._languages
+
+    @contextlib.asynccontextmanager
+    async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
+        client = AsyncTcpClient(self.host, self.port)
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await client.connect()
+        except (OSError, TimeoutError) as err:
+            raise EngineUnavailableError(f"cannot reach {self.host}:{self.port}: {err}") from err
+        try:
+            await client.write_event(Transcribe(language=settings.language).event())
+            await client.write_event(
+                AudioStart(rate=SAMPLE_RATE, width=SAMPLE_WIDTH, channels=CHANNELS).event()
+            )
+            yield _WyomingDecoder(client)
+        except OSError as err:
+            raise EngineUnavailableError(f"connection to {self.host}:{self.port} lost") from err
+        finally:
+            with contextlib.suppress(OSError):
+                await client.disconnect()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Describe the server (its address is local, so it is kept)."""
+        return {**super().diagnostics(), "server": f"{self.host}:{self.port}"}

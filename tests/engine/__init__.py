@@ -1,0 +1,1 @@
+"""Tests of the speech engine library, without Home Assistant."""

@@ -1,0 +1,159 @@
+"""The embedded engine with the real Korean model and espeak-ng speech."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+
+import pytest
+
+from custom_components.voice_guard.engine.base import RecognitionSettings
+from custom_components.voice_guard.engine.errors import (
+    AudioError,
+    EngineUnavailableError,
+    ModelError,
+)
+from custom_components.voice_guard.engine.vosk_engine import VoskEngine
+
+from ..speech import GRAMMAR, KITCHEN_ON, MODEL_PATH, reference_transcript, stream
+
+OPEN = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
+PHRASES = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30, grammar=GRAMMAR)
+
+
+@pytest.fixture
+async def engine() -> VoskEngine:
+    """A loaded embedded engine with two decoders."""
+    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
+    await vosk.async_load()
+    yield vosk
+    await vosk.async_close()
+
+
+def _vosk_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("voice_guard_vosk")]
+
+
+async def test_streamed_transcript_matches_vosk_itself(
+    engine: VoskEngine, living_room_on: bytes
+) -> None:
+    """Streaming through Voice Guard gives exactly the text Vosk gives for the file."""
+    result = await engine.transcribe(stream(living_room_on), OPEN)
+    assert result.text
+    assert result.text == reference_transcript(living_room_on)
+    assert result.timing.audio_ms == pytest.approx(len(living_room_on) / 32, abs=1)
+
+
+@pytest.mark.parametrize("fixture", ["living_room_on", "kitchen_on"])
+async def test_grammar_transcript_matches_vosk_itself(
+    engine: VoskEngine, request: pytest.FixtureRequest, fixture: str
+) -> None:
+    """With a phrase grammar, streaming gives the same words Vosk gives for the whole file."""
+    pcm: bytes = request.getfixturevalue(fixture)
+    result = await engine.transcribe(stream(pcm), PHRASES)
+    assert result.text
+    assert result.text == reference_transcript(pcm, GRAMMAR)
+
+
+async def test_live_microphone_gets_text_before_the_stream_ends(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """A microphone that keeps sending silence gets its text once the speaker stops."""
+    result = await asyncio.wait_for(
+        engine.transcribe(stream(kitchen_on, pace=0.02, forever=True), PHRASES), timeout=20
+    )
+    assert result.text == reference_transcript(kitchen_on, GRAMMAR)
+    assert result.timing.ended_by == "silence"
+    assert result.timing.latency_ms < 400
+
+
+async def test_leading_silence_is_not_decoded(engine: VoskEngine, kitchen_on: bytes) -> None:
+    """Two seconds of silence before the words change nothing but are not fed to Vosk."""
+    silence = b"\0" * 64_000
+    result = await engine.transcribe(stream(silence + kitchen_on), PHRASES)
+    assert result.text == reference_transcript(kitchen_on, GRAMMAR)
+    assert result.timing.speech_ms < result.timing.audio_ms - 1500
+
+
+async def test_silence_only_is_an_error(engine: VoskEngine) -> None:
+    """Nothing but silence ends with a no-speech error, not an empty success."""
+    with pytest.raises(AudioError) as err:
+        await engine.transcribe(stream(b"", silence_after_ms=3000), OPEN)
+    assert err.value.reason == "no_speech"
+
+
+@pytest.mark.parametrize(
+    ("audio", "reason"),
+    [(b"", "empty"), (b"\x00" * 1001, "odd_bytes")],
+)
+async def test_malformed_streams_are_errors(engine: VoskEngine, audio: bytes, reason: str) -> None:
+    """Empty and odd-length streams end with an error naming the problem."""
+    with pytest.raises(AudioError) as err:
+        await engine.transcribe(stream(audio), OPEN)
+    assert err.value.reason == reason
+    assert engine.stats.failures == 1
+
+
+async def test_garbage_bytes_do_not_crash(engine: VoskEngine) -> None:
+    """Random bytes are decoded as noise: a result or an audio error, nothing else."""
+    noise = os.urandom(32_000 * 2)
+    try:
+        result = await engine.transcribe(stream(noise), OPEN)
+    except AudioError:
+        return
+    assert isinstance(result.text, str)
+
+
+async def test_stream_past_the_limit_is_an_error(engine: VoskEngine, kitchen_on: bytes) -> None:
+    """A stream longer than the limit stops with too_long."""
+    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=1)
+    with pytest.raises(AudioError) as err:
+        await engine.transcribe(stream(kitchen_on * 3), settings)
+    assert err.value.reason == "too_long"
+
+
+async def test_four_streams_at_once_on_one_model(
+    engine: VoskEngine, living_room_on: bytes, kitchen_on: bytes
+) -> None:
+    """Four concurrent recognitions share one model and two decoders, each correct."""
+    pcms = [living_room_on, kitchen_on, kitchen_on, living_room_on]
+    results = await asyncio.gather(*(engine.transcribe(stream(p), PHRASES) for p in pcms))
+    assert [r.text for r in results] == [reference_transcript(p, GRAMMAR) for p in pcms]
+    assert len(_vosk_threads()) <= 2
+    assert engine.diagnostics()["recognitions"] == 4
+
+
+async def test_close_while_decoding_cancels_and_leaves_no_threads(kitchen_on: bytes) -> None:
+    """Unloading mid-utterance cancels it and stops every decoder thread."""
+    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
+    await vosk.async_load()
+    task = asyncio.create_task(vosk.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN))
+    await asyncio.sleep(0.3)
+    await vosk.async_close()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _vosk_threads() == []
+    with pytest.raises(EngineUnavailableError):
+        await vosk.transcribe(stream(kitchen_on), OPEN)
+
+
+async def test_missing_model_is_a_model_error(tmp_path: object) -> None:
+    """A model folder that does not exist is reported before Vosk is asked."""
+    vosk = VoskEngine(MODEL_PATH / "nope", "ko", max_decoders=1)
+    with pytest.raises(ModelError) as err:
+        await vosk.async_load()
+    assert err.value.reason == "model_not_found"
+    await vosk.async_close()
+
+
+async def test_diagnostics_hold_no_text(engine: VoskEngine, kitchen_on: bytes) -> None:
+    """Diagnostics describe the model and timings, never what was said."""
+    await engine.transcribe(stream(kitchen_on), PHRASES)
+    diagnostics = engine.diagnostics()
+    assert diagnostics["model"]["language"] == "ko"
+    assert diagnostics["model"]["supports_grammar"] is True
+    assert diagnostics["model"]["size_bytes"] > 50_000_000
+    assert len(diagnostics["last_timings"]) == 1
+    assert KITCHEN_ON not in repr(diagnostics)
+    assert "불" not in repr(diagnostics)

