@@ -26,6 +26,15 @@ from custom_components.voice_guard.compat import SpeechAudioProcessing
 from .speech import FRAME, stream, to_wav
 
 ENTITY_ID = "stt.voice_guard_speech_to_text"
+# What an Assist pipeline sends for Korean.
+METADATA = stt.SpeechMetadata(
+    language="ko",
+    format=stt.AudioFormats.WAV,
+    codec=stt.AudioCodecs.PCM,
+    bit_rate=stt.AudioBitRates.BITRATE_16,
+    sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
+    channel=stt.AudioChannels.CHANNEL_MONO,
+)
 HEADERS = {
     "X-Speech-Content": "format=wav; codec=pcm; sample_rate=16000; "
     "bit_rate=16; channel=1; language=ko"
@@ -45,16 +54,7 @@ async def test_entity_is_set_up(hass: HomeAssistant, init_integration: MockConfi
     entity = stt.async_get_speech_to_text_entity(hass, ENTITY_ID)
     assert entity is not None
     assert entity.supported_languages == ["ko"]
-    assert entity.check_metadata(
-        stt.SpeechMetadata(
-            language="ko",
-            format=stt.AudioFormats.WAV,
-            codec=stt.AudioCodecs.PCM,
-            bit_rate=stt.AudioBitRates.BITRATE_16,
-            sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
-            channel=stt.AudioChannels.CHANNEL_MONO,
-        )
-    )
+    assert entity.check_metadata(METADATA)
 
 
 @pytest.mark.skipif(
@@ -130,14 +130,7 @@ async def test_full_assist_pipeline_uses_voice_guard(
         hass,
         context=Context(),
         event_callback=events.append,
-        stt_metadata=stt.SpeechMetadata(
-            language="ko",
-            format=stt.AudioFormats.WAV,
-            codec=stt.AudioCodecs.PCM,
-            bit_rate=stt.AudioBitRates.BITRATE_16,
-            sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
-            channel=stt.AudioChannels.CHANNEL_MONO,
-        ),
+        stt_metadata=METADATA,
         stt_stream=microphone(),
         pipeline_id=pipeline.id,
         start_stage=PipelineStage.STT,
