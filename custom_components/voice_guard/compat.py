@@ -15,3 +15,12 @@ except ImportError:  # Home Assistant 2025.x: the pipeline always segments the a
     SpeechAudioProcessing = None  # type: ignore[assignment, misc]
 
 __all__ += ["SpeechAudioProcessing"]
+
+try:  # Home Assistant 2026.x types repair flow results separately.
+    from homeassistant.components.repairs import RepairsFlowResult
+except ImportError:  # Home Assistant 2025.x: a repair flow returns a plain FlowResult.
+    from homeassistant.data_entry_flow import (  # type: ignore[assignment]
+        FlowResult as RepairsFlowResult,
+    )
+
+__all__ += ["RepairsFlowResult"]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -22,6 +23,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     TextSelector,
 )
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .compat import vol
@@ -31,11 +33,13 @@ from .const import (
     CONF_LANGUAGES,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
+    CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
     DEFAULT_WYOMING_PORT,
     DOMAIN,
     ENGINE_EMBEDDED,
+    ENGINE_OPTIONS,
     ENGINE_WYOMING,
     LOGGER,
     MAX_MAX_DECODERS,
@@ -43,16 +47,20 @@ from .const import (
     MAX_SILENCE_MS,
     MIN_MAX_SECONDS,
     MIN_SILENCE_MS,
+    MODELS_FOLDER,
     NAME,
     VOSK_REQUIREMENT,
 )
 from .data import SpeechSettings, VoiceGuardConfigEntry
+from .downloads import ModelDownload, async_catalog
+from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
 from .engine.models import packaged_models, validate_model_dir
 from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
 
 CONF_PACKAGE = "package"
+CONF_CATALOG_MODEL = "catalog_model"
 
 
 def _speech_schema(current: SpeechSettings) -> vol.Schema:
@@ -87,11 +95,53 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
     MINOR_VERSION = 1
 
+    def __init__(self) -> None:
+        """Start with no download and no discovered server."""
+        self._download: ModelDownload | None = None
+        self._discovered: tuple[str, int, str, list[str]] | None = None
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose where speech is recognised."""
         await self.async_set_unique_id(DOMAIN)
         self._abort_if_unique_id_configured(error="single_instance_allowed")
         return self.async_show_menu(step_id="user", menu_options=[ENGINE_EMBEDDED, ENGINE_WYOMING])
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Switch engine, model or server of the existing entry."""
+        return self.async_show_menu(
+            step_id="reconfigure", menu_options=[ENGINE_EMBEDDED, ENGINE_WYOMING]
+        )
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """Offer a Wyoming server that announced itself on the network."""
+        await self.async_set_unique_id(DOMAIN)
+        self._abort_if_unique_id_configured(error="single_instance_allowed")
+        host, port = discovery_info.host, int(discovery_info.port or DEFAULT_WYOMING_PORT)
+        try:
+            info = await describe_server(host, port)
+        except SpeechError as err:
+            LOGGER.debug("Discovered Wyoming server %s:%s refused: %s", host, port, err)
+            return self.async_abort(reason="no_asr" if err.reason == "no_asr" else "cannot_connect")
+        name = discovery_info.name.split(".", 1)[0]
+        self._discovered = (host, port, name, info.languages)
+        self.context["title_placeholders"] = {"name": name}
+        return await self.async_step_zeroconf_confirm()
+
+    async def async_step_zeroconf_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before using the discovered server."""
+        assert self._discovered is not None
+        host, port, name, languages = self._discovered
+        if user_input is not None:
+            return self._finish(self._wyoming_data(host, port, languages))
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="zeroconf_confirm",
+            description_placeholders={"name": name, "server": f"{host}:{port}"},
+        )
 
     async def async_step_embedded(
         self, user_input: dict[str, Any] | None = None
@@ -115,7 +165,70 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose where the model comes from."""
-        return self.async_show_menu(step_id="model", menu_options=["model_package", "model_folder"])
+        return self.async_show_menu(
+            step_id="model", menu_options=["model_download", "model_package", "model_folder"]
+        )
+
+    async def async_step_model_download(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick an official Vosk model to download."""
+        catalog = await async_catalog(self.hass)
+        by_name = {model.name: model for model in catalog}
+        errors: dict[str, str] = {}
+        if self._download is not None and self._download.error:
+            errors["base"] = self._download.error
+            suggested = self._download.model.name
+            self._download = None
+        elif user_input is not None:
+            self._download = ModelDownload(self, by_name[user_input[CONF_CATALOG_MODEL]])
+            return await self.async_step_download()
+        else:
+            suggested = models_for_language(catalog, self.hass.config.language)[0].name
+        options = [
+            SelectOptionDict(
+                value=model.name,
+                label=f"{model.name} ({model.language}, {model.size_mb} MB)",
+            )
+            for model in models_for_language(catalog, self.hass.config.language)
+        ]
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema(
+                {
+                    vol.Required(CONF_CATALOG_MODEL): SelectSelector(
+                        SelectSelectorConfig(options=options)
+                    )
+                }
+            ),
+            {CONF_CATALOG_MODEL: suggested},
+        )
+        return self.async_show_form(step_id="model_download", data_schema=schema, errors=errors)
+
+    async def async_step_download(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the download's progress."""
+        download = self._download
+        assert download is not None
+        if not download.task.done():
+            return self.async_show_progress(
+                step_id="download",
+                progress_action="download",
+                progress_task=download.task,
+                description_placeholders=download.placeholders,
+            )
+        return self.async_show_progress_done(
+            next_step_id=download.next_step("download_done", "model_download")
+        )
+
+    async def async_step_download_done(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Use the downloaded model."""
+        assert self._download is not None
+        assert self._download.path is not None
+        model = self._download.model
+        return self._create_embedded(self._download.path, model.language, model.name)
 
     async def async_step_model_package(
         self, user_input: dict[str, Any] | None = None
@@ -177,15 +290,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
                 LOGGER.debug("Wyoming server %s:%s refused: %s", host, port, err)
                 errors["base"] = "no_asr" if err.reason == "no_asr" else "cannot_connect"
             else:
-                return self.async_create_entry(
-                    title=NAME,
-                    data={
-                        CONF_ENGINE: ENGINE_WYOMING,
-                        CONF_HOST: host,
-                        CONF_PORT: port,
-                        CONF_LANGUAGES: info.languages,
-                    },
-                )
+                return self._finish(self._wyoming_data(host, port, info.languages))
         schema = self.add_suggested_values_to_schema(
             vol.Schema(
                 {
@@ -211,15 +316,34 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             return err.reason
         return None
 
-    def _create_embedded(self, path: Path, language: str) -> ConfigFlowResult:
-        return self.async_create_entry(
-            title=NAME,
-            data={
-                CONF_ENGINE: ENGINE_EMBEDDED,
-                CONF_MODEL_PATH: str(path),
-                CONF_LANGUAGE: language,
-            },
-        )
+    def _create_embedded(
+        self, path: Path, language: str, catalog_name: str | None = None
+    ) -> ConfigFlowResult:
+        data: dict[str, Any] = {
+            CONF_ENGINE: ENGINE_EMBEDDED,
+            CONF_MODEL_PATH: str(path),
+            CONF_LANGUAGE: language,
+        }
+        if catalog_name is not None:
+            data[CONF_MODEL_NAME] = catalog_name
+        return self._finish(data)
+
+    @staticmethod
+    def _wyoming_data(host: str, port: int, languages: list[str]) -> dict[str, Any]:
+        return {
+            CONF_ENGINE: ENGINE_WYOMING,
+            CONF_HOST: host,
+            CONF_PORT: port,
+            CONF_LANGUAGES: languages,
+        }
+
+    def _finish(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Create the entry, or replace the engine of the existing one when reconfiguring."""
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            options = {k: v for k, v in entry.options.items() if k not in ENGINE_OPTIONS}
+            return self.async_update_reload_and_abort(entry, data=data, options=options)
+        return self.async_create_entry(title=NAME, data=data)
 
     @staticmethod
     @callback
@@ -231,11 +355,60 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class VoiceGuardOptionsFlow(OptionsFlow):
-    """Change the speech-to-text settings."""
+    """Change the model or languages and the speech-to-text settings."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the speech settings."""
+        """Show and store the settings."""
+        entry = self.config_entry
+        embedded = entry.data[CONF_ENGINE] == ENGINE_EMBEDDED
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data={**self.config_entry.options, **user_input})
-        current = SpeechSettings.from_options(dict(self.config_entry.options))
-        return self.async_show_form(step_id="init", data_schema=_speech_schema(current))
+            if embedded:
+                path = Path(user_input[CONF_MODEL_PATH])
+                try:
+                    await self.hass.async_add_executor_job(validate_model_dir, path)
+                except SpeechError as err:
+                    errors[CONF_MODEL_PATH] = err.reason
+            if not errors:
+                return self.async_create_entry(data={**entry.options, **user_input})
+        current = SpeechSettings.from_options(dict(entry.options))
+        schema = _speech_schema(current)
+        if embedded:
+            engine_fields = await self._embedded_fields()
+        else:
+            languages = list(entry.data[CONF_LANGUAGES])
+            engine_fields = {
+                vol.Required(
+                    CONF_LANGUAGES, default=entry.options.get(CONF_LANGUAGES, languages)
+                ): SelectSelector(SelectSelectorConfig(options=languages, multiple=True))
+            }
+        schema = vol.Schema({**engine_fields, **schema.schema})
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+
+    async def _embedded_fields(self) -> dict[Any, Any]:
+        """Offer the current model, downloaded models and packaged models."""
+        entry = self.config_entry
+        current_path = entry.options.get(CONF_MODEL_PATH, entry.data[CONF_MODEL_PATH])
+        models_dir = Path(self.hass.config.path(MODELS_FOLDER))
+        choices = await self.hass.async_add_executor_job(_installed_models, models_dir)
+        paths = dict.fromkeys([current_path, *map(str, choices)])
+        return {
+            vol.Required(CONF_MODEL_PATH, default=current_path): SelectSelector(
+                SelectSelectorConfig(options=list(paths), custom_value=True)
+            ),
+            vol.Required(
+                CONF_LANGUAGE, default=entry.options.get(CONF_LANGUAGE, entry.data[CONF_LANGUAGE])
+            ): LanguageSelector(),
+        }
+
+
+def _installed_models(models_dir: Path) -> list[Path]:
+    """List downloaded and packaged models on this machine (blocking)."""
+    found = [model.path for model in packaged_models()]
+    if models_dir.is_dir():
+        found.extend(
+            sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        )
+    return found

@@ -17,7 +17,11 @@ ENGINE_WYOMING: Final = "wyoming"
 CONF_MODEL_PATH: Final = "model_path"
 CONF_LANGUAGE: Final = "language"
 CONF_LANGUAGES: Final = "languages"
+CONF_MODEL_NAME: Final = "model_name"
 VOSK_REQUIREMENT: Final = "vosk==0.3.45"
+MODELS_FOLDER: Final = "voice_guard/models"
+# Entry options that override the engine data; dropped when the engine is reconfigured.
+ENGINE_OPTIONS: Final = (CONF_MODEL_PATH, CONF_LANGUAGE, CONF_LANGUAGES)
 DEFAULT_WYOMING_PORT: Final = 10300
 
 # Options of the main entry (speech-to-text settings).

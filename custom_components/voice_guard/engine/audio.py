@@ -88,7 +88,7 @@ class PcmReader:
 
     def _strip_header(self, chunk: bytes) -> bytes:  # noqa: C901 - a small parser, kept whole
         """Collect the first bytes; if they are a WAV header, check and drop it."""
-        assert self._header is not None  # noqa: S101
+        assert self._header is not None
         buffer = self._header.buffer
         buffer.extend(chunk)
         if len(buffer) < len(b"RIFF"):

@@ -1,0 +1,44 @@
+"""The catalog of official Vosk models that can be downloaded (data file: data/vosk_models.json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+from pathlib import Path
+
+CATALOG_FILE = Path(__file__).parent / "data" / "vosk_models.json"
+DOWNLOAD_BASE = "https://alphacephei.com/vosk/models"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogModel:
+    """One downloadable model."""
+
+    name: str
+    language: str
+    size_mb: int
+    grammar: bool
+
+    def url(self, base: str = DOWNLOAD_BASE) -> str:
+        """Return the model's download address (a zip archive)."""
+        return f"{base.rstrip('/')}/{self.name}.zip"
+
+
+def load_catalog(path: Path = CATALOG_FILE) -> list[CatalogModel]:
+    """Read the catalog (blocking: run in an executor)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        CatalogModel(
+            name=str(item["name"]),
+            language=str(item["language"]),
+            size_mb=int(item["size_mb"]),
+            grammar=bool(item["grammar"]),
+        )
+        for item in raw["models"]
+    ]
+
+
+def models_for_language(catalog: list[CatalogModel], language: str) -> list[CatalogModel]:
+    """Order the catalog for a user: their language first, small (grammar) models first."""
+    base = language.split("-", maxsplit=1)[0].lower()
+    return sorted(catalog, key=lambda m: (m.language != base, not m.grammar, m.size_mb, m.name))

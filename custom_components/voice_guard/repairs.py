@@ -1,0 +1,86 @@
+"""Repairs: download a missing or damaged speech model again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.core import HomeAssistant
+
+from .compat import RepairsFlowResult
+from .const import CONF_MODEL_NAME, CONF_MODEL_PATH
+from .downloads import ModelDownload, async_catalog
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the flow that fixes issue_id."""
+    if data and data.get("model") and data.get("entry_id"):
+        return ModelDownloadRepairFlow(str(data["entry_id"]), str(data["model"]))
+    return ConfirmRepairFlow()
+
+
+class ModelDownloadRepairFlow(RepairsFlow):
+    """Download the entry's catalog model again and reload the entry."""
+
+    def __init__(self, entry_id: str, model: str) -> None:
+        """Remember which entry and model to repair."""
+        self._entry_id = entry_id
+        self._model = model
+        self._download: ModelDownload | None = None
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Ask before downloading."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Confirm, or retry after a failed download."""
+        errors: dict[str, str] = {}
+        if self._download is not None and self._download.error:
+            errors["base"] = self._download.error
+            self._download = None
+        elif user_input is not None:
+            catalog = {model.name: model for model in await async_catalog(self.hass)}
+            if (model := catalog.get(self._model)) is None:
+                return self.async_abort(reason="model_not_in_catalog")
+            self._download = ModelDownload(self, model)
+            return await self.async_step_download()
+        return self.async_show_form(
+            step_id="confirm", description_placeholders={"model": self._model}, errors=errors
+        )
+
+    async def async_step_download(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Show the download's progress."""
+        download = self._download
+        assert download is not None
+        if not download.task.done():
+            return self.async_show_progress(
+                step_id="download",
+                progress_action="download",
+                progress_task=download.task,
+                description_placeholders=download.placeholders,
+            )
+        return self.async_show_progress_done(next_step_id=download.next_step("done", "confirm"))
+
+    async def async_step_done(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Point the entry at the fresh model and reload it."""
+        assert self._download is not None
+        assert self._download.path is not None
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        self.hass.config_entries.async_update_entry(
+            entry,
+            data={
+                **entry.data,
+                CONF_MODEL_PATH: str(self._download.path),
+                CONF_MODEL_NAME: self._model,
+            },
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_create_entry(data={})

@@ -1,0 +1,76 @@
+"""Diagnostics: useful for a bug report, and never audio, transcripts or addresses."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.voice_guard.const import CONF_ENGINE, CONF_LANGUAGES, DOMAIN
+from custom_components.voice_guard.engine.base import RecognitionSettings
+
+from .speech import reference_transcript, stream
+from .wyoming_server import wyoming_vosk_server
+
+
+async def test_embedded_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    living_room_on: bytes,
+) -> None:
+    """The model, settings and timings are shown; the words spoken are not."""
+    engine = init_integration.runtime_data.engine
+    recognition = await engine.transcribe(
+        stream(living_room_on), RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
+    )
+    assert recognition.text
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+
+    settings = diagnostics["speech_settings"]
+    assert (settings["silence_ms"], settings["max_seconds"]) == (300, 30)
+    model = diagnostics["engine"]["model"]
+    assert model["language"] == "ko"
+    assert model["size_bytes"] > 100_000_000
+    assert model["supports_grammar"] is True
+    assert model["load_seconds"] is not None
+    assert diagnostics["engine"]["recognitions"] == 1
+    assert len(diagnostics["engine"]["last_timings"]) == 1
+    dumped = json.dumps(diagnostics, ensure_ascii=False)
+    for word in {*recognition.text.split(), *reference_transcript(living_room_on).split()}:
+        assert word not in dumped
+
+
+async def test_wyoming_diagnostics_redact_the_server(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, socket_enabled: None
+) -> None:
+    """The server's address is redacted."""
+    async with wyoming_vosk_server() as port:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=DOMAIN,
+            data={
+                CONF_ENGINE: "wyoming",
+                CONF_HOST: "192.0.2.7",
+                CONF_PORT: port,
+                CONF_LANGUAGES: ["ko"],
+            },
+        )
+        entry.add_to_hass(hass)
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "127.0.0.1"})
+        assert await hass.config_entries.async_setup(entry.entry_id)
+
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+        assert diagnostics["entry"]["data"][CONF_HOST] == "**REDACTED**"
+        assert diagnostics["engine"]["server"] == "**REDACTED**"
+        assert diagnostics["engine"]["kind"] == "wyoming"
+        assert "127.0.0.1" not in json.dumps(diagnostics)
+        assert await hass.config_entries.async_unload(entry.entry_id)
