@@ -1,0 +1,105 @@
+"""The vendor catalog: which hosts carry a device type's voice, telemetry, ads or cloud.
+
+One data file per vendor; every host has its category, source, confidence and known
+breakage, because public block lists disagree and blocking the wrong host breaks devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import json
+from pathlib import Path
+
+from ..hosts import normalize_pattern
+
+CATALOG_DIR = Path(__file__).parent
+
+
+class Category(StrEnum):
+    """What a host carries."""
+
+    VOICE = "voice"
+    GENERATIVE = "generative"
+    TELEMETRY = "telemetry"
+    ADS = "ads"
+    ALL_CLOUD = "all_cloud"
+
+
+class DeviceType(StrEnum):
+    """Kinds of devices a user can guard."""
+
+    ECHO = "echo"
+    ECHO_DOT = "echo_dot"
+    ECHO_SHOW = "echo_show"
+    GOOGLE_NEST = "google_nest"
+    RING = "ring"
+    ROOMBA = "roomba"
+    THERMOSTAT = "thermostat"
+    LAMP_PLUG = "lamp_plug"
+    OTHER = "other"
+
+
+ECHO_TYPES = frozenset({DeviceType.ECHO, DeviceType.ECHO_DOT, DeviceType.ECHO_SHOW})
+VOICE_TYPES = ECHO_TYPES | {DeviceType.GOOGLE_NEST, DeviceType.OTHER}
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogHost:
+    """One host pattern of a vendor."""
+
+    host: str
+    category: Category
+    confidence: str
+    source: str
+    breakage: str
+    vendor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """All vendors' hosts, by device type."""
+
+    hosts: dict[DeviceType, tuple[CatalogHost, ...]]
+
+    def for_device(self, device_type: DeviceType, categories: set[Category]) -> list[CatalogHost]:
+        """Return the catalog hosts of device_type in the given categories."""
+        return [h for h in self.hosts.get(device_type, ()) if h.category in categories]
+
+    def as_dict(self) -> dict[str, list[dict[str, str]]]:
+        """Return the catalog as plain data (for diagnostics)."""
+        return {
+            device_type.value: [
+                {
+                    "host": h.host,
+                    "category": h.category.value,
+                    "confidence": h.confidence,
+                    "source": h.source,
+                    "breakage": h.breakage,
+                }
+                for h in hosts
+            ]
+            for device_type, hosts in self.hosts.items()
+        }
+
+
+def load_catalog(folder: Path = CATALOG_DIR) -> Catalog:
+    """Read every vendor file (blocking: run in an executor); raise ValueError if malformed."""
+    hosts: dict[DeviceType, list[CatalogHost]] = {t: [] for t in DeviceType}
+    for path in sorted(folder.glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        vendor = str(raw["vendor"])
+        entries = [
+            CatalogHost(
+                host=normalize_pattern(item["host"]),
+                category=Category(item["category"]),
+                confidence=str(item["confidence"]),
+                source=str(item["source"]),
+                breakage=str(item["breakage"]),
+                vendor=vendor,
+            )
+            for item in raw["hosts"]
+        ]
+        for device_type in raw["device_types"]:
+            hosts[DeviceType(device_type)].extend(entries)
+    return Catalog(hosts={t: tuple(h) for t, h in hosts.items()})

@@ -1,0 +1,315 @@
+"""AdGuard Home: per-device rules in the user's custom filtering rules.
+
+AdGuard Home replaces the whole rule list on every `set_rules`, so every change is a
+read-modify-write that keeps each rule the user wrote: Voice Guard's rules live in one
+block between two marker comments, rules are `||pattern^$client=<ip>|<ip>`, and the
+list is read again right before writing so a change made meanwhile is not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Sequence
+from datetime import datetime
+import hashlib
+import json
+import logging
+import re
+from typing import Any
+
+import aiohttp
+
+from ..hosts import sample_host
+from ..policy import DevicePolicy
+from .base import (
+    MARK,
+    BlockedQuery,
+    DnsFilter,
+    FilterAuthError,
+    FilterConnectionError,
+    FilterInfo,
+    FilterResponseError,
+    NetworkClient,
+    ReconcileResult,
+    is_ip,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+BEGIN = f"! {MARK} begin: rules below are managed by Voice Guard, edit them in Home Assistant"
+END = f"! {MARK} end"
+DEVICE_PREFIX = f"! {MARK} device "
+_OUR_RULE = re.compile(r"^\|\|[a-z0-9*.-]+\^\$client=[0-9a-fA-F.:|]+$")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+QUERYLOG_PAGE = 500
+QUERYLOG_PAGES = 10
+WRITE_ATTEMPTS = 3
+TIMEOUT = 10
+
+
+def rule_for(pattern: str, ips: Sequence[str]) -> str:
+    """Return the AdGuard rule that blocks pattern for the given client IPs only."""
+    return f"||{pattern}^$client={'|'.join(ips)}"
+
+
+def render_block(policies: Sequence[DevicePolicy]) -> list[str]:
+    """Voice Guard's whole block of rules for the given policies."""
+    lines: list[str] = []
+    for policy in sorted(policies, key=lambda p: p.device.device_id):
+        ips = [ip for ip in policy.device.ips if is_ip(ip)]
+        if not ips or not policy.hosts:
+            continue
+        lines.append(f"{DEVICE_PREFIX}{policy.device.device_id} {policy.device.name}")
+        lines += [rule_for(pattern, ips) for pattern in policy.hosts]
+    return [BEGIN, *lines, END] if lines else []
+
+
+def split_rules(rules: list[str]) -> tuple[list[str], list[str]]:
+    """Split a rule list into (the user's rules, Voice Guard's rules).
+
+    Only lines of Voice Guard's own format inside its block are Voice Guard's; anything
+    else found there was written by someone else and is kept, after the block.
+    """
+    theirs: list[str] = []
+    ours: list[str] = []
+    moved: list[str] = []
+    inside = False
+    for line in rules:
+        if line == BEGIN:
+            inside = True
+        elif line == END and inside:
+            inside = False
+        elif inside and (line.startswith(DEVICE_PREFIX) or _OUR_RULE.match(line)):
+            ours.append(line)
+        elif inside:
+            moved.append(line)
+        else:
+            theirs.append(line)
+    return theirs + moved, ours
+
+
+class AdGuardHome(DnsFilter):
+    """AdGuard Home's REST API (/control), HTTP Basic authentication."""
+
+    kind = "adguard_home"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        verify_ssl: bool = True,
+    ) -> None:
+        """Talk to the AdGuard Home at url."""
+        self._session = session
+        self._base = url.rstrip("/")
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
+        self._ssl = verify_ssl
+        self._checked: dict[tuple[str, str, str], bool] = {}
+        self.requests = 0
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        payload: Any = None,
+    ) -> Any:
+        url = f"{self._base}/control/{path}"
+        self.requests += 1
+        try:
+            async with (
+                asyncio.timeout(TIMEOUT),
+                self._session.request(
+                    method, url, params=params, json=payload, headers=self._headers, ssl=self._ssl
+                ) as response,
+            ):
+                body = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise FilterConnectionError(f"AdGuard Home at {self._base}: {err!r}") from err
+        if status in (401, 403):
+            raise FilterAuthError(f"AdGuard Home refused the credentials ({status})")
+        if status >= 500:  # noqa: PLR2004
+            raise FilterConnectionError(f"AdGuard Home answered {status} to {path}")
+        if status != 200:  # noqa: PLR2004
+            raise FilterResponseError(f"AdGuard Home answered {status} to {path}: {body[:200]!r}")
+        if not body or method != "GET":
+            return None
+        try:
+            return json.loads(body)
+        except ValueError as err:
+            raise FilterResponseError(f"AdGuard Home sent no JSON for {path}") from err
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        data = await self._request("GET", path, params=params)
+        if not isinstance(data, dict):
+            raise FilterResponseError(f"AdGuard Home sent {type(data).__name__} for {path}")
+        return data
+
+    async def info(self) -> FilterInfo:
+        """Read /control/status."""
+        status = await self._get("status")
+        try:
+            return FilterInfo(
+                kind=self.kind,
+                version=str(status["version"]),
+                protection_enabled=bool(status["protection_enabled"]),
+            )
+        except KeyError as err:
+            raise FilterResponseError(f"AdGuard Home status lacks {err}") from err
+
+    async def _rules(self) -> tuple[list[str], bool]:
+        """Return the user rules and whether filtering is enabled."""
+        data = await self._get("filtering/status")
+        rules = data.get("user_rules") or []
+        if not isinstance(rules, list):
+            raise FilterResponseError("AdGuard Home user_rules is not a list")
+        return [str(rule) for rule in rules], bool(data.get("enabled", True))
+
+    async def reconcile(self, policies: Sequence[DevicePolicy]) -> ReconcileResult:
+        """Read-modify-write the rule list; the user's rules always survive."""
+        result = ReconcileResult()
+        desired = render_block(policies)
+        for _ in range(WRITE_ATTEMPTS):
+            current, _enabled = await self._rules()
+            theirs, ours = split_rules(current)
+            present = set(ours)
+            for policy in policies:
+                ips = [ip for ip in policy.device.ips if is_ip(ip)]
+                missing = {p for p in policy.hosts if rule_for(p, ips) not in present}
+                if missing:
+                    result.missing[policy.device.device_id] = missing
+                if policy.hosts and not ips:
+                    result.conflicts[policy.device.device_id] = set(policy.hosts)
+            wanted = theirs + desired
+            if current == wanted:
+                return result
+            # Read again right before writing: a change made meanwhile restarts the merge.
+            again, _ = await self._rules()
+            if again != current:
+                continue
+            await self._request("POST", "filtering/set_rules", payload={"rules": wanted})
+            result.writes += 1
+            written, _ = await self._rules()
+            if written == wanted:
+                return result
+            _LOGGER.debug("AdGuard Home rules changed while writing; merging again")
+        raise FilterResponseError("AdGuard Home's rules kept changing while Voice Guard wrote")
+
+    async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
+        """Read the rules back and ask AdGuard Home whether each pattern is blocked."""
+        rules, enabled = await self._rules()
+        protection = (await self.info()).protection_enabled
+        _, ours = split_rules(rules)
+        present = set(ours)
+        generation = hashlib.sha256("\n".join(rules).encode()).hexdigest()
+        result: dict[str, dict[str, bool]] = {}
+        for policy in policies:
+            ips = [ip for ip in policy.device.ips if is_ip(ip)]
+            states: dict[str, bool] = {}
+            for pattern in policy.hosts:
+                ok = protection and enabled and bool(ips) and rule_for(pattern, ips) in present
+                if ok:
+                    ok = await self._blocked(pattern, ips[0], rule_for(pattern, ips), generation)
+                states[pattern] = ok
+            result[policy.device.device_id] = states
+        return result
+
+    async def _blocked(self, pattern: str, ip: str, rule: str, generation: str) -> bool:
+        """Ask check_host, once per rule list generation, whether our rule blocks the host."""
+        key = (generation, ip, pattern)
+        if key not in self._checked:
+            answer = await self._get(
+                "filtering/check_host", {"name": sample_host(pattern), "client": ip}
+            )
+            texts = {str(r.get("text")) for r in answer.get("rules") or [] if isinstance(r, dict)}
+            self._checked = {k: v for k, v in self._checked.items() if k[0] == generation}
+            self._checked[key] = answer.get("reason") == "FilteredBlackList" and rule in texts
+        return self._checked[key]
+
+    async def blocked_queries(
+        self, policies: Sequence[DevicePolicy], since: datetime
+    ) -> list[BlockedQuery]:
+        """Page through the blocked part of the query log back to since."""
+        by_rule: dict[str, str] = {}
+        for policy in policies:
+            ips = [ip for ip in policy.device.ips if is_ip(ip)]
+            for pattern in policy.hosts:
+                by_rule[rule_for(pattern, ips)] = policy.device.device_id
+        found: list[BlockedQuery] = []
+        if not by_rule:
+            return found
+        params = {"response_status": "blocked", "limit": str(QUERYLOG_PAGE)}
+        for _ in range(QUERYLOG_PAGES):
+            page = await self._get("querylog", params)
+            entries = page.get("data") or []
+            for entry in entries:
+                when = _parse_time(entry.get("time"))
+                if when is None or when <= since:
+                    continue
+                texts = [
+                    str(r.get("text")) for r in entry.get("rules") or [] if isinstance(r, dict)
+                ]
+                device_id = next((by_rule[t] for t in texts if t in by_rule), None)
+                if device_id is not None:
+                    found.append(
+                        BlockedQuery(
+                            device_id=device_id,
+                            host=str((entry.get("question") or {}).get("name", "")).rstrip("."),
+                            time=when,
+                            client=str(entry.get("client", "")),
+                        )
+                    )
+            oldest = _parse_time(page.get("oldest"))
+            if not entries or oldest is None or oldest <= since:
+                break
+            params = {**params, "older_than": str(page["oldest"])}
+        return sorted(found, key=lambda q: q.time)
+
+    async def clients(self) -> list[NetworkClient]:
+        """List persistent and automatically found clients."""
+        data = await self._get("clients")
+        found: list[NetworkClient] = []
+        for client in data.get("clients") or []:
+            ids = [str(i) for i in client.get("ids") or []]
+            found.append(
+                NetworkClient(
+                    ip=next((i for i in ids if is_ip(i)), None),
+                    mac=next((i.lower() for i in ids if _is_mac(i)), None),
+                    name=client.get("name"),
+                )
+            )
+        for client in data.get("auto_clients") or []:
+            whois = client.get("whois_info") or {}
+            found.append(
+                NetworkClient(
+                    ip=client.get("ip"),
+                    mac=None,
+                    name=client.get("name") or None,
+                    vendor=whois.get("orgname"),
+                )
+            )
+        return found
+
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+
+
+def _is_mac(value: str) -> bool:
+    return bool(_MAC.match(value))
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """AdGuard Home's RFC 3339 times carry nanoseconds; Python takes microseconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(_FRACTION.sub(r"\1", value).replace("Z", "+00:00"))  # noqa: FURB162
+    except ValueError:
+        return None

@@ -1,0 +1,122 @@
+"""The interface every DNS filter client implements, and what they return."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+import ipaddress
+
+from ..policy import DevicePolicy
+
+# Every rule, group, client and comment Voice Guard writes carries this mark, so it only
+# ever changes what is its own.
+MARK = "voice_guard"
+
+
+class FilterError(Exception):
+    """The filter cannot be used; reason is a stable key for translations."""
+
+    reason = "filter_error"
+
+
+class FilterConnectionError(FilterError):
+    """The filter does not answer, or answers with a server error."""
+
+    reason = "cannot_connect"
+
+
+class FilterAuthError(FilterError):
+    """The filter refuses the credentials."""
+
+    reason = "invalid_auth"
+
+
+class FilterResponseError(FilterError):
+    """The filter answers something this client does not understand."""
+
+    reason = "unexpected_response"
+
+
+@dataclass(frozen=True, slots=True)
+class FilterInfo:
+    """What the filter says about itself."""
+
+    kind: str
+    version: str
+    protection_enabled: bool
+
+
+@dataclass(slots=True)
+class ReconcileResult:
+    """What a reconcile did."""
+
+    writes: int = 0
+    # Desired patterns that were not in force before this reconcile, per device id.
+    missing: dict[str, set[str]] = field(default_factory=dict)
+    # Patterns that could not be applied (a clash with the user's own entries), per device.
+    conflicts: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedQuery:
+    """One lookup the filter blocked because of a Voice Guard rule."""
+
+    device_id: str
+    host: str
+    time: datetime
+    client: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkClient:
+    """A device the filter has seen on the network."""
+
+    ip: str | None
+    mac: str | None
+    name: str | None
+    vendor: str | None = None
+
+
+class DnsFilter(ABC):
+    """A DNS filter that can block host patterns for single devices."""
+
+    kind: str
+
+    @abstractmethod
+    async def info(self) -> FilterInfo:
+        """Check the connection and credentials; describe the filter."""
+
+    @abstractmethod
+    async def reconcile(self, policies: Sequence[DevicePolicy]) -> ReconcileResult:
+        """Make the filter's Voice Guard rules exactly the given policies; keep all others.
+
+        Devices Voice Guard guarded before but not in policies lose their rules.
+        """
+
+    @abstractmethod
+    async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
+        """Read the rules back: per device id, per pattern, whether it is in force."""
+
+    @abstractmethod
+    async def blocked_queries(
+        self, policies: Sequence[DevicePolicy], since: datetime
+    ) -> list[BlockedQuery]:
+        """Lookups of the devices' blocked patterns since the given time, oldest first."""
+
+    @abstractmethod
+    async def clients(self) -> list[NetworkClient]:
+        """Devices the filter knows on the network."""
+
+    async def close(self) -> None:  # noqa: B027 - most filters hold no session
+        """Release sessions held on the filter."""
+
+
+def is_ip(value: str) -> bool:
+    """Whether value is an IP address (else it is a MAC address)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,420 @@
+"""Pi-hole v6: one group per guarded device, deny regexes attached only to those groups.
+
+Each guarded device gets a group `voice_guard_<device id>`; its IP/MAC clients join that
+group (keeping their other groups); every blocked pattern is one deny regex whose groups
+are the devices that block it. Everything Voice Guard creates carries its mark in the
+comment, and only such entries are ever changed or removed. One session is reused,
+renewed before it expires and re-created on 401; it is closed on unload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from ..hosts import matches, pattern_regex
+from ..policy import DevicePolicy
+from .base import (
+    MARK,
+    BlockedQuery,
+    DnsFilter,
+    FilterAuthError,
+    FilterConnectionError,
+    FilterInfo,
+    FilterResponseError,
+    NetworkClient,
+    ReconcileResult,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+GROUP_PREFIX = f"{MARK}_"
+COMMENT = f"Managed by Voice Guard ({MARK})"
+DEFAULT_GROUP = 0
+BLOCKED_STATUSES = frozenset(
+    {"GRAVITY", "REGEX", "DENYLIST", "GRAVITY_CNAME", "REGEX_CNAME", "DENYLIST_CNAME"}
+)
+QUERY_PAGE = 1000
+RENEW_MARGIN = 30  # seconds before a session expires that it is renewed
+TIMEOUT = 10
+
+
+def group_name(device_id: str) -> str:
+    """Return the Pi-hole group of a guarded device."""
+    return f"{GROUP_PREFIX}{device_id}"
+
+
+class PiHole(DnsFilter):
+    """Pi-hole v6's REST API (/api), session authentication."""
+
+    kind = "pihole"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        password: str,
+        *,
+        verify_ssl: bool = True,
+    ) -> None:
+        """Talk to the Pi-hole at url."""
+        self._session = session
+        self._base = url.rstrip("/")
+        self._password = password
+        self._ssl = verify_ssl
+        self._sid: str | None = None
+        self._expires = 0.0
+        self._authenticated = False
+        self._lock = asyncio.Lock()
+        self.requests = 0
+
+    async def _send(
+        self, method: str, path: str, *, params: dict[str, str] | None, payload: Any
+    ) -> tuple[int, Any]:
+        headers = {"X-FTL-SID": self._sid} if self._sid else {}
+        self.requests += 1
+        try:
+            async with (
+                asyncio.timeout(TIMEOUT),
+                self._session.request(
+                    method,
+                    f"{self._base}/api/{path}",
+                    params=params,
+                    json=payload,
+                    headers=headers,
+                    ssl=self._ssl,
+                ) as response,
+            ):
+                status = response.status
+                body = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise FilterConnectionError(f"Pi-hole at {self._base}: {err!r}") from err
+        if status >= 500:  # noqa: PLR2004
+            raise FilterConnectionError(f"Pi-hole answered {status} to {path}")
+        if not body:
+            return status, None
+        try:
+            return status, json.loads(body)
+        except ValueError as err:
+            raise FilterResponseError(f"Pi-hole sent no JSON for {path}") from err
+
+    async def _login(self) -> None:
+        status, data = await self._send(
+            "POST", "auth", params=None, payload={"password": self._password}
+        )
+        session = (data or {}).get("session") or {}
+        if status == 429:  # noqa: PLR2004
+            raise FilterConnectionError("Pi-hole has no free API session (429): too many logins")
+        if status == 401 or not session.get("valid"):  # noqa: PLR2004
+            raise FilterAuthError("Pi-hole refused the password")
+        if status != 200:  # noqa: PLR2004
+            raise FilterResponseError(f"Pi-hole answered {status} to the login")
+        self._sid = session.get("sid")
+        self._expires = time.monotonic() + float(session.get("validity") or 300)
+        self._authenticated = True
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        payload: Any = None,
+    ) -> Any:
+        async with self._lock:
+            if not self._authenticated or time.monotonic() > self._expires - RENEW_MARGIN:
+                await self._login()
+        status, data = await self._send(method, path, params=params, payload=payload)
+        if status == 401:  # noqa: PLR2004 - the session expired or was removed: log in again once
+            async with self._lock:
+                self._authenticated = False
+                await self._login()
+            status, data = await self._send(method, path, params=params, payload=payload)
+            if status == 401:  # noqa: PLR2004
+                raise FilterAuthError("Pi-hole refused the new session")
+        if status not in (200, 201, 204):
+            error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
+            raise FilterResponseError(
+                f"Pi-hole answered {status} to {method} {path}: {error.get('message', data)}"
+            )
+        return data
+
+    async def close(self) -> None:
+        """End the session, so Pi-hole's session slots are not used up."""
+        if self._sid:
+            try:
+                await self._send("DELETE", "auth", params=None, payload=None)
+            except FilterConnectionError:
+                _LOGGER.debug("Pi-hole unreachable while closing the session")
+        self._sid = None
+        self._authenticated = False
+
+    async def info(self) -> FilterInfo:
+        """Log in, then read the version and whether blocking is on."""
+        version = await self._request("GET", "info/version")
+        blocking = await self._request("GET", "dns/blocking")
+        try:
+            ftl = version["version"]["ftl"]["local"]
+            return FilterInfo(
+                kind=self.kind,
+                version=str(ftl.get("version") or ftl.get("branch") or "v6"),
+                protection_enabled=blocking["blocking"] == "enabled",
+            )
+        except (KeyError, TypeError) as err:
+            raise FilterResponseError(f"Pi-hole's answer lacks {err}") from err
+
+    async def _state(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """Read groups by name, clients by client id, deny regexes by regex."""
+        groups = await self._request("GET", "groups")
+        clients = await self._request("GET", "clients")
+        domains = await self._request("GET", "domains/deny/regex")
+        try:
+            return (
+                {g["name"]: g for g in groups["groups"]},
+                {str(c["client"]).lower(): c for c in clients["clients"]},
+                {d["domain"]: d for d in domains["domains"]},
+            )
+        except (KeyError, TypeError) as err:
+            raise FilterResponseError(f"Pi-hole's lists lack {err}") from err
+
+    async def reconcile(self, policies: Sequence[DevicePolicy]) -> ReconcileResult:
+        """Create, update and remove only Voice Guard's groups, client links and regexes."""
+        result = ReconcileResult()
+        groups, clients, domains = await self._state()
+        before = self._in_force(policies, groups, clients, domains, blocking=True)
+        for device_id, states in before.items():
+            if missing := {p for p, ok in states.items() if not ok}:
+                result.missing[device_id] = missing
+        gids = await self._sync_groups(policies, groups, result)
+        ours = set(gids.values()) | {
+            int(g["id"]) for n, g in groups.items() if n.startswith(GROUP_PREFIX)
+        }
+        await self._sync_clients(policies, clients, gids, ours, result)
+        await self._sync_domains(policies, domains, gids, result)
+        for name, group in groups.items():
+            if name.startswith(GROUP_PREFIX) and int(group["id"]) not in gids.values():
+                await self._request("DELETE", f"groups/{quote(name, safe='')}")
+                result.writes += 1
+        return result
+
+    async def _sync_groups(
+        self, policies: Sequence[DevicePolicy], groups: dict[str, Any], result: ReconcileResult
+    ) -> dict[str, int]:
+        """Give every device its enabled group; return the group ids by device id."""
+        gids: dict[str, int] = {}
+        for policy in policies:
+            name = group_name(policy.device.device_id)
+            group = groups.get(name)
+            if group is None:
+                created = await self._request(
+                    "POST",
+                    "groups",
+                    payload={"name": name, "comment": policy.device.name, "enabled": True},
+                )
+                group = created["groups"][0]
+                result.writes += 1
+            elif not group.get("enabled", True):
+                await self._request(
+                    "PUT",
+                    f"groups/{quote(name, safe='')}",
+                    payload={"name": name, "comment": group.get("comment"), "enabled": True},
+                )
+                result.writes += 1
+            gids[policy.device.device_id] = int(group["id"])
+        return gids
+
+    async def _sync_clients(
+        self,
+        policies: Sequence[DevicePolicy],
+        clients: dict[str, Any],
+        gids: dict[str, int],
+        ours: set[int],
+        result: ReconcileResult,
+    ) -> None:
+        """Put each device's clients in its group; keep every other group of theirs."""
+        wanted: dict[str, set[int]] = {}
+        for policy in policies:
+            for client in policy.device.clients:
+                wanted.setdefault(client.lower(), set()).add(gids[policy.device.device_id])
+        for client, entry in clients.items():
+            have = {int(g) for g in entry.get("groups") or []}
+            want = (have - ours) | wanted.pop(client, set())
+            if want == have:
+                continue
+            path = f"clients/{quote(client, safe='')}"
+            if want <= {DEFAULT_GROUP} and entry.get("comment") == COMMENT:
+                await self._request("DELETE", path)
+            else:
+                payload = {"comment": entry.get("comment"), "groups": sorted(want)}
+                await self._request("PUT", path, payload=payload)
+            result.writes += 1
+        for client, want in wanted.items():
+            payload = {"client": client, "comment": COMMENT, "groups": sorted(want | {0})}
+            await self._request("POST", "clients", payload=payload)
+            result.writes += 1
+
+    async def _sync_domains(
+        self,
+        policies: Sequence[DevicePolicy],
+        domains: dict[str, Any],
+        gids: dict[str, int],
+        result: ReconcileResult,
+    ) -> None:
+        """One deny regex per pattern, attached to the groups of the devices blocking it."""
+        wanted: dict[str, set[int]] = {}
+        for policy in policies:
+            for pattern in policy.hosts:
+                regex = pattern_regex(pattern)
+                wanted.setdefault(regex, set()).add(gids[policy.device.device_id])
+        new: dict[tuple[int, ...], list[str]] = {}
+        for regex, want in wanted.items():
+            entry = domains.get(regex)
+            if entry is None:
+                new.setdefault(tuple(sorted(want)), []).append(regex)
+            elif entry.get("comment") != COMMENT:
+                _conflict(result, policies, gids, regex, want)
+            elif set(entry.get("groups") or []) != want or not entry.get("enabled", True):
+                payload = {
+                    "type": "deny",
+                    "kind": "regex",
+                    "comment": COMMENT,
+                    "groups": sorted(want),
+                    "enabled": True,
+                }
+                await self._request(
+                    "PUT", f"domains/deny/regex/{quote(regex, safe='')}", payload=payload
+                )
+                result.writes += 1
+        for group_ids, regexes in new.items():
+            payload = {
+                "domain": regexes,
+                "comment": COMMENT,
+                "groups": list(group_ids),
+                "enabled": True,
+            }
+            await self._request("POST", "domains/deny/regex", payload=payload)
+            result.writes += 1
+        unwanted = [
+            {"item": regex, "type": "deny", "kind": "regex"}
+            for regex, entry in domains.items()
+            if entry.get("comment") == COMMENT and regex not in wanted
+        ]
+        if unwanted:
+            await self._request("POST", "domains:batchDelete", payload=unwanted)
+            result.writes += 1
+
+    @staticmethod
+    def _in_force(
+        policies: Sequence[DevicePolicy],
+        groups: dict[str, Any],
+        clients: dict[str, Any],
+        domains: dict[str, Any],
+        *,
+        blocking: bool,
+    ) -> dict[str, dict[str, bool]]:
+        result: dict[str, dict[str, bool]] = {}
+        for policy in policies:
+            group = groups.get(group_name(policy.device.device_id))
+            gid = int(group["id"]) if group else None
+            device_ok = (
+                blocking
+                and group is not None
+                and bool(group.get("enabled", True))
+                and bool(policy.device.clients)
+                and all(
+                    gid in (clients.get(c.lower()) or {}).get("groups", [])
+                    for c in policy.device.clients
+                )
+            )
+            states: dict[str, bool] = {}
+            for pattern in policy.hosts:
+                entry = domains.get(pattern_regex(pattern)) or {}
+                states[pattern] = (
+                    device_ok
+                    and entry.get("comment") == COMMENT
+                    and bool(entry.get("enabled", False))
+                    and gid in (entry.get("groups") or [])
+                )
+            result[policy.device.device_id] = states
+        return result
+
+    async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
+        """Read groups, clients, regexes and the blocking state back."""
+        groups, clients, domains = await self._state()
+        blocking = await self._request("GET", "dns/blocking")
+        enabled = isinstance(blocking, dict) and blocking.get("blocking") == "enabled"
+        return self._in_force(policies, groups, clients, domains, blocking=enabled)
+
+    async def blocked_queries(
+        self, policies: Sequence[DevicePolicy], since: datetime
+    ) -> list[BlockedQuery]:
+        """Blocked lookups of the guarded devices' patterns since the given time."""
+        by_ip = {ip: p for p in policies for ip in p.device.ips}
+        if not by_ip:
+            return []
+        now = datetime.now(UTC).timestamp()
+        data = await self._request(
+            "GET",
+            "queries",
+            params={
+                "from": str(int(since.timestamp())),
+                "until": str(int(now) + 1),
+                "length": str(QUERY_PAGE),
+            },
+        )
+        found: list[BlockedQuery] = []
+        for query in (data or {}).get("queries") or []:
+            ip = str((query.get("client") or {}).get("ip", ""))
+            policy = by_ip.get(ip)
+            domain = str(query.get("domain", ""))
+            when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
+            if (
+                policy is None
+                or query.get("status") not in BLOCKED_STATUSES
+                or when <= since
+                or not any(matches(domain, pattern) for pattern in policy.hosts)
+            ):
+                continue
+            found.append(
+                BlockedQuery(device_id=policy.device.device_id, host=domain, time=when, client=ip)
+            )
+        return sorted(found, key=lambda q: q.time)
+
+    async def clients(self) -> list[NetworkClient]:
+        """Devices of Pi-hole's network table."""
+        data = await self._request("GET", "network/devices")
+        found: list[NetworkClient] = []
+        for device in (data or {}).get("devices") or []:
+            ips = device.get("ips") or [{}]
+            found.append(
+                NetworkClient(
+                    ip=ips[0].get("ip"),
+                    mac=str(device.get("hwaddr") or "").lower() or None,
+                    name=next((i.get("name") for i in ips if i.get("name")), None),
+                    vendor=device.get("macVendor"),
+                )
+            )
+        return found
+
+
+def _conflict(
+    result: ReconcileResult,
+    policies: Sequence[DevicePolicy],
+    gids: dict[str, int],
+    regex: str,
+    want: set[int],
+) -> None:
+    """Record a pattern the user already has as their own entry: not taken over, reported."""
+    for policy in policies:
+        if gids[policy.device.device_id] in want:
+            result.conflicts.setdefault(policy.device.device_id, set()).update(
+                p for p in policy.hosts if pattern_regex(p) == regex
+            )

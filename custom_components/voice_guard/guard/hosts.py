@@ -1,0 +1,47 @@
+"""Host patterns: a domain blocks itself and its subdomains; '*' stands for part of one label."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+import re
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9*-]{1,63}(?<!-)$")
+
+
+def normalize_pattern(text: str) -> str:
+    """Return the canonical form of a host pattern, or raise ValueError."""
+    pattern = text.strip().lower().rstrip(".")
+    pattern = pattern.removeprefix("*.")  # "*.example.com" means example.com and below
+    labels = pattern.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):  # noqa: PLR2004
+        raise ValueError(f"{text!r} is not a host name such as example.com")
+    if "*" in labels[-1] or labels[-1].isdigit():
+        raise ValueError(f"{text!r} is not a host name such as example.com")
+    return pattern
+
+
+@lru_cache(maxsize=4096)
+def pattern_regex(pattern: str) -> str:
+    """Return a regular expression matching pattern and its subdomains (Pi-hole syntax)."""
+    return r"(^|\.)" + re.escape(pattern).replace(r"\*", "[^.]*") + "$"
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern_regex(pattern))
+
+
+def matches(domain: str, pattern: str) -> bool:
+    """Whether a queried domain is covered by pattern."""
+    return _compiled(pattern).search(domain.lower().rstrip(".")) is not None
+
+
+def sample_host(pattern: str) -> str:
+    """Return a concrete host name the pattern blocks, to verify a rule with."""
+    return pattern.replace("*", "na")
+
+
+def minimize(patterns: set[str]) -> list[str]:
+    """Drop patterns another pattern already covers; return them sorted."""
+    kept = [p for p in patterns if not any(q != p and matches(sample_host(p), q) for q in patterns)]
+    return sorted(kept)

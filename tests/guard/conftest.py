@@ -1,0 +1,60 @@
+"""Fixtures for the cloud guard library tests: the catalog and the filter fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from custom_components.voice_guard.guard.catalog import Catalog, DeviceType, load_catalog
+from custom_components.voice_guard.guard.policy import (
+    Block,
+    DevicePolicy,
+    GuardedDevice,
+    desired_policy,
+)
+
+from ..fakes.adguard_home import FakeAdGuardHome
+from ..fakes.pihole import FakePiHole
+
+CATALOG = load_catalog()
+
+
+def echo(number: int = 1, **kwargs: object) -> GuardedDevice:
+    """An Echo Dot at 192.168.1.<19 + number>."""
+    return GuardedDevice(
+        device_id=f"dev{number:03d}",
+        name=f"Echo {number}",
+        device_type=DeviceType.ECHO_DOT,
+        ips=(f"192.168.1.{19 + number}",),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def policy(device: GuardedDevice, *blocks: Block, catalog: Catalog = CATALOG) -> DevicePolicy:
+    """The device's policy with the given switches on."""
+    return desired_policy(device, set(blocks), catalog)
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session (Home Assistant injects its shared one)."""
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
+    """A running fake AdGuard Home."""
+    fake = FakeAdGuardHome()
+    async with fake.serve():
+        yield fake
+
+
+@pytest.fixture
+async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
+    """A running fake Pi-hole v6."""
+    fake = FakePiHole()
+    async with fake.serve():
+        yield fake
