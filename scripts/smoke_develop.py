@@ -173,10 +173,13 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
     status, again = client.request(
         "POST", "/api/config/config_entries/flow", {"handler": "voice_guard"}
     )
+    status, again = client.request(
+        "POST", f"/api/config/config_entries/flow/{again['flow_id']}", {"next_step_id": "embedded"}
+    )
     check(
         results,
-        "a second entry is refused",
-        ok=again.get("type") == "abort" and again.get("reason") == "single_instance_allowed",
+        "a second speech engine is refused",
+        ok=again.get("type") == "abort" and again.get("reason") == "speech_already_configured",
         detail=again,
     )
     return results

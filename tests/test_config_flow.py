@@ -37,7 +37,7 @@ from .wyoming_server import wyoming_vosk_server
 async def _start(hass: HomeAssistant, engine: str) -> dict:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["embedded", "wyoming"]
+    assert result["menu_options"] == ["embedded", "wyoming", "adguard_home", "pihole"]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": engine}
     )
@@ -206,13 +206,13 @@ async def test_wyoming_engine(hass: HomeAssistant, socket_enabled: None) -> None
 async def test_second_entry_is_refused(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A second Voice Guard entry aborts with the translated single-instance reason."""
+    """A second speech engine is refused, by either engine choice."""
     mock_config_entry.add_to_hass(hass)
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "single_instance_allowed"
+    for engine in ("embedded", "wyoming"):
+        result = await _start(hass, engine)
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "speech_already_configured"
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
@@ -224,10 +224,12 @@ async def test_flow_step_refuses_when_entry_appears_meanwhile(
     assert result["type"] is FlowResultType.MENU
     mock_config_entry.add_to_hass(hass)
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "embedded"}
+    )
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "single_instance_allowed"
+    assert result["reason"] == "speech_already_configured"
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 

@@ -122,7 +122,10 @@ def test_manifest_values_are_well_formed(manifest: dict[str, Any]) -> None:
     assert all(re.fullmatch(r"@[\w.-]+(/[\w.-]+)?", owner) for owner in manifest["codeowners"])
     for key in ("documentation", "issue_tracker"):
         assert manifest[key].startswith("https://")
-    assert manifest.get("single_config_entry") is True
+    # One speech entry, any number of filter entries: uniqueness is per entry kind.
+    assert "single_config_entry" not in manifest
+    for matcher in manifest["dhcp"]:
+        assert matcher["hostname"] == matcher["hostname"].lower()
 
 
 def test_manifest_requirements_install_on_every_platform(manifest: dict[str, Any]) -> None:
@@ -192,7 +195,7 @@ def test_translations_are_complete_in_english_and_german() -> None:
                 value = value[part]
             assert isinstance(value, str)
             assert value.strip(), key
-    assert "single_instance_allowed" in english["config"]["abort"]
+    assert "speech_already_configured" in english["config"]["abort"]
 
 
 def test_quality_scale_states_every_rule() -> None:

@@ -3,36 +3,51 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .const import (
     CONF_ENGINE,
+    CONF_KIND,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_WYOMING,
+    KIND_FILTER,
     LOGGER,
     VOSK_REQUIREMENT,
 )
+from .coordinator import STORAGE_VERSION, GuardConfigEntry, GuardCoordinator, create_filter
 from .data import SpeechSettings, VoiceGuardConfigEntry, VoiceGuardRuntimeData
 from .engine.base import SpeechEngine
 from .engine.errors import SpeechError
 from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
+from .guard.catalog import load_catalog
+from .guard.filters.base import FilterError
 
 PLATFORMS: list[Platform] = [Platform.STT]
+GUARD_PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 MODEL_ISSUE = "model_unavailable"
 
 
+def _is_guard(entry: ConfigEntry[Any]) -> bool:
+    return entry.data.get(CONF_KIND) == KIND_FILTER
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
-    """Set up Voice Guard from its config entry."""
+    """Set up a speech engine entry or a DNS filter entry."""
+    if _is_guard(entry):
+        return await _async_setup_guard(hass, entry)  # type: ignore[arg-type]
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
     entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
@@ -96,13 +111,54 @@ async def _async_start_engine(
     return engine
 
 
+async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:
+    """Connect to the filter, apply the stored policy, then add the devices' entities."""
+    client = create_filter(hass, entry.data)
+    catalog = await hass.async_add_executor_job(load_catalog)
+    coordinator = GuardCoordinator(hass, entry, client, catalog)
+    await coordinator.async_load()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await client.close()
+        raise
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, GUARD_PLATFORMS)
+    return True
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
-    """Forget the entry's repair issues."""
-    ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
+    """Forget the entry's issues; a removed filter entry takes its rules with it."""
+    if not _is_guard(entry):
+        ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
+        return
+    ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry.entry_id}"
+    ).async_remove()
+    client = create_filter(hass, entry.data)
+    try:
+        await client.reconcile([])
+    except FilterError as err:
+        LOGGER.warning(
+            "Could not remove Voice Guard's rules from %s: %s; remove them by hand",
+            entry.title,
+            err,
+        )
+    finally:
+        await client.close()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
-    """Unload Voice Guard: stop recognitions and free the engine."""
+    """Unload: stop recognitions and free the engine, or close the filter session."""
+    if _is_guard(entry):
+        guard: GuardConfigEntry = entry  # type: ignore[assignment]
+        unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
+        if unloaded:
+            await guard.runtime_data.async_flush()
+            await guard.runtime_data.client.close()
+        return unloaded
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.engine.async_close()

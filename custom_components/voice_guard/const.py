@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import logging
 import os
 from typing import Final
@@ -38,3 +39,26 @@ MAX_SILENCE_MS: Final = 3000
 MIN_MAX_SECONDS: Final = 5
 MAX_MAX_SECONDS: Final = 120
 MAX_MAX_DECODERS: Final = 32
+
+# Entries come in two kinds: the speech engine, and DNS filters with guarded devices.
+CONF_KIND: Final = "kind"
+KIND_SPEECH: Final = "speech"
+KIND_FILTER: Final = "filter"
+CONF_FILTER: Final = "filter"
+FILTER_ADGUARD: Final = "adguard_home"
+FILTER_PIHOLE: Final = "pihole"
+
+# Guarded devices: subentries of a filter entry.
+SUBENTRY_DEVICE: Final = "guarded_device"
+CONF_DEVICE_TYPE: Final = "device_type"
+CONF_IP: Final = "ip_address"
+CONF_MAC: Final = "mac"
+CONF_LINKED_DEVICE: Final = "linked_device"
+CONF_EXTRA_VOICE_HOSTS: Final = "extra_voice_hosts"
+CONF_EXTRA_TELEMETRY_HOSTS: Final = "extra_telemetry_hosts"
+CONF_INITIAL_BLOCKS: Final = "initial_blocks"
+
+EVENT_REQUEST_BLOCKED: Final = "voice_guard_request_blocked"
+GUARD_SCAN_INTERVAL: Final = timedelta(seconds=30)
+ATTEMPT_WINDOW: Final = timedelta(minutes=1)
+HISTORY_WINDOW: Final = timedelta(hours=24)

@@ -1,4 +1,4 @@
-"""Diagnostics: engine, model, decoder settings and recent timings — never audio or text."""
+"""Diagnostics: settings, timings and filter state — never audio, text or secrets."""
 
 from __future__ import annotations
 
@@ -6,19 +6,24 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_IP, CONF_KIND, CONF_MAC, KIND_FILTER
+from .coordinator import GuardConfigEntry
 from .data import VoiceGuardConfigEntry
 
-# Network addresses identify the home's network; diagnostics are shared in public issues.
-TO_REDACT = {CONF_HOST, "server"}
+# Network addresses identify the home's network and its devices; diagnostics are shared
+# in public issues.
+TO_REDACT = {CONF_HOST, "server", CONF_PASSWORD, CONF_USERNAME, CONF_URL, CONF_IP, CONF_MAC}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VoiceGuardConfigEntry
 ) -> dict[str, Any]:
-    """Return diagnostics for the entry."""
+    """Return diagnostics for a speech or filter entry."""
+    if entry.data.get(CONF_KIND) == KIND_FILTER:
+        return _guard(entry)  # type: ignore[arg-type]
     runtime = entry.runtime_data
     return {
         "entry": {
@@ -27,4 +32,28 @@ async def async_get_config_entry_diagnostics(
         },
         "speech_settings": asdict(runtime.speech),
         "engine": async_redact_data(runtime.engine.diagnostics(), TO_REDACT),
+    }
+
+
+def _guard(entry: GuardConfigEntry) -> dict[str, Any]:
+    coordinator = entry.runtime_data
+    snapshot = coordinator.data
+    devices = {}
+    for subentry_id, subentry in entry.subentries.items():
+        state = snapshot.devices.get(subentry_id) if snapshot else None
+        devices[subentry.title] = {
+            "data": async_redact_data(dict(subentry.data), TO_REDACT),
+            "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
+            "blocked_hosts": list(state.policy.hosts) if state else None,
+            "confirmed": state.confirmed if state else None,
+            "conflicts": sorted(state.conflicts) if state else None,
+            "blocked_requests_24h": len(state.blocked) if state else None,
+        }
+    return {
+        "entry": {"data": async_redact_data(dict(entry.data), TO_REDACT)},
+        "filter": asdict(snapshot.info) if snapshot else None,
+        "last_update_success": coordinator.last_update_success,
+        "writes_since_start": coordinator.writes,
+        "devices": devices,
+        "catalog": coordinator.catalog.as_dict(),
     }

@@ -25,7 +25,7 @@ from .const import LOGGER
 from .data import VoiceGuardConfigEntry
 from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
-from .entity import VoiceGuardEntity
+from .entity import VoiceGuardEntity, service_device
 
 PARALLEL_UPDATES = 0
 
@@ -46,7 +46,7 @@ class VoiceGuardSpeechToText(VoiceGuardEntity, SpeechToTextEntity):
 
     def __init__(self, entry: VoiceGuardConfigEntry) -> None:
         """Use the entry's engine and settings."""
-        super().__init__(entry, DESCRIPTION)
+        super().__init__(entry.entry_id, DESCRIPTION, service_device(entry))
         self._entry = entry
 
     @property

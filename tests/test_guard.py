@@ -1,0 +1,410 @@
+"""The cloud guard in Home Assistant: filters as entries, guarded devices as subentries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.voice_guard.const import (
+    CONF_DEVICE_TYPE,
+    CONF_EXTRA_TELEMETRY_HOSTS,
+    CONF_EXTRA_VOICE_HOSTS,
+    CONF_FILTER,
+    CONF_INITIAL_BLOCKS,
+    CONF_IP,
+    CONF_KIND,
+    CONF_MAC,
+    DOMAIN,
+    EVENT_REQUEST_BLOCKED,
+    GUARD_SCAN_INTERVAL,
+    KIND_FILTER,
+    SUBENTRY_DEVICE,
+)
+from custom_components.voice_guard.guard.filters.adguard_home import BEGIN
+
+from .fakes.adguard_home import FakeAdGuardHome
+from .fakes.pihole import FakePiHole
+
+KITCHEN_IP = "192.168.1.20"
+KITCHEN_MAC = "f0:27:2d:11:22:33"
+
+
+def device_data(
+    device_type: str = "echo_dot",
+    ip: str | None = KITCHEN_IP,
+    mac: str | None = KITCHEN_MAC,
+    blocks: list[str] | None = None,
+) -> dict[str, Any]:
+    """Data of a guarded device subentry."""
+    return {
+        CONF_DEVICE_TYPE: device_type,
+        CONF_IP: ip,
+        CONF_MAC: mac,
+        CONF_EXTRA_VOICE_HOSTS: [],
+        CONF_EXTRA_TELEMETRY_HOSTS: [],
+        CONF_INITIAL_BLOCKS: blocks or [],
+    }
+
+
+def filter_entry(kind: str, url: str, *subentries: ConfigSubentryData) -> MockConfigEntry:
+    """A filter entry as the config flow creates it."""
+    data = {
+        CONF_KIND: KIND_FILTER,
+        CONF_FILTER: kind,
+        CONF_URL: url,
+        CONF_PASSWORD: "secret",
+        CONF_VERIFY_SSL: True,
+    }
+    if kind == "adguard_home":
+        data[CONF_USERNAME] = "admin"
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="AdGuard Home (test)" if kind == "adguard_home" else "Pi-hole (test)",
+        unique_id=f"{kind}:{url}",
+        data=data,
+        subentries_data=list(subentries),
+    )
+
+
+def kitchen(**kwargs: Any) -> ConfigSubentryData:
+    """The kitchen Echo Dot."""
+    return ConfigSubentryData(
+        data=device_data(**kwargs),
+        subentry_type=SUBENTRY_DEVICE,
+        title="Kitchen Echo",
+        unique_id=KITCHEN_MAC,
+    )
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
+    """A running fake AdGuard Home with one rule of the user's."""
+    fake = FakeAdGuardHome()
+    fake.user_rules = ["||ads.example.com^"]
+    async with fake.serve():
+        yield fake
+
+
+@pytest.fixture
+async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
+    """A running fake Pi-hole."""
+    fake = FakePiHole()
+    async with fake.serve():
+        yield fake
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _device(hass: HomeAssistant, entity_id: str) -> dr.DeviceEntry:
+    entity = er.async_get(hass).async_get(entity_id)
+    assert entity is not None
+    assert entity.device_id is not None
+    device = dr.async_get(hass).async_get(entity.device_id)
+    assert isinstance(device, dr.DeviceEntry)
+    return device
+
+
+async def _switch(hass: HomeAssistant, entity_id: str, *, on: bool) -> None:
+    await hass.services.async_call(
+        "switch", "turn_on" if on else "turn_off", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
+    """A guarded Echo gets its switches, sensors and a device linked by MAC."""
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    assert entry.state is ConfigEntryState.LOADED
+
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert sorted(e.entity_id for e in entities) == [
+        "binary_sensor.kitchen_echo_cloud_voice_attempt",
+        "binary_sensor.kitchen_echo_protection_confirmed",
+        "sensor.kitchen_echo_blocked_requests_24_h",
+        "sensor.kitchen_echo_last_blocked_request",
+        "sensor.kitchen_echo_policy",
+        "switch.kitchen_echo_block_alexa",
+        "switch.kitchen_echo_block_cloud_voice",
+        "switch.kitchen_echo_block_telemetry",
+        "switch.kitchen_echo_local_only",
+    ]
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    assert (dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC) in device.connections
+    assert (device.name, device.manufacturer, device.model) == (
+        "Kitchen Echo",
+        "Amazon",
+        "Echo Dot",
+    )
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "off"
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_OFF
+
+
+async def test_ring_has_no_voice_switches(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
+    """Switches a device type has no hosts for are not offered."""
+    ring = ConfigSubentryData(
+        data=device_data("ring", ip="192.168.1.30", mac=None),
+        subentry_type=SUBENTRY_DEVICE,
+        title="Front door",
+        unique_id="192.168.1.30",
+    )
+    await _setup(hass, filter_entry("adguard_home", adguard.url, ring))
+    assert hass.states.get("switch.front_door_block_cloud_voice") is None
+    assert hass.states.get("switch.front_door_block_alexa") is None
+    assert hass.states.get("switch.front_door_local_only") is not None
+
+
+@pytest.mark.parametrize("kind", ["adguard_home", "pihole"])
+async def test_switches_block_and_are_confirmed(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, pihole: FakePiHole, kind: str
+) -> None:
+    """Turning a switch on blocks the hosts at once, for that device, confirmed by the filter."""
+    fake: Any = adguard if kind == "adguard_home" else pihole
+    await _setup(hass, filter_entry(kind, fake.url, kitchen()))
+    blocked = {"FilteredBlackList", "REGEX"}
+
+    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    assert fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com") in blocked
+    assert fake.query("192.168.1.99", "avs-alexa-na.amazon.com") not in blocked
+    assert fake.query(KITCHEN_IP, "device-metrics-us.amazon.com") not in blocked
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert confirmed.state == STATE_ON
+    assert confirmed.attributes["blocked_hosts"] == [
+        "avs-alexa-*.amazon.com",
+        "gateway.devices.a2z.com",
+    ]
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "voice"
+
+    await _switch(hass, "switch.kitchen_echo_block_telemetry", on=True)
+    assert fake.query(KITCHEN_IP, "device-metrics-us.amazon.com") in blocked
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "voice_and_telemetry"
+
+    await _switch(hass, "switch.kitchen_echo_local_only", on=True)
+    assert fake.query(KITCHEN_IP, "api.amazon.com") in blocked
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "local_only"
+
+    for key in ("block_cloud_voice", "block_telemetry", "local_only"):
+        await _switch(hass, f"switch.kitchen_echo_{key}", on=False)
+    assert fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com") not in blocked
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_OFF
+    if kind == "adguard_home":
+        assert adguard.user_rules == ["||ads.example.com^"]
+
+
+async def test_policy_survives_a_restart(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
+    """The switches are the stored desired policy, not whatever the filter holds."""
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+
+
+async def test_initial_blocks_apply_on_setup(hass: HomeAssistant, pihole: FakePiHole) -> None:
+    """Blocks chosen when adding the device are applied at once."""
+    await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_telemetry"])))
+    assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
+    assert pihole.query(KITCHEN_IP, "unagi-na.amazon.com") == "REGEX"
+
+
+async def test_filter_down_and_back(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Unreachable: entities unavailable, policy kept. Back: the policy is applied again."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+
+    adguard.fail_status = 502
+    adguard.user_rules = []  # the filter came back from a restore without our rules
+    freezer.tick(GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state
+        == STATE_UNAVAILABLE
+    )
+
+    adguard.fail_status = None
+    freezer.tick(GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+async def test_filter_down_at_startup_retries(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Setup retries while the filter is unreachable."""
+    adguard.fail_status = 503
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_rules_removed_by_hand_are_restored_and_reported(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Someone deletes Voice Guard's rules in AdGuard Home: re-applied, and a repair says so."""
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    adguard.user_rules = ["||ads.example.com^", "||mine.example.com^"]
+
+    freezer.tick(GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert adguard.user_rules[:2] == ["||ads.example.com^", "||mine.example.com^"]
+    assert BEGIN in adguard.user_rules
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"rules_removed_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"devices": "Kitchen Echo", "filter": entry.title}
+
+
+async def test_blocked_lookups_fire_events_once_and_feed_sensors(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each blocked lookup fires one event; the sensors count and time them."""
+    await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    events: list[Event] = []
+    hass.bus.async_listen(EVENT_REQUEST_BLOCKED, events.append)
+
+    pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com")
+    pihole.query(KITCHEN_IP, "api.amazon.com")  # allowed: no event
+    freezer.tick(GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(events) == 1
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    assert (DOMAIN, events[0].data["subentry_id"]) in device.identifiers
+    assert events[0].data["device_id"] == device.id
+    assert events[0].data["host"] == "avs-alexa-na.amazon.com"
+    assert events[0].data["category"] == "voice"
+    assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
+    last = hass.states.get("sensor.kitchen_echo_last_blocked_request")
+    assert last.attributes == last.attributes | {
+        "host": "avs-alexa-na.amazon.com",
+        "category": "voice",
+    }
+    assert hass.states.get("binary_sensor.kitchen_echo_cloud_voice_attempt").state == STATE_ON
+
+    # The same lookup is not reported again; the attempt sensor turns off after a minute.
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(events) == 1
+    assert hass.states.get("binary_sensor.kitchen_echo_cloud_voice_attempt").state == STATE_OFF
+    assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
+
+
+async def test_events_are_not_repeated_after_a_restart(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A restart reads the last 24 h again for the counts but fires no old events."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com", dt_util.utcnow())
+    await entry.runtime_data.async_refresh()
+    events: list[Event] = []
+    hass.bus.async_listen(EVENT_REQUEST_BLOCKED, events.append)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == []
+    assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
+
+
+async def test_wrong_credentials_start_reauth(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A 401 starts a reauthentication flow."""
+    adguard.password = "changed"  # noqa: S105
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "changed"}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_PASSWORD] == "changed"
+
+
+async def test_removing_a_device_removes_its_rules_and_entities(
+    hass: HomeAssistant, pihole: FakePiHole
+) -> None:
+    """Deleting the subentry takes its rules out of the filter and its entities away."""
+    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
+    subentry_id = next(iter(entry.subentries))
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
+    assert [g["name"] for g in pihole.groups] == ["Default"]
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice") is None
+    assert not er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+
+
+async def test_removing_the_filter_removes_all_rules(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Deleting a filter entry leaves the user's rules and nothing of Voice Guard's."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    assert BEGIN in adguard.user_rules
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert adguard.user_rules == ["||ads.example.com^"]
+
+
+async def test_hundred_devices_are_reconciled_with_few_writes(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """100 guarded devices: one rule list write for all of them."""
+    devices = [
+        ConfigSubentryData(
+            data=device_data(ip=f"10.0.{n // 200}.{n % 200 + 2}", mac=None, blocks=["block_voice"]),
+            subentry_type=SUBENTRY_DEVICE,
+            title=f"Echo {n}",
+            unique_id=f"echo{n}",
+        )
+        for n in range(100)
+    ]
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, *devices))
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.writes == 1
+    assert adguard.query("10.0.0.51", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert hass.states.get("binary_sensor.echo_99_protection_confirmed").state == STATE_ON

@@ -1,0 +1,331 @@
+"""Config flows of the cloud guard: filters, guarded devices (subentries), DHCP discovery."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_DHCP,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
+from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.voice_guard.const import (
+    CONF_DEVICE_TYPE,
+    CONF_EXTRA_VOICE_HOSTS,
+    CONF_FILTER,
+    CONF_INITIAL_BLOCKS,
+    CONF_IP,
+    CONF_KIND,
+    CONF_LINKED_DEVICE,
+    CONF_MAC,
+    DOMAIN,
+    SUBENTRY_DEVICE,
+)
+
+from .fakes.adguard_home import FakeAdGuardHome
+from .fakes.pihole import FakePiHole
+from .test_guard import (
+    KITCHEN_IP,
+    KITCHEN_MAC,
+    _device,
+    _setup,
+    adguard,
+    filter_entry,
+    kitchen,
+    pihole,
+)
+
+__all__ = ["adguard", "pihole"]
+
+
+async def _menu(hass: HomeAssistant, choice: str) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": choice}
+    )
+
+
+async def test_adguard_home_is_tested_before_it_is_saved(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Bad address, password or server give translated errors; the right ones an entry."""
+    result = await _menu(hass, "adguard_home")
+    assert result["step_id"] == "adguard_home"
+    flow_id = result["flow_id"]
+    good = {
+        CONF_URL: adguard.url + "/",
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: "secret",
+        CONF_VERIFY_SSL: True,
+    }
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**good, CONF_URL: "adguard.local"}
+    )
+    assert result["errors"] == {"base": "invalid_url"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**good, CONF_PASSWORD: "nope"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**good, CONF_URL: "http://127.0.0.1:9"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    adguard.fail_status = 404
+    result = await hass.config_entries.flow.async_configure(flow_id, good)
+    assert result["errors"] == {"base": "unexpected_response"}
+    adguard.fail_status = None
+
+    result = await hass.config_entries.flow.async_configure(flow_id, good)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"].startswith("AdGuard Home (127.0.0.1:")
+    assert result["data"] == {
+        CONF_KIND: "filter",
+        CONF_FILTER: "adguard_home",
+        CONF_URL: adguard.url,
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: "secret",
+        CONF_VERIFY_SSL: True,
+    }
+    assert result["result"].state is ConfigEntryState.LOADED
+
+    again = await _menu(hass, "adguard_home")
+    again = await hass.config_entries.flow.async_configure(again["flow_id"], good)
+    assert again["reason"] == "already_configured"
+
+
+async def test_pihole_setup_and_reconfigure(hass: HomeAssistant, pihole: FakePiHole) -> None:
+    """Pi-hole needs only the address and a password; reconfigure keeps it when left empty."""
+    result = await _menu(hass, "pihole")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: pihole.url, CONF_PASSWORD: "secret", CONF_VERIFY_SSL: False}
+    )
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    assert CONF_USERNAME not in entry.data
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert result["step_id"] == "reconfigure_filter"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: pihole.url, CONF_PASSWORD: "", CONF_VERIFY_SSL: True}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PASSWORD] == "secret"
+    assert entry.data[CONF_VERIFY_SSL] is True
+
+
+async def test_guard_a_device_picked_from_the_filters_clients(
+    hass: HomeAssistant, pihole: FakePiHole
+) -> None:
+    """The subentry flow lists known-family clients and prefills the device form."""
+    pihole.network = [
+        {
+            "id": 1,
+            "hwaddr": "F0:27:2D:11:22:33",
+            "macVendor": "Amazon Technologies Inc.",
+            "ips": [{"ip": KITCHEN_IP, "name": "echo-dot-kitchen"}],
+        },
+        {
+            "id": 2,
+            "hwaddr": "00:11:22:33:44:55",
+            "macVendor": "Dell",
+            "ips": [{"ip": "192.168.1.5", "name": "laptop"}],
+        },
+    ]
+    entry = await _setup(hass, filter_entry("pihole", pihole.url))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "user"
+    options = result["data_schema"].schema["client"].config["options"]
+    assert [o["value"] for o in options] == ["manual", f"{KITCHEN_IP}|{KITCHEN_MAC}"]
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"client": f"{KITCHEN_IP}|{KITCHEN_MAC}"}
+    )
+    assert result["step_id"] == "device"
+    suggested = {
+        k.schema: k.description["suggested_value"]
+        for k in result["data_schema"].schema
+        if k.description and "suggested_value" in k.description
+    }
+    assert suggested[CONF_DEVICE_TYPE] == "echo_dot"
+    assert suggested[CONF_IP] == KITCHEN_IP
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Kitchen Echo",
+            CONF_DEVICE_TYPE: "echo_dot",
+            CONF_IP: KITCHEN_IP,
+            CONF_MAC: "F0-27-2D-11-22-33",
+            CONF_EXTRA_VOICE_HOSTS: [" Extra.Example.com "],
+            CONF_INITIAL_BLOCKS: ["block_voice"],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = next(iter(entry.subentries.values()))
+    assert subentry.data[CONF_MAC] == KITCHEN_MAC
+    assert subentry.data[CONF_EXTRA_VOICE_HOSTS] == ["extra.example.com"]
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == "on"
+    assert pihole.query(KITCHEN_IP, "extra.example.com") == "REGEX"
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        ({CONF_IP: "not-an-ip"}, {CONF_IP: "invalid_ip"}),
+        ({CONF_IP: "", CONF_MAC: "zz:zz"}, {CONF_MAC: "invalid_mac", CONF_IP: "ip_required"}),
+        ({CONF_IP: "", CONF_MAC: "aa:bb:cc:dd:ee:ff"}, {CONF_IP: "ip_required"}),
+        ({CONF_IP: "", CONF_MAC: ""}, {"base": "address_required"}),
+        ({CONF_EXTRA_VOICE_HOSTS: ["not a host"]}, {CONF_EXTRA_VOICE_HOSTS: "invalid_host"}),
+        ({CONF_NAME: "  "}, {CONF_NAME: "name_required"}),
+        ({CONF_IP: KITCHEN_IP}, {"base": "already_guarded"}),
+    ],
+)
+async def test_device_form_refuses_bad_input(
+    hass: HomeAssistant,
+    adguard: FakeAdGuardHome,
+    user_input: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Each wrong field gets its translated error and nothing is saved."""
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "device"  # no known-family clients: straight to the form
+    form = {
+        CONF_NAME: "Office Echo",
+        CONF_DEVICE_TYPE: "echo",
+        CONF_IP: "192.168.1.40",
+    } | user_input
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], form)
+    assert result["errors"] == errors
+    assert len(entry.subentries) == 1
+
+
+async def test_reconfigure_a_guarded_device_and_link_it_to_an_existing_device(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A new IP moves the rules; a linked device lends its MAC address."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(mac=None, blocks=["block_voice"]))
+    )
+    other = MockConfigEntry(domain="alexa_devices")
+    other.add_to_hass(hass)
+    echo = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id,
+        connections={(dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC)},
+        identifiers={("alexa_devices", "G0911")},
+        name="Echo Dot",
+    )
+    subentry = next(iter(entry.subentries.values()))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Kitchen Echo",
+            CONF_DEVICE_TYPE: "echo_dot",
+            CONF_IP: "192.168.1.77",
+            CONF_LINKED_DEVICE: echo.id,
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[subentry.subentry_id].data[CONF_MAC] == KITCHEN_MAC
+    assert adguard.query("192.168.1.77", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
+    # The guarded device is shown as connected via the Echo's existing device.
+    guarded = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    assert guarded.via_device_id == echo.id
+    assert (dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC) in guarded.connections
+
+
+def _dhcp(ip: str = KITCHEN_IP, hostname: str = "amazon-0123456789") -> DhcpServiceInfo:
+    return DhcpServiceInfo(ip=ip, hostname=hostname, macaddress=KITCHEN_MAC.replace(":", ""))
+
+
+async def test_dhcp_discovery_offers_to_guard(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A new Amazon device is offered; confirming guards it on the chosen filter."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp()
+    )
+    assert result["reason"] == "no_filter"
+
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp()
+    )
+    assert result["step_id"] == "dhcp_confirm"
+    assert result["description_placeholders"] == {
+        "name": "amazon-0123456789",
+        "ip": KITCHEN_IP,
+        "mac": KITCHEN_MAC,
+    }
+    defaults = {k.schema: k.default() for k in result["data_schema"].schema if callable(k.default)}
+    assert defaults[CONF_DEVICE_TYPE] == "echo"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Hall Echo",
+            CONF_DEVICE_TYPE: "echo",
+            "filter_entry": entry.entry_id,
+            CONF_INITIAL_BLOCKS: ["block_voice"],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "device_guarded"
+    assert hass.states.get("switch.hall_echo_block_cloud_voice").state == "on"
+
+    # The same device later gets a new address: updated, not asked again.
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp(ip="192.168.1.88")
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "already_guarded"
+    assert next(iter(entry.subentries.values())).data[CONF_IP] == "192.168.1.88"
+    assert adguard.query("192.168.1.88", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+async def test_filter_diagnostics_redact_addresses_and_secrets(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, adguard: FakeAdGuardHome
+) -> None:
+    """Diagnostics show policy, proof and catalog, without credentials or addresses."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    dumped = json.dumps(diagnostics)
+    for secret in ("secret", KITCHEN_IP, KITCHEN_MAC, adguard.url):
+        assert secret not in dumped
+    kitchen_echo = diagnostics["devices"]["Kitchen Echo"]
+    assert kitchen_echo["switches_on"] == ["block_voice"]
+    assert all(kitchen_echo["confirmed"].values())
+    assert diagnostics["filter"]["kind"] == "adguard_home"
+    assert "echo_dot" in diagnostics["catalog"]
