@@ -206,9 +206,11 @@ class AdGuardHome(DnsFilter):
         """Read the rules back and ask AdGuard Home whether each pattern is blocked."""
         rules, enabled = await self._rules()
         protection = (await self.info()).protection_enabled
-        _, ours = split_rules(rules)
+        theirs, ours = split_rules(rules)
         present = set(ours)
-        generation = hashlib.sha256("\n".join(rules).encode()).hexdigest()
+        # Only the user's rules can override ours (an @@ allow rule, say): a check stays
+        # valid until they change, however often Voice Guard's own block changes.
+        generation = hashlib.sha256("\n".join(theirs).encode()).hexdigest()
         result: dict[str, dict[str, bool]] = {}
         for policy in policies:
             ips = [ip for ip in policy.device.ips if is_ip(ip)]
@@ -223,7 +225,7 @@ class AdGuardHome(DnsFilter):
 
     async def _blocked(self, pattern: str, ip: str, rule: str, generation: str) -> bool:
         """Ask check_host, once per rule list generation, whether our rule blocks the host."""
-        key = (generation, ip, pattern)
+        key = (generation, rule, pattern)
         if key not in self._checked:
             answer = await self._get(
                 "filtering/check_host", {"name": sample_host(pattern), "client": ip}
