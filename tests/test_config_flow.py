@@ -30,7 +30,7 @@ from custom_components.voice_guard.const import (
     DOMAIN,
 )
 
-from .speech import MODEL_PATH
+from .speech import MODEL_PATH, PACKAGED_MODEL
 from .wyoming_server import wyoming_vosk_server
 
 
@@ -63,7 +63,7 @@ async def test_embedded_engine_with_a_packaged_model(hass: HomeAssistant) -> Non
     assert result["title"] == "Voice Guard"
     assert result["data"] == {
         CONF_ENGINE: "embedded",
-        CONF_MODEL_PATH: str(MODEL_PATH),
+        CONF_MODEL_PATH: str(PACKAGED_MODEL),
         CONF_LANGUAGE: "ko",
     }
     entry = result["result"]

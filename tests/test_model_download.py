@@ -29,7 +29,7 @@ from custom_components.voice_guard.const import (
 from custom_components.voice_guard.engine.catalog import CatalogModel
 
 from .model_server import ModelSite, corrupt, model_zip
-from .speech import MODEL_PATH
+from .speech import PACKAGED_MODEL
 
 NAME = "vosk-model-small-ko-0.22"
 
@@ -143,7 +143,7 @@ async def test_missing_downloaded_model_is_repaired_by_downloading_it_again(
     models = Path(hass.config.path("voice_guard", "models"))
     path = models / NAME
     # The real Korean model plays the downloaded one, so the entry can load after the repair.
-    site.archives[NAME] = await hass.async_add_executor_job(_zip_folder, MODEL_PATH, NAME)
+    site.archives[NAME] = await hass.async_add_executor_job(_zip_folder, PACKAGED_MODEL, NAME)
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=DOMAIN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import importlib.metadata
 import importlib.util
+import os
 from pathlib import Path
 
 from .errors import ModelError
@@ -36,7 +37,12 @@ def validate_model_dir(path: Path) -> ModelInfo:
         missing.append("graph/HCLG.fst or graph/HCLr.fst + graph/Gr.fst")
     if missing:
         raise ModelError(f"{path} lacks {', '.join(missing)}", reason="model_incomplete")
-    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    # Follow symlinks: a model folder may link to files kept elsewhere.
+    size = sum(
+        (Path(root) / name).stat().st_size
+        for root, _, files in os.walk(path, followlinks=True)
+        for name in files
+    )
     return ModelInfo(path=path, supports_grammar=grammar, size_bytes=size)
 
 
