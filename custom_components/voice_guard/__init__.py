@@ -9,8 +9,15 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .const import (
@@ -34,8 +41,19 @@ from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
 from .guard.catalog import load_catalog
 from .guard.filters.base import FilterError
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.STT]
+PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+SIGNAL_AUDIT = f"{DOMAIN}_pipeline_audit"
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, whatever entries exist."""
+    async_setup_services(hass)
+    return True
+
+
 GUARD_PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 MODEL_ISSUE = "model_unavailable"
 
@@ -53,6 +71,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -
     entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if "assist_pipeline" in hass.config.components:
+        await _async_setup_pipelines(hass, entry)
+    else:
+        LOGGER.debug("Assist is not loaded: no private pipeline, no pipeline audit")
     return True
 
 
@@ -111,6 +133,59 @@ async def _async_start_engine(
     return engine
 
 
+async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
+    """Create the private pipeline once, audit all pipelines now and whenever they change."""
+    # Imported here: Assist's module needs its own requirements, present once it is loaded.
+    from homeassistant.components.assist_pipeline.pipeline import (  # noqa: PLC0415
+        KEY_ASSIST_PIPELINE,
+    )
+
+    from .pipelines import (  # noqa: PLC0415
+        PREFERRED_ISSUE,
+        PRIVATE_PIPELINE_NAME,
+        async_ensure_private_pipeline,
+        async_report_cloud_pipelines,
+        preferred,
+    )
+
+    stt_entity = er.async_get(hass).async_get_entity_id(
+        "stt", DOMAIN, f"{entry.entry_id}_speech_to_text"
+    )
+    if stt_entity is None:  # pragma: no cover - the stt platform registered it just before
+        return
+    runtime = entry.runtime_data
+    runtime.private_pipeline_id = await async_ensure_private_pipeline(
+        hass, stt_entity, runtime.engine.languages[0]
+    )
+    if preferred(hass) != runtime.private_pipeline_id:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            PREFERRED_ISSUE,
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=PREFERRED_ISSUE,
+            translation_placeholders={"pipeline": PRIVATE_PIPELINE_NAME},
+            data={"pipeline_id": runtime.private_pipeline_id},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, PREFERRED_ISSUE)
+
+    async def audit() -> None:
+        runtime.cloud_pipelines = await async_report_cloud_pipelines(hass)
+        async_dispatcher_send(hass, SIGNAL_AUDIT)
+
+    await audit()
+    debouncer = Debouncer(hass, LOGGER, cooldown=1, immediate=False, function=audit)
+    entry.async_on_unload(debouncer.async_shutdown)
+
+    async def pipelines_changed(_changes: Any) -> None:
+        debouncer.async_schedule_call()
+
+    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+    entry.async_on_unload(store.async_add_change_set_listener(pipelines_changed))
+
+
 async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:
     """Connect to the filter, apply the stored policy, then add the devices' entities."""
     client = create_filter(hass, entry.data)
@@ -156,6 +231,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
         guard: GuardConfigEntry = entry  # type: ignore[assignment]
         unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
         if unloaded:
+            await guard.runtime_data.async_shutdown()
             await guard.runtime_data.async_flush()
             await guard.runtime_data.client.close()
         return unloaded

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -136,6 +137,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._applied: dict[str, list[str]] = {}
         self._history: list[dict[str, Any]] = []
         self._last_event: str | None = None
+        self._allowed: dict[str, str] = {}
+        self._restore_timers: dict[str, CALLBACK_TYPE] = {}
         self.writes = 0
         # Device registry ids of the guarded devices (subentry id -> device id), for events.
         self.device_ids: dict[str, str] = {}
@@ -147,6 +150,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._applied = dict(stored.get("applied") or {})
         self._history = list(stored.get("history") or [])
         self._last_event = stored.get("last_event")
+        self._allowed = dict(stored.get("allowed") or {})
+        self.resume_allowances()
 
     def _stored(self) -> dict[str, Any]:
         return {
@@ -154,6 +159,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             "applied": self._applied,
             "history": self._history[-MAX_HISTORY:],
             "last_event": self._last_event,
+            "allowed": self._allowed,
         }
 
     def _save(self) -> None:
@@ -191,12 +197,69 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             self._blocks[device_id] = [Block(b).value for b in initial]
         return {Block(b) for b in self._blocks[device_id]}
 
+    def allowed_until(self, device_id: str) -> datetime | None:
+        """Return until when a device's blocks are lifted, if they are."""
+        until = self._allowed.get(device_id)
+        if until is None:
+            return None
+        when = datetime.fromisoformat(until)
+        return when if when > dt_util.utcnow() else None
+
     def policies(self) -> list[DevicePolicy]:
-        """Return every device's desired policy."""
+        """Return every device's desired policy (nothing while temporarily allowed)."""
         return [
-            desired_policy(device, self.enabled_blocks(device_id), self.catalog)
+            desired_policy(
+                device,
+                set() if self.allowed_until(device_id) else self.enabled_blocks(device_id),
+                self.catalog,
+            )
             for device_id, device in self.devices().items()
         ]
+
+    async def async_set_blocks(self, device_id: str, blocks: set[Block]) -> None:
+        """Set all switches of a device at once (the apply_policy action)."""
+        self._blocks[device_id] = sorted(b.value for b in blocks)
+        await self._store.async_save(self._stored())
+        await self.async_refresh()
+
+    async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
+        """Lift a device's blocks for a while; they return by themselves, even after a restart."""
+        until = dt_util.utcnow() + duration
+        self._allowed[device_id] = until.isoformat()
+        await self._store.async_save(self._stored())
+        self._schedule_restore(device_id, until)
+        await self.async_refresh()
+        return until
+
+    def _schedule_restore(self, device_id: str, until: datetime) -> None:
+        if (cancel := self._restore_timers.pop(device_id, None)) is not None:
+            cancel()
+
+        async def _restore(_now: datetime) -> None:
+            self._restore_timers.pop(device_id, None)
+            if self._allowed.get(device_id) == until.isoformat():
+                del self._allowed[device_id]
+                await self._store.async_save(self._stored())
+                LOGGER.info("Blocks of %s are in force again", device_id)
+                await self.async_refresh()
+
+        self._restore_timers[device_id] = async_track_point_in_utc_time(self.hass, _restore, until)
+
+    def resume_allowances(self) -> None:
+        """After a restart: schedule the end of allowances still running, drop the others."""
+        for device_id, until in list(self._allowed.items()):
+            when = datetime.fromisoformat(until)
+            if when > dt_util.utcnow():
+                self._schedule_restore(device_id, when)
+            else:
+                del self._allowed[device_id]
+
+    async def async_shutdown(self) -> None:
+        """Cancel timers; the allowances are stored and resumed at the next start."""
+        for cancel in self._restore_timers.values():
+            cancel()
+        self._restore_timers.clear()
+        await super().async_shutdown()
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
         """Change a switch, store it, and apply it to the filter at once."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -42,10 +43,12 @@ class SpeechSettings:
 
 @dataclass(slots=True)
 class VoiceGuardRuntimeData:
-    """What a loaded Voice Guard entry keeps while it runs."""
+    """What a loaded speech entry keeps while it runs."""
 
     speech: SpeechSettings
     engine: SpeechEngine
+    private_pipeline_id: str | None = None
+    cloud_pipelines: list[Any] = field(default_factory=list)  # pipelines.CloudFinding
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

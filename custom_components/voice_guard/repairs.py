@@ -8,7 +8,7 @@ from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult
-from .const import CONF_MODEL_NAME, CONF_MODEL_PATH
+from .const import CONF_MODEL_NAME, CONF_MODEL_PATH, DOMAIN
 from .downloads import ModelDownload, async_catalog
 
 
@@ -18,7 +18,45 @@ async def async_create_fix_flow(
     """Create the flow that fixes issue_id."""
     if data and data.get("model") and data.get("entry_id"):
         return ModelDownloadRepairFlow(str(data["entry_id"]), str(data["model"]))
+    if data and data.get("pipeline_id"):
+        return PipelineRepairFlow(issue_id, str(data["pipeline_id"]))
     return ConfirmRepairFlow()
+
+
+class PipelineRepairFlow(RepairsFlow):
+    """Make the private pipeline preferred, or move a pipeline's cloud stages home."""
+
+    def __init__(self, issue_id: str, pipeline_id: str) -> None:
+        """Remember the issue and its pipeline."""
+        self._issue_id = issue_id
+        self._pipeline_id = pipeline_id
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Ask first."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Apply the fix once confirmed."""
+        from .pipelines import PREFERRED_ISSUE, async_make_local, make_preferred  # noqa: PLC0415
+
+        if user_input is None:
+            return self.async_show_form(step_id="confirm")
+        if self._issue_id == PREFERRED_ISSUE:
+            make_preferred(self.hass, self._pipeline_id)
+            return self.async_create_entry(data={})
+        stt = next(
+            (
+                s.entity_id
+                for s in self.hass.states.async_all("stt")
+                if s.entity_id.startswith(f"stt.{DOMAIN}")
+            ),
+            None,
+        )
+        if stt is None or not await async_make_local(self.hass, self._pipeline_id, stt):
+            return self.async_abort(reason="pipeline_not_fixable")
+        return self.async_create_entry(data={})
 
 
 class ModelDownloadRepairFlow(RepairsFlow):

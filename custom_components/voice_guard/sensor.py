@@ -14,12 +14,14 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import HISTORY_WINDOW, SUBENTRY_DEVICE
+from .const import CONF_KIND, HISTORY_WINDOW, KIND_SPEECH, SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
-from .entity import GuardedDeviceEntity
+from .data import VoiceGuardConfigEntry
+from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
 
 PARALLEL_UPDATES = 0
@@ -95,7 +97,10 @@ async def async_setup_entry(
     entry: GuardConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each guarded device's sensors."""
+    """Add each guarded device's sensors, or the speech entry's pipeline audit."""
+    if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
+        async_add_entities([CloudPipelineSensor(entry)])  # type: ignore[arg-type]
+        return
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_DEVICE:
             async_add_entities(
@@ -122,3 +127,43 @@ class GuardSensor(GuardedDeviceEntity, SensorEntity):
         if (state := self.device_state) is None:
             return None
         return self.entity_description.attributes(state) or None
+
+
+CLOUD_PIPELINES = SensorEntityDescription(
+    key="cloud_pipelines",
+    translation_key="cloud_pipelines",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
+class CloudPipelineSensor(VoiceGuardEntity, SensorEntity):
+    """How many Assist pipelines send voice or text to a cloud service."""
+
+    _attr_should_poll = False
+
+    def __init__(self, entry: VoiceGuardConfigEntry) -> None:
+        """Read the audit of the speech entry."""
+        super().__init__(entry.entry_id, CLOUD_PIPELINES, service_device(entry))
+        self._entry = entry
+
+    @property
+    def native_value(self) -> int:
+        """Return the number of cloud pipelines."""
+        return len(self._entry.runtime_data.cloud_pipelines)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return which pipelines and services."""
+        return {
+            "pipelines": {
+                f.pipeline_name: f.services for f in self._entry.runtime_data.cloud_pipelines
+            }
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Update whenever the audit runs."""
+        from . import SIGNAL_AUDIT  # noqa: PLC0415 - the signal lives with the setup
+
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_AUDIT, self.async_write_ha_state)
+        )

@@ -1,0 +1,195 @@
+"""Assist pipelines: the private pipeline, and an audit of pipelines that send voice out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.assist_pipeline import async_get_pipelines
+from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE, Pipeline
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.loader import IntegrationNotFound, async_get_integration
+
+from .const import DOMAIN, LOGGER
+
+PRIVATE_PIPELINE_NAME = "Private (Voice Guard)"
+LOCAL_CONVERSATION = "conversation.home_assistant"
+STORAGE_KEY = f"{DOMAIN}.pipelines"
+ISSUE_PREFIX = "cloud_pipeline_"
+PREFERRED_ISSUE = "use_private_pipeline"
+# Services that receive voice or text in the cloud even where their manifest says otherwise.
+KNOWN_CLOUD = frozenset({"cloud", "google_translate", "microsoft", "amazon_polly", "watson_tts"})
+
+
+@dataclass(frozen=True, slots=True)
+class CloudFinding:
+    """A pipeline with stages provided by cloud services."""
+
+    pipeline_id: str
+    pipeline_name: str
+    services: list[str]  # "stt: cloud", "conversation: openai_conversation", ...
+
+
+def _store(hass: HomeAssistant) -> Store[dict[str, Any]]:
+    return Store(hass, 1, STORAGE_KEY)
+
+
+async def async_ensure_private_pipeline(
+    hass: HomeAssistant, stt_entity_id: str, language: str
+) -> str:
+    """Create the private pipeline once (never again after a restart); return its id."""
+    store = _store(hass)
+    stored = await store.async_load() or {}
+    pipelines = {p.id: p for p in async_get_pipelines(hass)}
+    if (pipeline_id := stored.get("private_pipeline")) in pipelines:
+        return str(pipeline_id)
+    settings = {
+        "name": PRIVATE_PIPELINE_NAME,
+        "language": language,
+        "conversation_engine": LOCAL_CONVERSATION,
+        "conversation_language": language,
+        "stt_engine": stt_entity_id,
+        "stt_language": language,
+        "tts_engine": None,
+        "tts_language": None,
+        "tts_voice": None,
+        "wake_word_entity": None,
+        "wake_word_id": None,
+    }
+    if (tts := await _local_tts(hass, language)) is not None:
+        settings.update(tts_engine=tts, tts_language=language)
+    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
+    await store.async_save({**stored, "private_pipeline": pipeline.id})
+    LOGGER.info("Created the Assist pipeline %s", PRIVATE_PIPELINE_NAME)
+    return str(pipeline.id)
+
+
+async def _local_tts(hass: HomeAssistant, language: str) -> str | None:
+    """Find a text-to-speech entity of a local integration that speaks the language."""
+    from homeassistant.components.tts.const import DATA_COMPONENT  # noqa: PLC0415
+
+    component = hass.data.get(DATA_COMPONENT)
+    for state in hass.states.async_all("tts"):
+        domain = _domain_of(hass, state.entity_id)
+        if domain is None or component is None or await _is_cloud(hass, domain):
+            continue
+        entity = component.get_entity(state.entity_id)
+        languages = entity.supported_languages if entity is not None else []
+        if any(lang.split("-")[0] == language.split("-", maxsplit=1)[0] for lang in languages):
+            return state.entity_id
+    return None
+
+
+def make_preferred(hass: HomeAssistant, pipeline_id: str) -> None:
+    """Make a pipeline the preferred one."""
+    hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_set_preferred_item(pipeline_id)
+
+
+def preferred(hass: HomeAssistant) -> str:
+    """Return the preferred pipeline's id."""
+    return str(hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_get_preferred_item())
+
+
+def _domain_of(hass: HomeAssistant, engine: str | None) -> str | None:
+    """Return the integration behind a stage (entity id, agent id or legacy provider)."""
+    if not engine:
+        return None
+    if (entry := er.async_get(hass).async_get(engine)) is not None:
+        return entry.platform
+    if (config_entry := hass.config_entries.async_get_entry(engine)) is not None:
+        return config_entry.domain  # conversation agents of config entries
+    if engine in (LOCAL_CONVERSATION, "homeassistant"):
+        return "conversation"
+    # A legacy provider id ("cloud") names its integration; an unknown entity id, nothing.
+    return engine if "." not in engine else None
+
+
+async def _is_cloud(hass: HomeAssistant, domain: str) -> bool:
+    if domain in KNOWN_CLOUD:
+        return True
+    try:
+        integration = await async_get_integration(hass, domain)
+    except IntegrationNotFound:
+        return False
+    return str(integration.manifest.get("iot_class", "")).startswith("cloud")
+
+
+async def _cloud_stages(hass: HomeAssistant, pipeline: Pipeline) -> list[tuple[str, str]]:
+    stages = {
+        "stt": pipeline.stt_engine,
+        "conversation": pipeline.conversation_engine,
+        "tts": pipeline.tts_engine,
+    }
+    found = []
+    for stage, engine in stages.items():
+        domain = _domain_of(hass, engine)
+        if domain is not None and await _is_cloud(hass, domain):
+            found.append((stage, domain))
+    return found
+
+
+async def async_audit(hass: HomeAssistant) -> list[CloudFinding]:
+    """List every pipeline with a stage that a cloud service provides."""
+    audited = [(p, await _cloud_stages(hass, p)) for p in async_get_pipelines(hass)]
+    return [
+        CloudFinding(
+            pipeline_id=pipeline.id,
+            pipeline_name=pipeline.name,
+            services=[f"{stage}: {domain}" for stage, domain in stages],
+        )
+        for pipeline, stages in audited
+        if stages
+    ]
+
+
+async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding]:
+    """Raise a repair issue per cloud pipeline; remove the issues of fixed ones."""
+    findings = await async_audit(hass)
+    registry = ir.async_get(hass)
+    current = {f"{ISSUE_PREFIX}{f.pipeline_id}" for f in findings}
+    for issue_id in [i for (d, i) in registry.issues if d == DOMAIN and i.startswith(ISSUE_PREFIX)]:
+        if issue_id not in current:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    for finding in findings:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{ISSUE_PREFIX}{finding.pipeline_id}",
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="cloud_pipeline",
+            translation_placeholders={
+                "pipeline": finding.pipeline_name,
+                "services": ", ".join(finding.services),
+            },
+            data={"pipeline_id": finding.pipeline_id},
+        )
+    return findings
+
+
+async def async_make_local(hass: HomeAssistant, pipeline_id: str, stt_entity_id: str) -> bool:
+    """Replace a pipeline's cloud stages by local ones; False if the pipeline is gone."""
+    pipeline = next((p for p in async_get_pipelines(hass) if p.id == pipeline_id), None)
+    if pipeline is None:
+        return False
+    settings = pipeline.to_json()
+    settings.pop("id", None)
+    for stage, _domain in await _cloud_stages(hass, pipeline):
+        if stage == "stt":
+            settings.update(stt_engine=stt_entity_id, stt_language=pipeline.language)
+        elif stage == "conversation":
+            settings.update(
+                conversation_engine=LOCAL_CONVERSATION, conversation_language=pipeline.language
+            )
+        else:
+            tts = await _local_tts(hass, pipeline.language)
+            settings.update(
+                tts_engine=tts,
+                tts_language=pipeline.language if tts else None,
+                tts_voice=None,
+            )
+    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+    await store.async_update_item(pipeline_id, settings)
+    return True

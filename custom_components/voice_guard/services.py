@@ -1,0 +1,293 @@
+"""Actions for automations: transcribe, allow cloud temporarily, apply a policy, privacy report."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, CONF_NAME
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+from .compat import vol
+from .const import CONF_KIND, DOMAIN, KIND_FILTER, KIND_SPEECH, LOGGER
+from .coordinator import GuardConfigEntry, GuardCoordinator
+from .engine.base import RecognitionSettings
+from .engine.errors import SpeechError
+from .guard.policy import Block
+
+SERVICE_TRANSCRIBE = "transcribe"
+SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
+SERVICE_APPLY_POLICY = "apply_policy"
+SERVICE_PRIVACY_REPORT = "privacy_report"
+ATTR_FILE = "file"
+ATTR_MEDIA = "media_content_id"
+ATTR_LANGUAGE = "language"
+ATTR_DURATION = "duration"
+ATTR_BLOCK = "block"
+ATTR_LABEL_ID = "label_id"
+LOCAL_MEDIA_PREFIX = "media-source://media_source/"
+CHUNK = 16_000
+# Makers whose devices talk to their cloud: shown in the report when not guarded.
+CLOUD_MANUFACTURERS = ("amazon", "google", "ring", "irobot", "ecobee", "nest", "honeywell")
+
+TRANSCRIBE_SCHEMA = vol.Schema(
+    {
+        vol.Exclusive(ATTR_FILE, "source"): cv.string,
+        vol.Exclusive(ATTR_MEDIA, "source"): cv.string,
+        vol.Optional(ATTR_LANGUAGE): cv.string,
+    }
+)
+ALLOW_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required(ATTR_DURATION): vol.All(
+            cv.time_period, vol.Range(min=timedelta(minutes=1), max=timedelta(days=7))
+        ),
+    }
+)
+APPLY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_BLOCK): vol.All(cv.ensure_list, [vol.In([b.value for b in Block])]),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register Voice Guard's actions (once, when the integration loads)."""
+
+    async def transcribe(call: ServiceCall) -> ServiceResponse:
+        return await _transcribe(hass, call)
+
+    async def allow_cloud(call: ServiceCall) -> ServiceResponse:
+        return await _allow_cloud(hass, call)
+
+    async def apply_policy(call: ServiceCall) -> ServiceResponse:
+        return await _apply_policy(hass, call)
+
+    async def privacy_report(call: ServiceCall) -> ServiceResponse:
+        return await _privacy_report(hass)
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_TRANSCRIBE, transcribe, TRANSCRIBE_SCHEMA, SupportsResponse.ONLY
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_ALLOW_CLOUD, allow_cloud, ALLOW_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_APPLY_POLICY, apply_policy, APPLY_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_PRIVACY_REPORT, privacy_report, None, SupportsResponse.ONLY
+    )
+
+
+def _error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+# --- transcribe --------------------------------------------------------------------------
+
+
+def _speech_entry(hass: HomeAssistant) -> ConfigEntry[Any]:
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
+            if entry.state is not ConfigEntryState.LOADED:
+                break
+            return entry
+    raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_speech_engine")
+
+
+def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
+    """Return the file to transcribe: a path, or a media-source id of a local folder."""
+    if (file := call.data.get(ATTR_FILE)) is not None:
+        path = Path(file)
+    elif (media := call.data.get(ATTR_MEDIA)) is not None:
+        if not media.startswith(LOCAL_MEDIA_PREFIX):
+            raise _error("media_not_local", media=media)
+        source, _, location = media.removeprefix(LOCAL_MEDIA_PREFIX).partition("/")
+        if source not in hass.config.media_dirs or not location:
+            raise _error("media_not_local", media=media)
+        path = Path(hass.config.media_dirs[source]) / location
+    else:
+        raise _error("no_audio_source")
+    if not path.is_absolute():
+        path = Path(hass.config.path(str(path)))
+    if ".." in path.parts or not hass.config.is_allowed_path(str(path)):
+        raise _error("path_not_allowed", path=str(path))
+    return path
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+async def _transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry = _speech_entry(hass)
+    path = _local_path(hass, call)
+    try:
+        audio = await hass.async_add_executor_job(_read, path)
+    except FileNotFoundError as err:
+        raise _error("file_not_found", path=str(path)) from err
+    except OSError as err:
+        raise _error("file_unreadable", path=str(path), error=str(err)) from err
+    runtime = entry.runtime_data
+    language = call.data.get(ATTR_LANGUAGE) or runtime.engine.languages[0]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(audio), CHUNK):
+            yield audio[start : start + CHUNK]
+
+    settings = RecognitionSettings(
+        language=language,
+        # A recording may hold pauses: only the end of the file ends it.
+        silence_ms=60_000,
+        max_seconds=runtime.speech.max_seconds,
+    )
+    try:
+        recognition = await runtime.engine.transcribe(chunks(), settings)
+    except SpeechError as err:
+        raise _error("audio_not_recognised", path=str(path), reason=err.reason) from err
+    LOGGER.debug("Transcribed %s (%.0f ms of audio)", path.name, recognition.timing.audio_ms)
+    return {"text": recognition.text, "audio_ms": recognition.timing.audio_ms}
+
+
+# --- guarded devices ---------------------------------------------------------------------
+
+
+def _filters(hass: HomeAssistant) -> list[GuardConfigEntry]:
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND) == KIND_FILTER and entry.state is ConfigEntryState.LOADED
+    ]
+
+
+def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:
+    """Return the coordinator and subentry id of a guarded device, by registry id."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    ids = {value for domain, value in device.identifiers if domain == DOMAIN}
+    for entry in _filters(hass):
+        for subentry_id in entry.subentries:
+            if subentry_id in ids:
+                return entry.runtime_data, subentry_id
+    return None
+
+
+async def _allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    device_id = call.data[ATTR_DEVICE_ID]
+    if (found := _guarded(hass, device_id)) is None:
+        raise _error("not_guarded", device_id=device_id)
+    coordinator, subentry_id = found
+    until = await coordinator.async_allow_temporarily(subentry_id, call.data[ATTR_DURATION])
+    if not coordinator.last_update_success:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="filter_not_updated")
+    return {"allowed_until": until.isoformat()}
+
+
+async def _apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    registry = dr.async_get(hass)
+    device_ids: set[str] = set(call.data.get(ATTR_DEVICE_ID, []))
+    for area in call.data.get(ATTR_AREA_ID, []):
+        device_ids |= {d.id for d in dr.async_entries_for_area(registry, area)}
+    for label in call.data.get(ATTR_LABEL_ID, []):
+        device_ids |= {d.id for d in dr.async_entries_for_label(registry, label)}
+    targets = [found for d in sorted(device_ids) if (found := _guarded(hass, d)) is not None]
+    if not targets:
+        raise _error("no_guarded_devices")
+    blocks = {Block(b) for b in call.data[ATTR_BLOCK]}
+    changed: list[str] = []
+    for coordinator, subentry_id in targets:
+        await coordinator.async_set_blocks(subentry_id, blocks)
+        changed.append(coordinator.config_entry.subentries[subentry_id].title)
+    return cast("ServiceResponse", {"devices": changed, "block": sorted(b.value for b in blocks)})
+
+
+# --- privacy report ----------------------------------------------------------------------
+
+
+async def _privacy_report(hass: HomeAssistant) -> ServiceResponse:
+    cloud_pipelines: list[dict[str, Any]] = []
+    if "assist_pipeline" in hass.config.components:
+        from .pipelines import async_audit  # noqa: PLC0415 - needs Assist loaded
+
+        cloud_pipelines = [
+            {"pipeline": f.pipeline_name, "services": f.services} for f in await async_audit(hass)
+        ]
+    devices: list[dict[str, Any]] = []
+    guarded_macs: set[str] = set()
+    total = 0
+    for entry in _filters(hass):
+        coordinator = entry.runtime_data
+        snapshot = coordinator.data
+        for subentry_id, subentry in entry.subentries.items():
+            state = snapshot.devices.get(subentry_id) if snapshot else None
+            until = coordinator.allowed_until(subentry_id)
+            blocked = len(state.blocked) if state else 0
+            total += blocked
+            if mac := subentry.data.get("mac"):
+                guarded_macs.add(mac)
+            devices.append(
+                {
+                    CONF_NAME: subentry.title,
+                    "filter": entry.title,
+                    "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
+                    "protection_confirmed": bool(state and state.protection_confirmed),
+                    "unconfirmed_hosts": sorted(
+                        h for h in state.policy.hosts if not state.confirmed.get(h)
+                    )
+                    if state
+                    else [],
+                    "blocked_requests_24h": blocked,
+                    "allowed_until": until.isoformat() if until else None,
+                    "filter_reachable": coordinator.last_update_success,
+                }
+            )
+    report = {
+        "guarded_devices": devices,
+        "blocked_requests_24h": total,
+        "cloud_pipelines": cloud_pipelines,
+        "unguarded_cloud_devices": _unguarded(hass, guarded_macs),
+    }
+    return cast("ServiceResponse", report)
+
+
+def _unguarded(hass: HomeAssistant, guarded_macs: set[str]) -> list[dict[str, Any]]:
+    """Devices of cloud makers that no filter guards."""
+    found = []
+    registry = dr.async_get(hass)
+    for device in list(registry.devices.values()):  # type: ignore[attr-defined,unused-ignore]
+        if any(domain == DOMAIN for domain, _ in device.identifiers):
+            continue
+        maker = (device.manufacturer or "").lower()
+        if not any(name in maker for name in CLOUD_MANUFACTURERS):
+            continue
+        macs = {v for k, v in device.connections if k == dr.CONNECTION_NETWORK_MAC}
+        if macs & guarded_macs:
+            continue
+        found.append(
+            {
+                CONF_NAME: device.name_by_user or device.name,
+                "manufacturer": device.manufacturer,
+                "model": device.model,
+            }
+        )
+    return found
