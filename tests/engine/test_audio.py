@@ -99,3 +99,33 @@ def test_stream_past_the_length_limit_is_an_error() -> None:
     with pytest.raises(AudioError) as err:
         reader.feed(b"\x00\x00")
     assert err.value.reason == "too_long"
+
+
+def test_wav_arriving_in_one_large_chunk_is_accepted() -> None:
+    """A whole file in one read (a posted file, a recording on disk) keeps its audio."""
+    pcm = b"\x01\x00" * 16_000
+    header = (
+        b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+        + b"data" + struct.pack("<I", len(pcm))
+    )
+    reader = PcmReader(30, 10_000)
+    frames = reader.feed(header + pcm)
+    assert b"".join(frames) + reader.finish() == pcm
+
+
+def test_wav_data_before_its_format_is_refused() -> None:
+    """Without a fmt chunk first, the audio's format is unknown."""
+    reader = PcmReader(30, 10_000)
+    with pytest.raises(AudioError) as err:
+        reader.feed(b"RIFF\x00\x00\x00\x00WAVEdata" + struct.pack("<I", 4) + b"\x00" * 4)
+    assert err.value.reason == "bad_format"
+
+
+def test_many_small_header_chunks_are_refused() -> None:
+    """Many unknown chunks before the data add up to a header that is too large."""
+    reader = PcmReader(30, 10_000)
+    junk = b"LIST" + struct.pack("<I", 100) + b"\x00" * 100
+    with pytest.raises(AudioError) as err:
+        reader.feed(b"RIFF\x00\x00\x00\x00WAVE" + junk * 50)
+    assert err.value.reason == "bad_format"

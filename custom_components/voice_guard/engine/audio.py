@@ -104,13 +104,15 @@ class PcmReader:
             raise AudioError("RIFF stream is not WAVE", reason="bad_format")
         fmt_seen = False
         while True:
-            if len(buffer) > _MAX_WAV_HEADER and not fmt_seen:
+            if offset > _MAX_WAV_HEADER:
                 raise AudioError("WAV header too large", reason="bad_format")
             if len(buffer) < offset + _CHUNK_HEADER.size:
                 return b""
             chunk_id, chunk_size = _CHUNK_HEADER.unpack_from(buffer, offset)
             body = offset + _CHUNK_HEADER.size
             if chunk_id == b"data":
+                if not fmt_seen:
+                    raise AudioError("WAV data comes before its format", reason="bad_format")
                 self._header = None
                 return bytes(buffer[body:])
             if len(buffer) < body + chunk_size:

@@ -1,0 +1,227 @@
+"""The actions: transcribe, allow_cloud_temporarily, apply_policy, privacy_report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import label_registry as lr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.voice_guard.const import DOMAIN
+from custom_components.voice_guard.engine.base import RecognitionSettings
+
+from .fakes.adguard_home import FakeAdGuardHome
+from .speech import stream, to_wav
+from .test_guard import KITCHEN_IP, _device, _setup, adguard, filter_entry, kitchen
+
+__all__ = ["adguard"]
+
+
+async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+
+
+# --- transcribe ----------------------------------------------------------------------------
+
+
+async def test_transcribe_a_wav_file(
+    hass: HomeAssistant, init_integration: MockConfigEntry, living_room_on: bytes, tmp_path: Path
+) -> None:
+    """A WAV file in an allowed folder becomes the engine's text of it."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    voicemail = tmp_path / "voicemail.wav"
+    await hass.async_add_executor_job(voicemail.write_bytes, to_wav(living_room_on))
+    settings = RecognitionSettings(language="ko", silence_ms=60_000, max_seconds=30)
+    engine = init_integration.runtime_data.engine
+    expected = (await engine.transcribe(stream(living_room_on), settings)).text
+
+    response = await _call(hass, "transcribe", {"file": str(voicemail)})
+
+    assert response["text"] == expected
+    assert response["audio_ms"] == pytest.approx(len(living_room_on) / 32, abs=1)
+
+    hass.config.media_dirs = {"local": str(tmp_path)}
+    response = await _call(
+        hass, "transcribe", {"media_content_id": "media-source://media_source/local/voicemail.wav"}
+    )
+    assert response["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"file": "/etc/passwd"}, "path_not_allowed"),
+        ({"file": "{tmp}/../outside.wav"}, "path_not_allowed"),
+        ({"file": "{tmp}/missing.wav"}, "file_not_found"),
+        ({"file": "{tmp}/noise.wav"}, "audio_not_recognised"),
+        ({"media_content_id": "media-source://radio_browser/abc"}, "media_not_local"),
+        ({"media_content_id": "media-source://media_source/other/x.wav"}, "media_not_local"),
+        ({}, "no_audio_source"),
+    ],
+)
+async def test_transcribe_refuses_bad_input(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    tmp_path: Path,
+    data: dict[str, str],
+    key: str,
+) -> None:
+    """Each bad input ends in its translated validation error."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    hass.config.media_dirs = {"local": str(tmp_path)}
+    await hass.async_add_executor_job((tmp_path / "noise.wav").write_bytes, b"RIFF1234WAVEjunk")
+    data = {k: v.format(tmp=tmp_path) for k, v in data.items()}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "transcribe", data)
+    assert err.value.translation_key == key
+
+
+async def test_transcribe_without_a_speech_engine(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Without local speech-to-text the action says so."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url))
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "transcribe", {"file": "/tmp/x.wav"})  # noqa: S108
+    assert err.value.translation_key == "no_speech_engine"
+
+
+# --- guarded devices -----------------------------------------------------------------------
+
+
+async def test_allow_cloud_temporarily_and_back(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Blocks are lifted for the duration, then return by themselves."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+    response = await _call(
+        hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": {"minutes": 10}}
+    )
+    assert response["allowed_until"]
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
+    # The switch still shows the policy the user wants back.
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+
+    freezer.tick(timedelta(minutes=10, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+async def test_allowance_survives_a_restart_and_still_ends(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """A restart while allowed keeps the allowance, and its end."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "00:30:00"})
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
+
+    freezer.tick(timedelta(minutes=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+async def test_allow_cloud_for_a_device_that_is_not_guarded(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Only guarded devices can be allowed; durations are bounded."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    lamp = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "lamp")}
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "allow_cloud_temporarily", {"device_id": lamp.id, "duration": "00:10:00"})
+    assert err.value.translation_key == "not_guarded"
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    with pytest.raises(vol_invalid()):
+        await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "30 days"})
+
+
+def vol_invalid() -> type[Exception]:
+    """The validation error of the running Home Assistant (voluptuous or probatio)."""
+    from custom_components.voice_guard.compat import vol  # noqa: PLC0415
+
+    return vol.Invalid  # type: ignore[no-any-return]
+
+
+async def test_apply_policy_by_area_and_label(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Guarded devices chosen by area or label get exactly the given blocks."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    area = ar.async_get(hass).async_create("Kitchen")
+    label = lr.async_get(hass).async_create("Guests")
+    dr.async_get(hass).async_update_device(device.id, area_id=area.id, labels={label.label_id})
+
+    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_telemetry"]})
+    assert response == {"devices": ["Kitchen Echo"], "block": ["block_telemetry"]}
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_OFF
+    assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
+    assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
+
+    await _call(hass, "apply_policy", {"label_id": [label.label_id], "block": ["local_only"]})
+    assert hass.states.get("switch.kitchen_echo_local_only").state == STATE_ON
+    assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_OFF
+
+    await _call(hass, "apply_policy", {"device_id": device.id, "block": []})
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "off"
+
+    empty = ar.async_get(hass).async_create("Cellar")
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "apply_policy", {"area_id": empty.id, "block": ["block_voice"]})
+    assert err.value.translation_key == "no_guarded_devices"
+
+
+async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
+    """The report lists guarded devices with proof, and cloud devices nobody guards."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    other = MockConfigEntry(domain="ring")
+    other.add_to_hass(hass)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id,
+        identifiers={("ring", "doorbell")},
+        manufacturer="Ring",
+        model="Video Doorbell",
+        name="Front door",
+    )
+    report = await _call(hass, "privacy_report", {})
+    assert report["guarded_devices"] == [
+        {
+            "name": "Kitchen Echo",
+            "filter": "AdGuard Home (test)",
+            "switches_on": ["block_voice"],
+            "protection_confirmed": True,
+            "unconfirmed_hosts": [],
+            "blocked_requests_24h": 0,
+            "allowed_until": None,
+            "filter_reachable": True,
+        }
+    ]
+    assert report["unguarded_cloud_devices"] == [
+        {"name": "Front door", "manufacturer": "Ring", "model": "Video Doorbell"}
+    ]
+    assert report["cloud_pipelines"] == []
+    assert report["blocked_requests_24h"] == 0
