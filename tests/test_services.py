@@ -10,9 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import area_registry as ar
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import label_registry as lr
+from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -156,7 +154,9 @@ async def test_allow_cloud_for_a_device_that_is_not_guarded(
     assert err.value.translation_key == "not_guarded"
     device = _device(hass, "switch.kitchen_echo_local_only")
     with pytest.raises(vol_invalid()):
-        await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "30 days"})
+        await _call(
+            hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "30 days"}
+        )
 
 
 def vol_invalid() -> type[Exception]:

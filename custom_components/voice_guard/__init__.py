@@ -41,9 +41,10 @@ from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
 from .guard.catalog import load_catalog
 from .guard.filters.base import FilterError
+from .satellites import SatellitePins
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 SIGNAL_AUDIT = f"{DOMAIN}_pipeline_audit"
 
@@ -70,11 +71,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -
     engine = await _async_start_engine(hass, entry, speech)
     entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The speech-to-text entity first: the private pipeline is built around it.
+    await hass.config_entries.async_forward_entry_setups(entry, [Platform.STT])
     if "assist_pipeline" in hass.config.components:
         await _async_setup_pipelines(hass, entry)
     else:
         LOGGER.debug("Assist is not loaded: no private pipeline, no pipeline audit")
+    await hass.config_entries.async_forward_entry_setups(
+        entry, [p for p in PLATFORMS if p is not Platform.STT]
+    )
     return True
 
 
@@ -170,6 +175,11 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
         )
     else:
         ir.async_delete_issue(hass, DOMAIN, PREFERRED_ISSUE)
+
+    pins = SatellitePins(hass, PRIVATE_PIPELINE_NAME)
+    await pins.async_load()
+    runtime.satellites = pins
+    entry.async_on_unload(pins.async_stop)
 
     async def audit() -> None:
         runtime.cloud_pipelines = await async_report_cloud_pipelines(hass)

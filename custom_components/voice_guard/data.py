@@ -49,6 +49,7 @@ class VoiceGuardRuntimeData:
     engine: SpeechEngine
     private_pipeline_id: str | None = None
     cloud_pipelines: list[Any] = field(default_factory=list)  # pipelines.CloudFinding
+    satellites: Any = None  # satellites.SatellitePins, once the private pipeline exists
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

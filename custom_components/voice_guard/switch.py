@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_DEVICE
+from .const import CONF_KIND, KIND_SPEECH, SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
-from .entity import GuardedDeviceEntity
+from .data import VoiceGuardConfigEntry
+from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
+from .satellites import Satellite, SatellitePins, find_satellites
 
 PARALLEL_UPDATES = 1
 
@@ -25,7 +28,10 @@ async def async_setup_entry(
     entry: GuardConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each guarded device's switches (only those its type has)."""
+    """Add each guarded device's switches, or the speech entry's satellite switches."""
+    if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
+        _setup_satellites(hass, entry, async_add_entities)  # type: ignore[arg-type]
+        return
     coordinator = entry.runtime_data
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type != SUBENTRY_DEVICE:
@@ -63,4 +69,64 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Allow the hosts again."""
         await self.coordinator.async_set_block(self.subentry_id, self._block, on=False)
+        self.async_write_ha_state()
+
+
+LOCAL_VOICE = SwitchEntityDescription(key="local_voice_only", translation_key="local_voice_only")
+
+
+@callback
+def _setup_satellites(
+    hass: HomeAssistant,
+    entry: VoiceGuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One switch per Assist satellite, also for satellites added later."""
+    pins = entry.runtime_data.satellites
+    if pins is None:
+        return  # Assist is not loaded: no private pipeline to pin to
+    known: set[str] = set()
+
+    @callback
+    def add_new(_event: Event[Any] | None = None) -> None:
+        new = [s for s in find_satellites(hass) if s.select_entity_id not in known]
+        known.update(s.select_entity_id for s in new)
+        if new:
+            async_add_entities([SatelliteSwitch(entry, pins, s) for s in new])
+
+    add_new()
+    entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, add_new))
+
+
+class SatelliteSwitch(VoiceGuardEntity, SwitchEntity):
+    """On: the satellite uses the private pipeline, whatever else tries to change it."""
+
+    _attr_should_poll = False
+
+    def __init__(
+        self, entry: VoiceGuardConfigEntry, pins: SatellitePins, satellite: Satellite
+    ) -> None:
+        """Switch one satellite."""
+        super().__init__(
+            f"{entry.entry_id}_{satellite.satellite_entity_id}",
+            LOCAL_VOICE,
+            service_device(entry),
+        )
+        self._attr_translation_placeholders = {"satellite": satellite.name}
+        self._pins = pins
+        self._select = satellite.select_entity_id
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the satellite is pinned."""
+        return self._pins.is_pinned(self._select)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Pin the satellite to the private pipeline."""
+        await self._pins.async_pin(self._select)
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Give the satellite its previous pipeline back."""
+        await self._pins.async_unpin(self._select)
         self.async_write_ha_state()

@@ -105,9 +105,13 @@ def test_wav_arriving_in_one_large_chunk_is_accepted() -> None:
     """A whole file in one read (a posted file, a recording on disk) keeps its audio."""
     pcm = b"\x01\x00" * 16_000
     header = (
-        b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE"
-        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
-        + b"data" + struct.pack("<I", len(pcm))
+        b"RIFF"
+        + struct.pack("<I", 36 + len(pcm))
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+        + b"data"
+        + struct.pack("<I", len(pcm))
     )
     reader = PcmReader(30, 10_000)
     frames = reader.feed(header + pcm)

@@ -1,0 +1,93 @@
+"""Device triggers of guarded devices, used in an automation."""
+
+from __future__ import annotations
+
+from homeassistant.components import automation
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_device_automations,
+    async_mock_service,
+)
+
+from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
+
+from .fakes.adguard_home import FakeAdGuardHome
+from .test_guard import _device, _setup, adguard, filter_entry, kitchen
+
+__all__ = ["adguard"]
+
+
+async def test_guarded_device_offers_two_triggers(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A guarded device lists its triggers; other devices list none of ours."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
+    ours = sorted(t["type"] for t in triggers if t["domain"] == DOMAIN)
+    assert ours == ["cloud_voice_attempt_blocked", "protection_lost"]
+
+
+async def test_triggers_fire_in_an_automation(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Blocked voice lookups and a lost protection run the automation's actions."""
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "triggers": [
+                        {
+                            "trigger": "device",
+                            "domain": DOMAIN,
+                            "device_id": device.id,
+                            "type": kind,
+                        }
+                    ],
+                    "actions": [{"action": "test.automation", "data": {"kind": kind}}],
+                }
+                for kind in ("cloud_voice_attempt_blocked", "protection_lost")
+            ]
+        },
+    )
+    subentry_id = next(iter(entry.subentries))
+    hass.bus.async_fire(
+        EVENT_REQUEST_BLOCKED,
+        {"subentry_id": subentry_id, "category": "telemetry", "host": "unagi-na.amazon.com"},
+    )
+    hass.bus.async_fire(
+        EVENT_REQUEST_BLOCKED,
+        {"subentry_id": subentry_id, "category": "voice", "host": "avs-alexa-na.amazon.com"},
+    )
+    await hass.async_block_till_done()
+    assert [c.data["kind"] for c in calls] == ["cloud_voice_attempt_blocked"]
+
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "on"
+    adguard.protection_enabled = False  # paused in AdGuard Home's UI
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert [c.data["kind"] for c in calls] == ["cloud_voice_attempt_blocked", "protection_lost"]
+
+
+async def test_no_triggers_for_other_devices(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
+    """A device that is not guarded has none of Voice Guard's triggers."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url))
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    from homeassistant.helpers import device_registry as dr  # noqa: PLC0415
+
+    lamp = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "x")}
+    )
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, lamp.id)
+    assert not [t for t in triggers if t["domain"] == DOMAIN]

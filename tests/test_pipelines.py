@@ -1,0 +1,161 @@
+"""The private Assist pipeline and the audit of pipelines that use cloud services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.components.assist_pipeline import async_get_pipelines
+from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE
+from homeassistant.components.repairs import issue_handler, repairs_flow_manager
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.voice_guard.const import DOMAIN
+from custom_components.voice_guard.pipelines import PRIVATE_PIPELINE_NAME
+
+STT = "stt.voice_guard_speech_to_text"
+
+
+@pytest.fixture
+async def assist(hass: HomeAssistant) -> None:
+    """Assist is loaded, as with default_config."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+    assert await async_setup_component(hass, "repairs", {})
+    process = getattr(issue_handler, "async_process_repairs_platforms", None)
+    if process is not None:
+        await process(hass)
+
+
+async def _fix(hass: HomeAssistant, issue_id: str) -> dict:
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert flow["step_id"] == "confirm"
+    return dict(await manager.async_configure(flow["flow_id"], {}))
+
+
+def _private(hass: HomeAssistant) -> list:
+    return [p for p in async_get_pipelines(hass) if p.name == PRIVATE_PIPELINE_NAME]
+
+
+async def test_private_pipeline_is_created_once(
+    hass: HomeAssistant, assist: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """Set up twice (a restart): one private pipeline, all local; it can be made preferred."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    (pipeline,) = _private(hass)
+    assert (pipeline.stt_engine, pipeline.stt_language) == (STT, "ko")
+    assert pipeline.conversation_engine == "conversation.home_assistant"
+    assert pipeline.tts_engine is None  # no local text-to-speech is set up
+    assert mock_config_entry.runtime_data.private_pipeline_id == pipeline.id
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "use_private_pipeline")
+    assert issue is not None
+    result = await _fix(hass, "use_private_pipeline")
+    assert result["type"] == "create_entry"
+    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+    assert store.async_get_preferred_item() == pipeline.id
+
+    # The user deletes the pipeline: the next start creates it again.
+    other = next(p for p in async_get_pipelines(hass) if p.id != pipeline.id)
+    store.async_set_preferred_item(other.id)
+    await store.async_delete_item(pipeline.id)
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(_private(hass)) == 1
+
+
+async def test_cloud_pipelines_are_reported_and_fixed(
+    hass: HomeAssistant, assist: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """A pipeline using cloud services gets a repair; fixing it makes every stage local."""
+    openai = MockConfigEntry(domain="openai_conversation", title="ChatGPT")
+    openai.add_to_hass(hass)
+    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+    cloudy = await store.async_create_item(
+        {
+            "name": "Cloudy",
+            "language": "ko",
+            "conversation_engine": openai.entry_id,
+            "conversation_language": "ko",
+            "stt_engine": "cloud",
+            "stt_language": "ko",
+            "tts_engine": "google_translate",
+            "tts_language": "ko",
+            "tts_voice": None,
+            "wake_word_entity": None,
+            "wake_word_id": None,
+        }
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"cloud_pipeline_{cloudy.id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "pipeline": "Cloudy",
+        "services": "stt: cloud, conversation: openai_conversation, tts: google_translate",
+    }
+    sensor = hass.states.get("sensor.voice_guard_cloud_pipelines")
+    assert sensor.state == "1"
+    assert sensor.attributes["pipelines"] == {
+        "Cloudy": ["stt: cloud", "conversation: openai_conversation", "tts: google_translate"]
+    }
+
+    result = await _fix(hass, f"cloud_pipeline_{cloudy.id}")
+    assert result["type"] == "create_entry"
+    fixed = next(p for p in async_get_pipelines(hass) if p.id == cloudy.id)
+    assert (fixed.stt_engine, fixed.conversation_engine, fixed.tts_engine) == (
+        STT,
+        "conversation.home_assistant",
+        None,
+    )
+
+    # The audit runs again when pipelines change.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"cloud_pipeline_{cloudy.id}") is None
+    assert hass.states.get("sensor.voice_guard_cloud_pipelines").state == "0"
+
+
+async def test_fixing_a_deleted_pipeline(
+    hass: HomeAssistant, assist: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """A pipeline deleted before its repair is confirmed: the repair explains."""
+    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+    cloudy = await store.async_create_item(
+        {
+            "name": "Cloudy",
+            "language": "ko",
+            "conversation_engine": "conversation.home_assistant",
+            "conversation_language": "ko",
+            "stt_engine": "cloud",
+            "stt_language": "ko",
+            "tts_engine": None,
+            "tts_language": None,
+            "tts_voice": None,
+            "wake_word_entity": None,
+            "wake_word_id": None,
+        }
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": f"cloud_pipeline_{cloudy.id}"})
+    await store.async_delete_item(cloudy.id)
+    result = await manager.async_configure(flow["flow_id"], {})
+    assert result["type"] == "abort"
+    assert result["reason"] == "pipeline_not_fixable"

@@ -1,0 +1,164 @@
+"""'Local voice only' switches for Assist satellites, with a satellite from a test integration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from homeassistant.components.assist_pipeline.select import AssistPipelineSelect
+from homeassistant.components.assist_satellite import (
+    AssistSatelliteConfiguration,
+    AssistSatelliteEntity,
+)
+from homeassistant.config_entries import ConfigEntry, ConfigFlow
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_OPTION, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockModule,
+    MockPlatform,
+    mock_config_flow,
+    mock_integration,
+    mock_platform,
+)
+
+from custom_components.voice_guard.pipelines import PRIVATE_PIPELINE_NAME
+
+TEST_DOMAIN = "test_satellite"
+DEVICE = DeviceInfo(identifiers={(TEST_DOMAIN, "kitchen")}, name="Kitchen satellite")
+
+
+class Satellite(AssistSatelliteEntity):
+    """A satellite of the test integration."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+    _attr_unique_id = "kitchen-satellite"
+    _attr_device_info = DEVICE
+
+    def async_get_configuration(self) -> AssistSatelliteConfiguration:
+        """No wake words."""
+        return AssistSatelliteConfiguration(
+            available_wake_words=[], active_wake_words=[], max_active_wake_words=1
+        )
+
+    async def async_set_configuration(self, config: AssistSatelliteConfiguration) -> None:
+        """Accept anything."""
+
+    def on_pipeline_event(self, event: object) -> None:
+        """Ignore pipeline events."""
+
+
+class PipelineSelect(AssistPipelineSelect):
+    """The satellite's pipeline choice, as ESPHome and Wyoming satellites have it."""
+
+    _attr_device_info = DEVICE
+
+
+class SatelliteFlow(ConfigFlow):
+    """The test integration's (unused) config flow."""
+
+    VERSION = 1
+
+
+@pytest.fixture
+async def satellite(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Assist, and a test integration with one satellite and its pipeline select."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+
+    async def setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+        await hass.config_entries.async_forward_entry_setups(
+            entry, [Platform.ASSIST_SATELLITE, Platform.SELECT]
+        )
+        return True
+
+    async def setup_satellite(
+        hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
+    ) -> None:
+        add([Satellite()])
+
+    async def setup_select(
+        hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
+    ) -> None:
+        add([PipelineSelect(hass, TEST_DOMAIN, "kitchen")])
+
+    mock_integration(hass, MockModule(TEST_DOMAIN, async_setup_entry=setup_entry))
+    mock_platform(
+        hass, f"{TEST_DOMAIN}.assist_satellite", MockPlatform(async_setup_entry=setup_satellite)
+    )
+    mock_platform(hass, f"{TEST_DOMAIN}.select", MockPlatform(async_setup_entry=setup_select))
+    mock_platform(hass, f"{TEST_DOMAIN}.config_flow", None)
+    entry = MockConfigEntry(domain=TEST_DOMAIN)
+    entry.add_to_hass(hass)
+    with mock_config_flow(TEST_DOMAIN, SatelliteFlow):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert hass.states.get(_select_id(hass)).state == "preferred"
+        yield
+
+
+def _select_id(hass: HomeAssistant) -> str:
+    """The satellite's pipeline select (its entity id differs between versions)."""
+    entity_id = er.async_get(hass).async_get_entity_id("select", TEST_DOMAIN, "kitchen-pipeline")
+    assert entity_id is not None
+    return entity_id
+
+
+def _switch_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "switch",
+        "voice_guard",
+        f"{entry.entry_id}_assist_satellite.kitchen_satellite_local_voice_only",
+    )
+    assert entity_id is not None
+    return entity_id
+
+
+async def _select(hass: HomeAssistant, option: str) -> None:
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {ATTR_ENTITY_ID: _select_id(hass), ATTR_OPTION: option},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+async def test_local_voice_only_pins_and_restores(
+    hass: HomeAssistant, satellite: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """On pins the private pipeline, changes are undone, off restores the old choice."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    SELECT, SWITCH = _select_id(hass), _switch_id(hass, mock_config_entry)  # noqa: N806
+    assert hass.states.get(SWITCH).state == "off"
+    assert hass.states.get(SWITCH).attributes["friendly_name"].endswith("local voice only")
+    await _select(hass, "Home Assistant")
+
+    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    await hass.async_block_till_done()
+    assert hass.states.get(SELECT).state == PRIVATE_PIPELINE_NAME
+    assert hass.states.get(SWITCH).state == "on"
+
+    # Someone picks another pipeline on the satellite's page: pinned again.
+    await _select(hass, "preferred")
+    assert hass.states.get(SELECT).state == PRIVATE_PIPELINE_NAME
+
+    # After a restart the pin holds.
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(SWITCH).state == "on"
+    await _select(hass, "Home Assistant")
+    assert hass.states.get(SELECT).state == PRIVATE_PIPELINE_NAME
+
+    await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    await hass.async_block_till_done()
+    assert hass.states.get(SELECT).state == "Home Assistant"
+    await _select(hass, "preferred")
+    assert hass.states.get(SELECT).state == "preferred"
