@@ -91,3 +91,25 @@ async def test_no_triggers_for_other_devices(hass: HomeAssistant, adguard: FakeA
     )
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, lamp.id)
     assert not [t for t in triggers if t["domain"] == DOMAIN]
+
+
+async def test_trigger_for_a_device_that_is_not_guarded_is_refused(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """An automation pointing at a device that is no guarded device does not attach."""
+    from homeassistant.components.device_automation.exceptions import (  # noqa: PLC0415
+        InvalidDeviceAutomationConfig,
+    )
+    import pytest  # noqa: PLC0415
+
+    from custom_components.voice_guard import device_trigger  # noqa: PLC0415
+
+    await _setup(hass, filter_entry("adguard_home", adguard.url))
+    config = {
+        "platform": "device",
+        "domain": DOMAIN,
+        "device_id": "nope",
+        "type": "protection_lost",
+    }
+    with pytest.raises(InvalidDeviceAutomationConfig):
+        await device_trigger.async_attach_trigger(hass, config, lambda *_: None, {})  # type: ignore[arg-type]

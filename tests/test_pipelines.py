@@ -7,12 +7,24 @@ from datetime import timedelta
 from homeassistant.components.assist_pipeline import async_get_pipelines
 from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE
 from homeassistant.components.repairs import issue_handler, repairs_flow_manager
+from homeassistant.components.tts import TextToSpeechEntity
+from homeassistant.config_entries import ConfigEntry, ConfigFlow
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockModule,
+    MockPlatform,
+    async_fire_time_changed,
+    mock_config_flow,
+    mock_integration,
+    mock_platform,
+)
 
 from custom_components.voice_guard.const import DOMAIN
 from custom_components.voice_guard.pipelines import PRIVATE_PIPELINE_NAME
@@ -159,3 +171,54 @@ async def test_fixing_a_deleted_pipeline(
     result = await manager.async_configure(flow["flow_id"], {})
     assert result["type"] == "abort"
     assert result["reason"] == "pipeline_not_fixable"
+
+
+class LocalVoice(TextToSpeechEntity):
+    """A local text-to-speech entity (as Piper would be)."""
+
+    _attr_name = "Local voice"
+    _attr_unique_id = "local-voice"
+    _attr_supported_languages = ["ko", "en"]  # noqa: RUF012
+    _attr_default_language = "ko"
+
+    async def async_get_tts_audio(
+        self, message: str, language: str, options: dict[str, object]
+    ) -> tuple[str | None, bytes | None]:
+        """Say nothing."""
+        return None, None
+
+
+async def test_private_pipeline_speaks_with_a_local_voice(
+    hass: HomeAssistant, assist: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """A local text-to-speech that speaks the language becomes the pipeline's voice."""
+    assert await async_setup_component(hass, "tts", {})
+
+    async def setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+        await hass.config_entries.async_forward_entry_setups(entry, [Platform.TTS])
+        return True
+
+    async def setup_tts(
+        hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
+    ) -> None:
+        add([LocalVoice()])
+
+    mock_integration(hass, MockModule("test_tts", async_setup_entry=setup_entry))
+    mock_platform(hass, "test_tts.tts", MockPlatform(async_setup_entry=setup_tts))
+    mock_platform(hass, "test_tts.config_flow", None)
+    tts_entry = MockConfigEntry(domain="test_tts")
+    tts_entry.add_to_hass(hass)
+    with mock_config_flow("test_tts", TestFlow):
+        assert await hass.config_entries.async_setup(tts_entry.entry_id)
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    (pipeline,) = _private(hass)
+    assert pipeline.tts_engine == "tts.local_voice"
+    assert pipeline.tts_language == "ko"
+
+
+class TestFlow(ConfigFlow):
+    """The test integration's (unused) config flow."""
+
+    VERSION = 1
