@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
@@ -18,6 +19,8 @@ from custom_components.voice_guard.const import (
 )
 from custom_components.voice_guard.engine import vosk_engine
 
+from .fakes.adguard_home import FakeAdGuardHome
+from .fakes.pihole import FakePiHole
 from .speech import KITCHEN_ON, LIVING_ROOM_ON, MODEL_PATH, cached_load_model, speak
 
 
@@ -76,3 +79,20 @@ def living_room_on(speech_dir: Path) -> bytes:
 def kitchen_on(speech_dir: Path) -> bytes:
     """'Turn on the kitchen light' in Korean, spoken by espeak-ng."""
     return speak(KITCHEN_ON, speech_dir)
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
+    """A running fake AdGuard Home holding one rule of the user's."""
+    fake = FakeAdGuardHome()
+    fake.user_rules = ["||ads.example.com^"]
+    async with fake.serve():
+        yield fake
+
+
+@pytest.fixture
+async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
+    """A running fake Pi-hole v6."""
+    fake = FakePiHole()
+    async with fake.serve():
+        yield fake

@@ -15,9 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
 
 from .fakes.adguard_home import FakeAdGuardHome
-from .test_guard import _device, _setup, adguard, filter_entry, kitchen
-
-__all__ = ["adguard"]
+from .test_guard import _device, _setup, filter_entry, kitchen
 
 
 async def test_guarded_device_offers_two_triggers(

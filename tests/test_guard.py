@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -93,23 +92,6 @@ def kitchen(**kwargs: Any) -> ConfigSubentryData:
         title="Kitchen Echo",
         unique_id=KITCHEN_MAC,
     )
-
-
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
-    """A running fake AdGuard Home with one rule of the user's."""
-    fake = FakeAdGuardHome()
-    fake.user_rules = ["||ads.example.com^"]
-    async with fake.serve():
-        yield fake
-
-
-@pytest.fixture
-async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
-    """A running fake Pi-hole."""
-    fake = FakePiHole()
-    async with fake.serve():
-        yield fake
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:

@@ -43,13 +43,9 @@ from .test_guard import (
     KITCHEN_MAC,
     _device,
     _setup,
-    adguard,
     filter_entry,
     kitchen,
-    pihole,
 )
-
-__all__ = ["adguard", "pihole"]
 
 
 async def _menu(hass: HomeAssistant, choice: str) -> dict[str, Any]:

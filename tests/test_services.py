@@ -19,9 +19,7 @@ from custom_components.voice_guard.engine.base import RecognitionSettings
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .speech import stream, to_wav
-from .test_guard import KITCHEN_IP, _device, _setup, adguard, filter_entry, kitchen
-
-__all__ = ["adguard"]
+from .test_guard import KITCHEN_IP, _device, _setup, filter_entry, kitchen
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:

@@ -517,12 +517,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         download = self._download
         assert download is not None
         if not download.task.done():
-            return self.async_show_progress(
-                step_id="download",
-                progress_action="download",
-                progress_task=download.task,
-                description_placeholders=download.placeholders,
-            )
+            return self.async_show_progress(step_id="download", **download.progress)
         return self.async_show_progress_done(
             next_step_id=download.next_step("download_done", "model_download")
         )

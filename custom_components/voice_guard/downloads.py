@@ -60,9 +60,13 @@ class ModelDownload:
             update(percent / 100)
 
     @property
-    def placeholders(self) -> dict[str, str]:
-        """Placeholders of the progress step."""
-        return {"model": self.model.name}
+    def progress(self) -> dict[str, Any]:
+        """Arguments of the flow's progress step while the download runs."""
+        return {
+            "progress_action": "download",
+            "progress_task": self.task,
+            "description_placeholders": {"model": self.model.name},
+        }
 
     def next_step(self, done_step: str, failed_step: str) -> str:
         """Return where the flow goes once the download has ended."""

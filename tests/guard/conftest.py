@@ -15,9 +15,6 @@ from custom_components.voice_guard.guard.policy import (
     desired_policy,
 )
 
-from ..fakes.adguard_home import FakeAdGuardHome
-from ..fakes.pihole import FakePiHole
-
 CATALOG = load_catalog()
 
 
@@ -42,19 +39,3 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A plain aiohttp session (Home Assistant injects its shared one)."""
     async with aiohttp.ClientSession() as client:
         yield client
-
-
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
-    """A running fake AdGuard Home."""
-    fake = FakeAdGuardHome()
-    async with fake.serve():
-        yield fake
-
-
-@pytest.fixture
-async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
-    """A running fake Pi-hole v6."""
-    fake = FakePiHole()
-    async with fake.serve():
-        yield fake
