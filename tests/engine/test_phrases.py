@@ -1,0 +1,57 @@
+"""The phrase set: grammar chunks from Home Assistant's templates and the home's names."""
+
+from __future__ import annotations
+
+import home_assistant_intents
+
+from custom_components.voice_guard.engine.phrases import build_phrase_set
+
+KOREAN = home_assistant_intents.get_intents("ko")
+AREAS = {"거실": ["area.living_room"], "부엌": ["area.kitchen"]}
+NAMES = {"스탠드": ["light.stand"]}
+
+
+def test_commands_of_this_home_are_recognised_and_others_refused() -> None:
+    phrases = build_phrase_set("ko", KOREAN, NAMES, AREAS)
+    assert phrases.match("거실 불 켜줘") == "거실 불 켜줘"
+    assert phrases.match(" 부엌  불 꺼줘 ") == "부엌 불 꺼줘"
+    # Not a command, a decoder's word salad, an area this home does not have, nothing.
+    for text in ("안녕하세요", "부엌 부엌 조명 부엌", "침실 불 켜줘", ""):
+        assert phrases.match(text) is None
+
+
+def test_grammar_size_grows_with_names_not_with_their_product() -> None:
+    small = build_phrase_set("ko", KOREAN, NAMES, AREAS)
+    names = {f"조명{n}": [f"light.l{n}"] for n in range(1000)}
+    areas = {f"방{n}": [f"area.a{n}"] for n in range(50)}
+    large = build_phrase_set("ko", KOREAN, names, areas)
+    assert len(large.phrases) < 20 * (len(names) + len(areas)) + len(small.phrases)
+    assert large.templates == small.templates
+    assert large.skipped_templates > 0  # numbers and free text are left to open vocabulary
+    summary = large.summary()
+    assert summary["phrases"] == len(large.phrases)
+    assert "조명1" not in str(summary)  # no names of the home's devices in diagnostics
+
+
+def test_words_the_model_lacks_are_reported_with_their_sources() -> None:
+    lexicon = {"거실", "불", "켜줘", "부엌"}
+    phrases = build_phrase_set("ko", KOREAN, NAMES, AREAS, known_word=lambda word: word in lexicon)
+    assert phrases.unknown["스탠드"] == ("light.stand",)
+    assert phrases.unknown["꺼줘"] == ("intent templates",)
+    assert "거실" not in phrases.unknown
+
+
+def test_custom_sentences_join_the_grammar() -> None:
+    custom = {
+        "language": "ko",
+        "intents": {"HassTurnOn": {"data": [{"sentences": ["{name} 작동 시작"]}]}},
+    }
+    phrases = build_phrase_set("ko", KOREAN, NAMES, AREAS, custom=[custom])
+    assert "작동 시작" in phrases.phrases
+    assert phrases.match("스탠드 작동 시작") == "스탠드 작동 시작"
+
+
+def test_a_home_without_names_still_builds() -> None:
+    phrases = build_phrase_set("ko", KOREAN, {}, {})
+    assert phrases.phrases
+    assert phrases.match("거실 불 켜줘") is None
