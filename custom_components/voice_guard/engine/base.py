@@ -23,6 +23,10 @@ from .vad import FRAME_MS, Endpointer, VadState
 
 _LOGGER = logging.getLogger(__name__)
 HISTORY = 20
+MODE_OPEN = "open"
+MODE_PHRASE = "phrase"
+MODE_HYBRID = "hybrid"
+MODES = (MODE_OPEN, MODE_PHRASE, MODE_HYBRID)
 
 
 class Decoder(Protocol):
@@ -43,6 +47,11 @@ class RecognitionSettings:
     silence_ms: int
     max_seconds: int
     grammar: tuple[str, ...] | None = None
+    # Phrase mode: "open" vocabulary, "phrase" (commands of this home only) or "hybrid"
+    # (phrase first, open vocabulary when that is no sure command); phrases is a
+    # phrases.PhraseSet.
+    mode: str = "open"
+    phrases: Any = None
 
 
 @dataclass(frozen=True, slots=True)

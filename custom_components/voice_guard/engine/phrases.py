@@ -47,6 +47,11 @@ class PhraseSet:
     _intents: Any = field(repr=False, compare=False)
     _slot_lists: dict[str, SlotList] = field(repr=False, compare=False)
 
+    @property
+    def vosk_grammar(self) -> tuple[str, ...]:
+        """The phrases Vosk gets: those whose words are all in the model's lexicon."""
+        return tuple(p for p in self.phrases if not any(w in self.unknown for w in p.split()))
+
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
         text = " ".join(text.split())

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from .audio import SAMPLE_RATE
-from .base import Decoder, RecognitionSettings, SpeechEngine
+from .base import MODE_HYBRID, MODE_OPEN, Decoder, RecognitionSettings, SpeechEngine
 from .errors import EngineUnavailableError, ModelError
 from .models import ModelInfo, validate_model_dir
 
@@ -33,6 +33,10 @@ def vosk_available() -> bool:
 
 
 BLOCK_BYTES = 3200  # Vosk is fed 100 ms blocks, so results do not depend on chunking
+# Phrase mode accepts a command only if every word is at least this sure. Measured on
+# espeak-ng Korean: wrong or forced commands had a word at 0.34-0.60, right ones 0.65-1.0
+# (Vosk's confidences also vary by a few hundredths from one process to the next).
+MIN_WORD_CONFIDENCE = 0.7
 
 
 class _VoskDecoder:
@@ -42,7 +46,7 @@ class _VoskDecoder:
         self._engine = engine
         self._recognizer = recognizer
         self._pending = bytearray()
-        self._segments: list[str] = []
+        self._results: list[dict[str, Any]] = []
 
     async def accept(self, audio: bytes) -> None:
         self._pending.extend(audio)
@@ -50,28 +54,62 @@ class _VoskDecoder:
         if whole:
             blocks = bytes(self._pending[:whole])
             del self._pending[:whole]
-            self._segments += await self._engine.run(_accept_blocks, self._recognizer, blocks)
+            self._results += await self._engine.run(_accept_blocks, self._recognizer, blocks)
 
     async def finish(self) -> str:
         rest = bytes(self._pending)
         self._pending.clear()
-        self._segments += await self._engine.run(_finish, self._recognizer, rest)
-        return " ".join(segment for segment in self._segments if segment)
+        self._results += await self._engine.run(_finish, self._recognizer, rest)
+        return " ".join(str(r.get("text", "")) for r in self._results if r.get("text"))
+
+    @property
+    def confidences(self) -> list[float]:
+        """Word confidences of the finished utterance (when words were requested)."""
+        return [float(w.get("conf", 0.0)) for r in self._results for w in r.get("result", [])]
 
 
-def _accept_blocks(recognizer: Any, audio: bytes) -> list[str]:
-    """Feed whole blocks; keep the text of every utterance Vosk closes on its own."""
+class _PhraseDecoder:
+    """Phrase mode: a grammar recognizer whose text counts only if it is a sure command.
+
+    In hybrid mode an open-vocabulary recognizer decodes the same audio alongside (the
+    grammar one costs a few percent of it) and answers when the phrase result is no
+    command of this home or not confident enough.
+    """
+
+    def __init__(self, phrase: _VoskDecoder, phrases: Any, fallback: _VoskDecoder | None) -> None:
+        self._phrase = phrase
+        self._phrases = phrases
+        self._fallback = fallback
+
+    async def accept(self, audio: bytes) -> None:
+        await self._phrase.accept(audio)
+        if self._fallback is not None:
+            await self._fallback.accept(audio)
+
+    async def finish(self) -> str:
+        text = await self._phrase.finish()
+        confidences = self._phrase.confidences
+        sure = bool(confidences) and min(confidences) >= MIN_WORD_CONFIDENCE
+        if sure and (command := self._phrases.match(text)) is not None:
+            return str(command)
+        if self._fallback is not None:
+            return await self._fallback.finish()
+        return ""
+
+
+def _accept_blocks(recognizer: Any, audio: bytes) -> list[dict[str, Any]]:
+    """Feed whole blocks; keep the result of every utterance Vosk closes on its own."""
     return [
-        str(json.loads(recognizer.Result()).get("text", ""))
+        json.loads(recognizer.Result())
         for start in range(0, len(audio), BLOCK_BYTES)
         if recognizer.AcceptWaveform(audio[start : start + BLOCK_BYTES])
     ]
 
 
-def _finish(recognizer: Any, rest: bytes) -> list[str]:
-    segments = _accept_blocks(recognizer, rest) if rest else []
-    segments.append(str(json.loads(recognizer.FinalResult()).get("text", "")))
-    return segments
+def _finish(recognizer: Any, rest: bytes) -> list[dict[str, Any]]:
+    results = _accept_blocks(recognizer, rest) if rest else []
+    results.append(json.loads(recognizer.FinalResult()))
+    return results
 
 
 class VoskEngine(SpeechEngine):
@@ -116,14 +154,28 @@ class VoskEngine(SpeechEngine):
         if self._model is None:
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
         async with self._slots:
+            phrases = settings.phrases if settings.mode != MODE_OPEN else None
+            grammar = settings.grammar
+            if phrases is not None:
+                grammar = tuple(phrases.vosk_grammar)
             args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
-            if settings.grammar is not None:
-                args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
+            if grammar is not None:
+                args += (json.dumps(list(grammar), ensure_ascii=False),)
             recognizer = await self.run(_new_recognizer, *args)
-            try:
-                yield _VoskDecoder(self, recognizer)
-            finally:
-                del recognizer
+            decoder: Decoder = _VoskDecoder(self, recognizer)
+            if phrases is not None:
+                await self.run(recognizer.SetWords, True)  # noqa: FBT003 - Vosk's API
+                fallback = None
+                if settings.mode == MODE_HYBRID:
+                    fallback = _VoskDecoder(
+                        self, await self.run(_new_recognizer, self._model, SAMPLE_RATE)
+                    )
+                decoder = _PhraseDecoder(decoder, phrases, fallback)  # type: ignore[arg-type]
+            yield decoder
+
+    def known_word(self, word: str) -> bool:
+        """Whether the model's lexicon has the word (blocking: for the phrase builder)."""
+        return self._model is not None and self._model.vosk_model_find_word(word) != -1
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe the engine, its model and recent timings."""

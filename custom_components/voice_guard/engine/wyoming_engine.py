@@ -19,7 +19,7 @@ from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 
 from .audio import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
-from .base import Decoder, RecognitionSettings, SpeechEngine
+from .base import MODE_HYBRID, MODE_OPEN, Decoder, RecognitionSettings, SpeechEngine
 from .errors import EngineUnavailableError, SpeechError
 
 CONNECT_TIMEOUT = 5.0
@@ -82,6 +82,28 @@ class _WyomingDecoder:
                     return Transcript.from_event(event).text or ""
 
 
+class _MatchedDecoder:
+    """The server takes no grammar: its open-vocabulary text is checked against the phrases.
+
+    Phrase mode keeps only commands of this home; hybrid keeps any text.
+    """
+
+    def __init__(self, inner: Decoder, phrases: Any, mode: str) -> None:
+        self._inner = inner
+        self._phrases = phrases
+        self._mode = mode
+
+    async def accept(self, audio: bytes) -> None:
+        await self._inner.accept(audio)
+
+    async def finish(self) -> str:
+        text = await self._inner.finish()
+        command = self._phrases.match(text)
+        if command is not None:
+            return str(command)
+        return text if self._mode == MODE_HYBRID else ""
+
+
 class WyomingEngine(SpeechEngine):
     """Speech-to-text on a Wyoming server."""
 
@@ -112,7 +134,10 @@ class WyomingEngine(SpeechEngine):
             await client.write_event(
                 AudioStart(rate=SAMPLE_RATE, width=SAMPLE_WIDTH, channels=CHANNELS).event()
             )
-            yield _WyomingDecoder(client)
+            decoder: Decoder = _WyomingDecoder(client)
+            if settings.phrases is not None and settings.mode != MODE_OPEN:
+                decoder = _MatchedDecoder(decoder, settings.phrases, settings.mode)
+            yield decoder
         except OSError as err:
             raise EngineUnavailableError(f"connection to {self.host}:{self.port} lost") from err
         finally:

@@ -1,0 +1,77 @@
+"""Open, phrase and hybrid modes with the real Korean model and espeak-ng speech."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import home_assistant_intents
+import pytest
+
+from custom_components.voice_guard.engine.base import RecognitionSettings
+from custom_components.voice_guard.engine.phrases import PhraseSet, build_phrase_set
+from custom_components.voice_guard.engine.vosk_engine import VoskEngine
+
+from ..speech import MODEL_PATH, speak, stream
+
+COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights": open vocabulary gets it wrong
+NO_COMMAND = "안녕하세요"  # "hello"
+OUT_OF_GRAMMAR = "음악 틀어줘"  # "play music": not a command this home has
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[VoskEngine]:
+    """The embedded engine with the Korean model."""
+    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
+    await vosk.async_load()
+    yield vosk
+    await vosk.async_close()
+
+
+@pytest.fixture
+async def phrases(engine: VoskEngine) -> PhraseSet:
+    """The phrase set of a home with four areas."""
+    areas = {area: [f"area.{n}"] for n, area in enumerate(("거실", "부엌", "침실", "현관"))}
+    return build_phrase_set(
+        "ko", home_assistant_intents.get_intents("ko"), {}, areas, known_word=engine.known_word
+    )
+
+
+async def _say(engine: VoskEngine, text: str, mode: str, phrases: PhraseSet, folder: Path) -> str:
+    settings = RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
+    )
+    return (await engine.transcribe(stream(speak(text, folder)), settings)).text
+
+
+async def test_a_command_open_vocabulary_gets_wrong_is_right_in_phrase_and_hybrid_mode(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path
+) -> None:
+    assert await _say(engine, COMMAND, "open", phrases, tmp_path) != COMMAND
+    assert await _say(engine, COMMAND, "phrase", phrases, tmp_path) == COMMAND
+    assert await _say(engine, COMMAND, "hybrid", phrases, tmp_path) == COMMAND
+
+
+async def test_no_command_is_forced_into_one(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path
+) -> None:
+    """Phrase mode answers nothing rather than a wrong command."""
+    assert await _say(engine, NO_COMMAND, "phrase", phrases, tmp_path) == ""
+    hybrid = await _say(engine, NO_COMMAND, "hybrid", phrases, tmp_path)
+    assert phrases.match(hybrid) is None
+
+
+async def test_hybrid_falls_back_to_open_vocabulary(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path
+) -> None:
+    """An utterance outside the grammar still gets open-vocabulary text in hybrid mode."""
+    open_text = await _say(engine, OUT_OF_GRAMMAR, "open", phrases, tmp_path)
+    assert open_text
+    assert await _say(engine, OUT_OF_GRAMMAR, "hybrid", phrases, tmp_path) == open_text
+    assert await _say(engine, OUT_OF_GRAMMAR, "phrase", phrases, tmp_path) == ""
+
+
+def test_words_the_model_lacks_stay_out_of_the_vosk_grammar(phrases: PhraseSet) -> None:
+    assert "꺼줘" in phrases.unknown  # the Korean model knows 꺼 and 줘, not 꺼줘
+    assert phrases.vosk_grammar
+    assert not any("꺼줘" in p.split() for p in phrases.vosk_grammar)
