@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import home_assistant_intents
 import pytest
 
 from custom_components.voice_guard.engine.base import RecognitionSettings
@@ -30,11 +29,25 @@ async def engine() -> AsyncIterator[VoskEngine]:
 
 @pytest.fixture
 async def phrases(engine: VoskEngine) -> PhraseSet:
-    """The phrase set of a home with four areas."""
+    """A home with lights in four areas, switched on and off by its own sentences.
+
+    The engine's mechanics are tested with a small custom-sentence grammar: with all of
+    Home Assistant's Korean light templates (about 800-1,700 phrases, depending on the
+    version) the decoder drifts on this synthetic speech — measured, see the README.
+    """
     areas = {area: [f"area.{n}"] for n, area in enumerate(("거실", "부엌", "침실", "현관"))}
-    return build_phrase_set(
-        "ko", home_assistant_intents.get_intents("ko"), {}, areas, known_word=engine.known_word
-    )
+    sentences = {
+        "language": "ko",
+        "intents": {
+            "HassTurnOn": {
+                "data": [{"sentences": ["{area} (불|조명) 켜줘"], "slots": {"domain": "light"}}]
+            },
+            "HassTurnOff": {
+                "data": [{"sentences": ["{area} (불|조명) 꺼"], "slots": {"domain": "light"}}]
+            },
+        },
+    }
+    return build_phrase_set("ko", sentences, {}, areas, known_word=engine.known_word)
 
 
 async def _say(engine: VoskEngine, text: str, mode: str, phrases: PhraseSet, folder: Path) -> str:
@@ -71,7 +84,13 @@ async def test_hybrid_falls_back_to_open_vocabulary(
     assert await _say(engine, OUT_OF_GRAMMAR, "phrase", phrases, tmp_path) == ""
 
 
-def test_words_the_model_lacks_stay_out_of_the_vosk_grammar(phrases: PhraseSet) -> None:
-    assert "꺼줘" in phrases.unknown  # the Korean model knows 꺼 and 줘, not 꺼줘
-    assert phrases.vosk_grammar
-    assert not any("꺼줘" in p.split() for p in phrases.vosk_grammar)
+def test_words_the_model_lacks_stay_out_of_the_vosk_grammar(engine: VoskEngine) -> None:
+    sentences = {
+        "language": "ko",
+        "intents": {"HassTurnOff": {"data": [{"sentences": ["{area} 불 (꺼줘|켜줘)"]}]}},
+    }
+    phrases = build_phrase_set(
+        "ko", sentences, {}, {"거실": ["area.0"]}, known_word=engine.known_word
+    )
+    assert phrases.unknown == {"꺼줘": ("intent templates",)}  # the model has 꺼 and 줘, not 꺼줘
+    assert phrases.vosk_grammar == ("거실 불 켜줘",)

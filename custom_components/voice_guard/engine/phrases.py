@@ -16,6 +16,7 @@ open vocabulary, which hybrid mode falls back to.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import copy
 from dataclasses import dataclass, field
 import itertools
 import re
@@ -30,6 +31,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SLOT_NAMES = ("name", "area", "floor")
 MAX_SAMPLES_PER_TEMPLATE = 200
 MAX_LIST_VALUES = 50
+MAX_SENTENCES = 5000
 TEMPLATES = "intent templates"
 
 
@@ -39,6 +41,9 @@ class PhraseSet:
 
     language: str
     phrases: tuple[str, ...]
+    # Every sentence this home can say, when there are few enough (None otherwise):
+    # a sentence grammar keeps Vosk's word order, the chunk grammar does not.
+    sentences: tuple[str, ...] | None
     vocabulary: frozenset[str]
     unknown: dict[str, tuple[str, ...]]  # word the model lacks -> where it comes from
     templates: int
@@ -49,8 +54,9 @@ class PhraseSet:
 
     @property
     def vosk_grammar(self) -> tuple[str, ...]:
-        """The phrases Vosk gets: those whose words are all in the model's lexicon."""
-        return tuple(p for p in self.phrases if not any(w in self.unknown for w in p.split()))
+        """Return what Vosk gets: sentences (or chunks) whose words the model knows."""
+        source = self.sentences if self.sentences is not None else self.phrases
+        return tuple(p for p in source if not any(w in self.unknown for w in p.split()))
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
@@ -84,16 +90,24 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     floors: Mapping[str, Sequence[str]] | None = None,
     custom: Sequence[Mapping[str, Any]] = (),
     known_word: Callable[[str], bool] | None = None,
+    domains: set[str] | None = None,
 ) -> PhraseSet:
     """Build the grammar (CPU-bound: run in an executor).
 
     names, areas and floors map each spoken name (or alias) to where it comes from
-    (entity ids, area ids), which is what the unknown-word report shows.
+    (entity ids, area ids), which is what the unknown-word report shows. domains, when
+    given, are the entity domains the home exposes: templates for other domains (media,
+    locks, covers …) are left out, which keeps the grammar small and the decoder on target.
     """
     started = time.perf_counter()
     intents = Intents.from_dict(_merge(language, intents_data, custom))
-    spoken = {"name": names, "area": areas, "floor": floors or {}}
-    phrases, sources, templates, skipped = _collect(intents, spoken, language)
+    spoken: dict[str, Mapping[str, Sequence[str]]] = {
+        **_small_lists(intents.slot_lists),
+        "name": names,
+        "area": areas,
+        "floor": floors or {},
+    }
+    phrases, sources, templates, skipped, texts = _collect(intents, spoken, language, domains)
     vocabulary = frozenset(word for phrase in phrases for word in phrase.split())
     unknown = {
         word: tuple(sorted(sources.get(word, {TEMPLATES})))
@@ -103,6 +117,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     return PhraseSet(
         language=language,
         phrases=tuple(sorted(phrases)),
+        sentences=_sentences(texts, spoken),
         vocabulary=vocabulary,
         unknown=unknown,
         templates=templates,
@@ -111,8 +126,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         _intents=intents,
         # An empty list would make hassil fail on every template using it.
         _slot_lists={
-            slot: TextSlotList.from_strings(list(values) or ["\u2063"])
-            for slot, values in spoken.items()
+            slot: TextSlotList.from_strings(list(spoken[slot]) or ["\u2063"]) for slot in SLOT_NAMES
         },
     )
 
@@ -128,7 +142,8 @@ def _merge(
         "expansion_rules": {},
         "skip_words": list(intents_data.get("skip_words") or []),
     }
-    for source in (intents_data, *custom):
+    # Deep copies: hassil changes the dicts it reads, and the intents package caches them.
+    for source in copy.deepcopy([intents_data, *custom]):
         for intent, body in (source.get("intents") or {}).items():
             data["intents"].setdefault(intent, {"data": []})["data"].extend(body.get("data", []))
         for key in ("lists", "expansion_rules"):
@@ -137,39 +152,95 @@ def _merge(
 
 
 def _collect(
-    intents: Intents, spoken: Mapping[str, Mapping[str, Sequence[str]]], language: str
-) -> tuple[set[str], dict[str, set[str]], int, int]:
+    intents: Intents,
+    spoken: Mapping[str, Mapping[str, Sequence[str]]],
+    language: str,
+    domains: set[str] | None,
+) -> tuple[set[str], dict[str, set[str]], int, int, set[str]]:
     """Chunk every template: (phrases, word sources, templates, templates skipped)."""
     phrases: set[str] = set()
     sources: dict[str, set[str]] = {}
+    all_texts: set[str] = set()
     templates = skipped = 0
     for intent in intents.intents.values():
         for intent_data in intent.data:
+            if domains is not None and not _for_domains(intent_data, domains):
+                continue
             rules = {**intents.expansion_rules, **getattr(intent_data, "expansion_rules", {})}
             for sentence in intent_data.sentences:
                 templates += 1
-                texts = _texts(sentence, rules, language, intents.slot_lists)
+                texts = _texts(sentence, rules, language, spoken)
                 if texts is None:
                     skipped += 1
                 for text in texts or []:
                     _add_chunks(text, spoken, phrases, sources)
-    return phrases, sources, templates, skipped
+                    all_texts.add(text)
+    return phrases, sources, templates, skipped, all_texts
+
+
+def _sentences(
+    texts: set[str], spoken: Mapping[str, Mapping[str, Sequence[str]]]
+) -> tuple[str, ...] | None:
+    """Expand every template text with every value, unless that passes MAX_SENTENCES."""
+    sentences: set[str] = set()
+    for text in texts:
+        slots = PLACEHOLDER.findall(text)
+        count = 1
+        for slot in slots:
+            count *= len(spoken.get(slot, {}))
+        if len(sentences) + count > MAX_SENTENCES:
+            return None
+        for combo in itertools.product(*(list(spoken.get(slot, {})) for slot in slots)):
+            sentence = text
+            for slot, value in zip(slots, combo, strict=True):
+                sentence = sentence.replace(f"{{{slot}}}", value, 1)
+            sentences.add(" ".join(sentence.split()))
+    return tuple(sorted(sentences))
+
+
+def _for_domains(intent_data: Any, domains: set[str]) -> bool:
+    """Whether a block of templates can act on one of the home's domains."""
+    wanted: set[str] = set()
+    for constraint in (
+        getattr(intent_data, "slots", None),
+        getattr(intent_data, "requires_context", None),
+    ):
+        value = (constraint or {}).get("domain")
+        if value:
+            wanted |= {value} if isinstance(value, str) else set(value)
+    return not wanted or bool(wanted & domains)
 
 
 def _texts(
-    sentence: Any, rules: dict[str, Any], language: str, lists: Mapping[str, SlotList]
+    sentence: Any, rules: dict[str, Any], language: str, spoken: Mapping[str, Any]
 ) -> list[str] | None:
-    """Return a template's texts with {name}/{area}/{floor} as placeholders, or None."""
+    """Return a template's texts with its lists as {placeholders}, or None.
+
+    None when the template uses a list that cannot be spoken as fixed words (numbers,
+    wildcards, long lists): such templates are left to open vocabulary.
+    """
     samples = _samples(sentence, rules, language)
     if samples is None:
         return None
-    texts: list[str] = []
     for sample in samples:
-        expanded = _expand_small_lists(sample, lists)
-        if expanded is None:
+        if set(PLACEHOLDER.findall(sample)) - set(spoken):
             return None
-        texts += expanded
-    return texts
+    return samples
+
+
+def _small_lists(lists: Mapping[str, SlotList]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Return the language's short fixed-word lists (colours, states …), value -> source."""
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for slot, slot_list in lists.items():
+        if isinstance(slot_list, RangeSlotList | WildcardSlotList):
+            continue
+        if not isinstance(slot_list, TextSlotList) or len(slot_list.values) > MAX_LIST_VALUES:
+            continue
+        values: dict[str, tuple[str, ...]] = {
+            text: (TEMPLATES,) for v in slot_list.values for text in _value_texts(v) if text
+        }
+        found[slot] = values
+    return found
 
 
 def _samples(sentence: Any, rules: dict[str, Any], language: str) -> list[str] | None:
@@ -179,7 +250,11 @@ def _samples(sentence: Any, rules: dict[str, Any], language: str) -> list[str] |
         return list(
             itertools.islice(
                 sample_expression(
-                    expression, expansion_rules=rules, language=language, expand_lists=False
+                    expression,
+                    expansion_rules=rules,
+                    language=language,
+                    expand_lists=False,
+                    expand_ranges=False,
                 ),
                 MAX_SAMPLES_PER_TEMPLATE,
             )
@@ -188,28 +263,17 @@ def _samples(sentence: Any, rules: dict[str, Any], language: str) -> list[str] |
         return None
 
 
-def _expand_small_lists(sample: str, lists: Mapping[str, SlotList]) -> list[str] | None:
-    """Replace placeholders of short fixed-word lists by their values.
-
-    None when the sample uses a list that cannot be spoken as fixed words (numbers,
-    wildcards, long lists): such templates are left to open vocabulary.
-    """
-    texts = [sample]
-    for slot in set(PLACEHOLDER.findall(sample)) - set(SLOT_NAMES):
-        slot_list = lists.get(slot)
-        if slot_list is None or isinstance(slot_list, RangeSlotList | WildcardSlotList):
-            return None
-        if not isinstance(slot_list, TextSlotList) or len(slot_list.values) > MAX_LIST_VALUES:
-            return None
-        values = [_value_text(v) for v in slot_list.values]
-        texts = [t.replace(f"{{{slot}}}", value) for t in texts for value in values if value]
-    return texts
-
-
-def _value_text(value: Any) -> str:
-    text = getattr(value, "text_in", None)
-    text = getattr(text, "text", text)
-    return str(text or "").strip()
+def _value_texts(value: Any) -> list[str]:
+    """Return the ways a list value is said (plain text, or alternatives in newer hassil)."""
+    text_in: Any = getattr(value, "text_in", None)
+    if isinstance(getattr(text_in, "text", None), str):
+        return [str(text_in.text).strip()]
+    if text_in is None:
+        return []
+    try:
+        return [t.strip() for t in itertools.islice(sample_expression(text_in), MAX_LIST_VALUES)]
+    except Exception:  # noqa: BLE001 - an unusual value is simply not offered
+        return []
 
 
 def _add_chunks(
