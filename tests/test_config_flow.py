@@ -442,11 +442,21 @@ async def test_zeroconf_discovery_offers_the_server(
         assert entry.state is ConfigEntryState.LOADED
         assert await hass.config_entries.async_unload(entry.entry_id)
 
-        # Once set up, further announcements are ignored.
+        assert entry.data["zeroconf_name"] == "vosk"
+
+        # Once set up, further announcements are not offered again ...
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(port)
         )
         assert result["type"] is FlowResultType.ABORT
+
+        # ... but the same server announced at a new address updates the entry.
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(port + 1)
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "speech_already_configured"
+        assert entry.data[CONF_PORT] == port + 1
 
 
 @pytest.mark.parametrize(("asr", "reason"), [(False, "no_asr"), (None, "cannot_connect")])

@@ -103,6 +103,7 @@ from .guard.policy import Block
 CONF_PACKAGE = "package"
 CONF_CATALOG_MODEL = "catalog_model"
 CONF_CLIENT = "client"
+ZEROCONF_NAME = "zeroconf_name"
 MANUAL = "manual"
 FILTER_TITLES = {FILTER_ADGUARD: "AdGuard Home", FILTER_PIHOLE: "Pi-hole"}
 # Hostname and vendor words of the device families the catalog knows, with their type.
@@ -421,15 +422,19 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """Offer a Wyoming server that announced itself on the network."""
-        await self.async_set_unique_id(DOMAIN)
-        self._abort_if_unique_id_configured(error="speech_already_configured")
         host, port = discovery_info.host, int(discovery_info.port or DEFAULT_WYOMING_PORT)
+        name = discovery_info.name.split(".", 1)[0]
+        entry = await self.async_set_unique_id(DOMAIN)
+        updates = None
+        if entry is not None and entry.data.get(ZEROCONF_NAME) == name:
+            # The same server under a new address (DHCP gave it another): follow it.
+            updates = {CONF_HOST: host, CONF_PORT: port}
+        self._abort_if_unique_id_configured(updates=updates, error="speech_already_configured")
         try:
             info = await describe_server(host, port)
         except SpeechError as err:
             LOGGER.debug("Discovered Wyoming server %s:%s refused: %s", host, port, err)
             return self.async_abort(reason="no_asr" if err.reason == "no_asr" else "cannot_connect")
-        name = discovery_info.name.split(".", 1)[0]
         self._discovered = (host, port, name, info.languages)
         self.context["title_placeholders"] = {"name": name}
         return await self.async_step_zeroconf_confirm()
@@ -441,7 +446,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         assert self._discovered is not None
         host, port, name, languages = self._discovered
         if user_input is not None:
-            return self._finish(self._wyoming_data(host, port, languages))
+            return self._finish({**self._wyoming_data(host, port, languages), ZEROCONF_NAME: name})
         self._set_confirm_only()
         return self.async_show_form(
             step_id="zeroconf_confirm",
