@@ -31,7 +31,7 @@ from custom_components.voice_guard.const import (
 )
 
 from .speech import MODEL_PATH, PACKAGED_MODEL
-from .wyoming_server import wyoming_vosk_server
+from .wyoming_server import wyoming_entry, wyoming_vosk_server
 
 
 async def _start(hass: HomeAssistant, engine: str) -> dict:
@@ -333,16 +333,7 @@ async def test_options_flow_chooses_wyoming_languages(
 ) -> None:
     """For a Wyoming server the options offer the server's languages."""
     async with wyoming_vosk_server() as port:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=DOMAIN,
-            data={
-                CONF_ENGINE: "wyoming",
-                CONF_HOST: "127.0.0.1",
-                CONF_PORT: port,
-                CONF_LANGUAGES: ["ko"],
-            },
-        )
+        entry = wyoming_entry(port)
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -12,11 +12,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.voice_guard.const import CONF_ENGINE, CONF_LANGUAGES, DOMAIN
 from custom_components.voice_guard.engine.base import RecognitionSettings
 
 from .speech import reference_transcript, stream
-from .wyoming_server import wyoming_vosk_server
+from .wyoming_server import wyoming_entry, wyoming_vosk_server
 
 
 async def test_embedded_diagnostics(
@@ -53,16 +52,7 @@ async def test_wyoming_diagnostics_redact_the_server(
 ) -> None:
     """The server's address is redacted."""
     async with wyoming_vosk_server() as port:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=DOMAIN,
-            data={
-                CONF_ENGINE: "wyoming",
-                CONF_HOST: "192.0.2.7",
-                CONF_PORT: port,
-                CONF_LANGUAGES: ["ko"],
-            },
-        )
+        entry = wyoming_entry(port, "192.0.2.7")
         entry.add_to_hass(hass)
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "127.0.0.1"})
         assert await hass.config_entries.async_setup(entry.entry_id)

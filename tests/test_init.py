@@ -6,21 +6,19 @@ from pathlib import Path
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.requirements import RequirementsNotFound
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.voice_guard.const import (
-    CONF_ENGINE,
-    CONF_LANGUAGES,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
     DEFAULT_MAX_SECONDS,
     DOMAIN,
 )
 
-from .wyoming_server import wyoming_vosk_server
+from .wyoming_server import wyoming_entry, wyoming_vosk_server
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -87,16 +85,7 @@ async def test_wyoming_server_down_retries_setup(hass: HomeAssistant, socket_ena
     """A Wyoming server that is down makes setup retry; when it is back, the entry loads."""
     async with wyoming_vosk_server() as port:
         pass
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DOMAIN,
-        data={
-            CONF_ENGINE: "wyoming",
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: port,
-            CONF_LANGUAGES: ["ko"],
-        },
-    )
+    entry = wyoming_entry(port)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -8,11 +8,15 @@ import contextlib
 from functools import partial
 from typing import Any
 
+from homeassistant.const import CONF_HOST, CONF_PORT
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStop
 from wyoming.event import Event
 from wyoming.info import AsrModel, AsrProgram, Attribution, Describe, Info
 from wyoming.server import AsyncEventHandler, AsyncTcpServer
+
+from custom_components.voice_guard.const import CONF_ENGINE, CONF_LANGUAGES, DOMAIN
 
 from .speech import reference_transcript
 
@@ -74,3 +78,12 @@ async def wyoming_vosk_server(*, asr: bool = True) -> AsyncIterator[int]:
         yield port
     finally:
         await server.stop()
+
+
+def wyoming_entry(port: int, host: str = "127.0.0.1") -> MockConfigEntry:
+    """The speech entry the config flow creates for a Wyoming server."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        data={CONF_ENGINE: "wyoming", CONF_HOST: host, CONF_PORT: port, CONF_LANGUAGES: ["ko"]},
+    )
