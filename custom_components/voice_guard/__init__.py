@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
-    entity_registry as er,
     issue_registry as ir,
 )
 from homeassistant.helpers.debounce import Debouncer
@@ -22,19 +20,23 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 
 from .const import (
     CONF_ENGINE,
-    CONF_KIND,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_WYOMING,
-    KIND_FILTER,
     LOGGER,
     VOSK_REQUIREMENT,
 )
 from .coordinator import STORAGE_VERSION, GuardConfigEntry, GuardCoordinator, create_filter
-from .data import SpeechSettings, VoiceGuardConfigEntry, VoiceGuardRuntimeData
+from .data import (
+    SpeechSettings,
+    VoiceGuardConfigEntry,
+    VoiceGuardRuntimeData,
+    is_filter_entry,
+    stt_entity_id,
+)
 from .engine.base import SpeechEngine
 from .engine.errors import SpeechError
 from .engine.vosk_engine import VoskEngine
@@ -59,13 +61,9 @@ GUARD_PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Plat
 MODEL_ISSUE = "model_unavailable"
 
 
-def _is_guard(entry: ConfigEntry[Any]) -> bool:
-    return entry.data.get(CONF_KIND) == KIND_FILTER
-
-
 async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
     """Set up a speech engine entry or a DNS filter entry."""
-    if _is_guard(entry):
+    if is_filter_entry(entry):
         return await _async_setup_guard(hass, entry)  # type: ignore[arg-type]
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
@@ -153,9 +151,7 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
         preferred,
     )
 
-    stt_entity = er.async_get(hass).async_get_entity_id(
-        "stt", DOMAIN, f"{entry.entry_id}_speech_to_text"
-    )
+    stt_entity = stt_entity_id(hass, entry)
     if stt_entity is None:  # pragma: no cover - the stt platform registered it just before
         return
     runtime = entry.runtime_data
@@ -215,7 +211,7 @@ async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bo
 
 async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
     """Forget the entry's issues; a removed filter entry takes its rules with it."""
-    if not _is_guard(entry):
+    if not is_filter_entry(entry):
         ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
         return
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
@@ -237,7 +233,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
     """Unload: stop recognitions and free the engine, or close the filter session."""
-    if _is_guard(entry):
+    if is_filter_entry(entry):
         guard: GuardConfigEntry = entry  # type: ignore[assignment]
         unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
         if unloaded:

@@ -88,7 +88,7 @@ from .const import (
     VOSK_REQUIREMENT,
 )
 from .coordinator import GuardConfigEntry, create_filter
-from .data import SpeechSettings, VoiceGuardConfigEntry
+from .data import SpeechSettings, VoiceGuardConfigEntry, filter_entries, is_filter_entry
 from .downloads import ModelDownload, async_catalog
 from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
@@ -208,7 +208,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         config_entry: ConfigEntry[Any],
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Filter entries hold guarded devices."""
-        if config_entry.data.get(CONF_KIND) == KIND_FILTER:
+        if is_filter_entry(config_entry):
             return {SUBENTRY_DEVICE: GuardedDeviceFlow}
         return {}
 
@@ -217,7 +217,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Switch the speech engine, or change a filter's address and credentials."""
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_KIND) == KIND_FILTER:
+        if is_filter_entry(entry):
             return await self._async_filter_step(
                 "reconfigure_filter", entry.data[CONF_FILTER], user_input, entry
             )
@@ -345,11 +345,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
         """Offer to guard a device of a known cloud family that joined the network."""
         mac = dr.format_mac(discovery_info.macaddress)
-        filters = [
-            e
-            for e in self.hass.config_entries.async_entries(DOMAIN)
-            if e.data.get(CONF_KIND) == KIND_FILTER
-        ]
+        filters = filter_entries(self.hass)
         for entry in filters:
             for subentry in entry.subentries.values():
                 if subentry.data.get(CONF_MAC) == mac:
@@ -371,11 +367,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Guard the discovered device on one of the filters."""
         hostname, ip, mac = self._dhcp
-        filters = {
-            e.entry_id: e.title
-            for e in self.hass.config_entries.async_entries(DOMAIN)
-            if e.data.get(CONF_KIND) == KIND_FILTER
-        }
+        filters = {e.entry_id: e.title for e in filter_entries(self.hass)}
         if user_input is not None:
             entry = self.hass.config_entries.async_get_entry(user_input["filter_entry"])
             if entry is None:
@@ -656,7 +648,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
         """Only the speech engine has options; guarded devices have their own flows."""
-        return config_entry.data.get(CONF_KIND) != KIND_FILTER
+        return not is_filter_entry(config_entry)
 
     @staticmethod
     @callback

@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
 from .const import (
+    CONF_KIND,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
     CONF_SILENCE_MS,
     DEFAULT_MAX_DECODERS,
     DEFAULT_MAX_SECONDS,
     DEFAULT_SILENCE_MS,
+    DOMAIN,
+    KIND_FILTER,
 )
 from .engine.base import SpeechEngine
 
@@ -53,3 +58,30 @@ class VoiceGuardRuntimeData:
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]
+
+
+def is_filter_entry(entry: ConfigEntry[Any]) -> bool:
+    """Whether an entry is a DNS filter (with guarded devices) rather than the speech engine."""
+    return entry.data.get(CONF_KIND) == KIND_FILTER
+
+
+def filter_entries(hass: HomeAssistant, *, loaded: bool = False) -> list[ConfigEntry[Any]]:
+    """Return the DNS filter entries (only the loaded ones if asked)."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if is_filter_entry(entry) and (not loaded or entry.state is ConfigEntryState.LOADED)
+    ]
+
+
+def loaded_speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry | None:
+    """Return the speech engine's entry if it is running."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if not is_filter_entry(entry):
+            return entry if entry.state is ConfigEntryState.LOADED else None
+    return None
+
+
+def stt_entity_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str | None:
+    """Return the entity id of the speech entry's speech-to-text entity."""
+    return er.async_get(hass).async_get_entity_id("stt", DOMAIN, f"{entry.entry_id}_speech_to_text")

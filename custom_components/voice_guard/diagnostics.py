@@ -9,9 +9,9 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_IP, CONF_KIND, CONF_MAC, KIND_FILTER
+from .const import CONF_IP, CONF_MAC
 from .coordinator import GuardConfigEntry
-from .data import VoiceGuardConfigEntry
+from .data import VoiceGuardConfigEntry, is_filter_entry
 
 # Network addresses identify the home's network and its devices; diagnostics are shared
 # in public issues.
@@ -22,7 +22,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VoiceGuardConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a speech or filter entry."""
-    if entry.data.get(CONF_KIND) == KIND_FILTER:
+    if is_filter_entry(entry):
         return _guard(entry)  # type: ignore[arg-type]
     runtime = entry.runtime_data
     return {

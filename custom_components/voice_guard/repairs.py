@@ -8,7 +8,8 @@ from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult
-from .const import CONF_MODEL_NAME, CONF_MODEL_PATH, DOMAIN
+from .const import CONF_MODEL_NAME, CONF_MODEL_PATH
+from .data import loaded_speech_entry, stt_entity_id
 from .downloads import ModelDownload, async_catalog
 
 
@@ -46,14 +47,8 @@ class PipelineRepairFlow(RepairsFlow):
         if self._issue_id == PREFERRED_ISSUE:
             make_preferred(self.hass, self._pipeline_id)
             return self.async_create_entry(data={})
-        stt = next(
-            (
-                s.entity_id
-                for s in self.hass.states.async_all("stt")
-                if s.entity_id.startswith(f"stt.{DOMAIN}")
-            ),
-            None,
-        )
+        speech = loaded_speech_entry(self.hass)
+        stt = stt_entity_id(self.hass, speech) if speech is not None else None
         if stt is None or not await async_make_local(self.hass, self._pipeline_id, stt):
             return self.async_abort(reason="pipeline_not_fixable")
         return self.async_create_entry(data={})

@@ -18,9 +18,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_KIND, HISTORY_WINDOW, KIND_SPEECH, SUBENTRY_DEVICE
+from .const import HISTORY_WINDOW, SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
-from .data import VoiceGuardConfigEntry
+from .data import VoiceGuardConfigEntry, is_filter_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
 
@@ -98,7 +98,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's sensors, or the speech entry's pipeline audit."""
-    if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
+    if not is_filter_entry(entry):
         async_add_entities([CloudPipelineSensor(entry)])  # type: ignore[arg-type]
         return
     for subentry_id, subentry in entry.subentries.items():

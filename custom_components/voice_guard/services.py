@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, CONF_NAME
 from homeassistant.core import (
     HomeAssistant,
@@ -20,8 +19,9 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .compat import vol
-from .const import CONF_KIND, DOMAIN, KIND_FILTER, KIND_SPEECH, LOGGER
+from .const import DOMAIN, LOGGER
 from .coordinator import GuardConfigEntry, GuardCoordinator
+from .data import VoiceGuardConfigEntry, filter_entries, loaded_speech_entry
 from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
 from .guard.policy import Block
@@ -105,13 +105,10 @@ def _error(key: str, **placeholders: str) -> ServiceValidationError:
 # --- transcribe --------------------------------------------------------------------------
 
 
-def _speech_entry(hass: HomeAssistant) -> ConfigEntry[Any]:
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
-            if entry.state is not ConfigEntryState.LOADED:
-                break
-            return entry
-    raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_speech_engine")
+def _speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry:
+    if (entry := loaded_speech_entry(hass)) is None:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_speech_engine")
+    return entry
 
 
 def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
@@ -172,11 +169,8 @@ async def _transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
 
 
 def _filters(hass: HomeAssistant) -> list[GuardConfigEntry]:
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND) == KIND_FILTER and entry.state is ConfigEntryState.LOADED
-    ]
+    entries: list[GuardConfigEntry] = filter_entries(hass, loaded=True)
+    return entries
 
 
 def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:

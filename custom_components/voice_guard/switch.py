@@ -9,9 +9,9 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_KIND, KIND_SPEECH, SUBENTRY_DEVICE
+from .const import SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
-from .data import VoiceGuardConfigEntry
+from .data import VoiceGuardConfigEntry, is_filter_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
 from .satellites import Satellite, SatellitePins, find_satellites
@@ -29,7 +29,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's switches, or the speech entry's satellite switches."""
-    if entry.data.get(CONF_KIND, KIND_SPEECH) == KIND_SPEECH:
+    if not is_filter_entry(entry):
         _setup_satellites(hass, entry, async_add_entities)  # type: ignore[arg-type]
         return
     coordinator = entry.runtime_data
