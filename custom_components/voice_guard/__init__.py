@@ -14,7 +14,6 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
@@ -29,7 +28,7 @@ from .const import (
     LOGGER,
     VOSK_REQUIREMENT,
 )
-from .coordinator import STORAGE_VERSION, GuardConfigEntry, GuardCoordinator, create_filter
+from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, guard_store
 from .data import (
     SpeechSettings,
     VoiceGuardConfigEntry,
@@ -215,9 +214,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
         ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
         return
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry.entry_id}"
-    ).async_remove()
+    await guard_store(hass, entry.entry_id).async_remove()
     client = create_filter(hass, entry.data)
     try:
         await client.reconcile([])
@@ -238,7 +235,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
         unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
         if unloaded:
             await guard.runtime_data.async_shutdown()
-            await guard.runtime_data.async_flush()
             await guard.runtime_data.client.close()
         return unloaded
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -64,6 +64,11 @@ VOICE_CATEGORIES = frozenset({Category.VOICE.value, Category.GENERATIVE.value})
 type GuardConfigEntry = ConfigEntry[GuardCoordinator]
 
 
+def guard_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the storage of a filter entry: desired policy, allowances, 24 h of history."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry_id}")
+
+
 @dataclass(frozen=True, slots=True)
 class BlockedRequest:
     """A blocked lookup as the entities show it."""
@@ -130,9 +135,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         )
         self.client = client
         self.catalog = catalog
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry.entry_id}"
-        )
+        self._store = guard_store(hass, entry.entry_id)
         self._blocks: dict[str, list[str]] = {}
         self._applied: dict[str, list[str]] = {}
         self._history: list[dict[str, Any]] = []
@@ -164,10 +167,6 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
 
     def _save(self) -> None:
         self._store.async_delay_save(self._stored, 5)
-
-    async def async_flush(self) -> None:
-        """Write the stored state now (on unload)."""
-        await self._store.async_save(self._stored())
 
     # --- the desired policy ----------------------------------------------------------------
 
@@ -205,7 +204,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         when = datetime.fromisoformat(until)
         return when if when > dt_util.utcnow() else None
 
-    def policies(self) -> list[DevicePolicy]:
+    def policies(self, devices: dict[str, GuardedDevice] | None = None) -> list[DevicePolicy]:
         """Return every device's desired policy (nothing while temporarily allowed)."""
         return [
             desired_policy(
@@ -213,12 +212,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 set() if self.allowed_until(device_id) else self.enabled_blocks(device_id),
                 self.catalog,
             )
-            for device_id, device in self.devices().items()
+            for device_id, device in (devices if devices is not None else self.devices()).items()
         ]
 
     async def async_set_blocks(self, device_id: str, blocks: set[Block]) -> None:
-        """Set all switches of a device at once (the apply_policy action)."""
+        """Set all switches of a device, store them, and apply them to the filter at once."""
         self._blocks[device_id] = sorted(b.value for b in blocks)
+        # The desired policy is written at once: it must survive a crash right after.
         await self._store.async_save(self._stored())
         await self.async_refresh()
 
@@ -255,27 +255,24 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 del self._allowed[device_id]
 
     async def async_shutdown(self) -> None:
-        """Cancel timers; the allowances are stored and resumed at the next start."""
+        """Cancel timers and write the state now; allowances resume at the next start."""
         for cancel in self._restore_timers.values():
             cancel()
         self._restore_timers.clear()
+        await self._store.async_save(self._stored())
         await super().async_shutdown()
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
-        """Change a switch, store it, and apply it to the filter at once."""
+        """Change one switch, store it, and apply it to the filter at once."""
         blocks = self.enabled_blocks(device_id)
-        blocks = blocks | {block} if on else blocks - {block}
-        self._blocks[device_id] = sorted(b.value for b in blocks)
-        # The desired policy is written at once: it must survive a crash right after.
-        await self._store.async_save(self._stored())
-        await self.async_refresh()
+        await self.async_set_blocks(device_id, blocks | {block} if on else blocks - {block})
 
     # --- the update ------------------------------------------------------------------------
 
     async def _async_update_data(self) -> GuardSnapshot:
         devices = self.devices()
         self._blocks = {d: b for d, b in self._blocks.items() if d in devices}
-        policies = self.policies()
+        policies = self.policies(devices)
         try:
             info = await self.client.info()
             result = await self.client.reconcile(policies)
