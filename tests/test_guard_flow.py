@@ -288,6 +288,12 @@ async def test_dhcp_discovery_offers_to_guard(
     assert defaults[CONF_DEVICE_TYPE] == "echo"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
+        {CONF_NAME: "  ", CONF_DEVICE_TYPE: "echo", "filter_entry": entry.entry_id},
+    )
+    assert result["errors"] == {CONF_NAME: "name_required"}
+    assert not entry.subentries
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
         {
             CONF_NAME: "Hall Echo",
             CONF_DEVICE_TYPE: "echo",

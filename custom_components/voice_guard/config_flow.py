@@ -368,7 +368,10 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         """Guard the discovered device on one of the filters."""
         hostname, ip, mac = self._dhcp
         filters = {e.entry_id: e.title for e in filter_entries(self.hass)}
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        if user_input is not None and not user_input[CONF_NAME].strip():
+            errors[CONF_NAME] = "name_required"
+        elif user_input is not None:
             entry = self.hass.config_entries.async_get_entry(user_input["filter_entry"])
             if entry is None:
                 return self.async_abort(reason="no_filter")
@@ -385,7 +388,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
                 ConfigSubentry(
                     data=MappingProxyType(data),
                     subentry_type=SUBENTRY_DEVICE,
-                    title=user_input[CONF_NAME],
+                    title=user_input[CONF_NAME].strip(),
                     unique_id=mac,
                 ),
             )
@@ -409,6 +412,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="dhcp_confirm",
             data_schema=schema,
+            errors=errors,
             description_placeholders={"name": hostname, "ip": ip, "mac": mac},
         )
 
