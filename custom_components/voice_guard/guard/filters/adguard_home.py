@@ -8,12 +8,10 @@ list is read again right before writing so a change made meanwhile is not lost.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Sequence
 from datetime import datetime
 import hashlib
-import json
 import logging
 import re
 from typing import Any
@@ -27,11 +25,12 @@ from .base import (
     BlockedQuery,
     DnsFilter,
     FilterAuthError,
-    FilterConnectionError,
     FilterInfo,
     FilterResponseError,
     NetworkClient,
     ReconcileResult,
+    decode_json,
+    http_call,
     is_ip,
 )
 
@@ -120,31 +119,27 @@ class AdGuardHome(DnsFilter):
         params: dict[str, str] | None = None,
         payload: Any = None,
     ) -> Any:
-        url = f"{self._base}/control/{path}"
         self.requests += 1
-        try:
-            async with (
-                asyncio.timeout(TIMEOUT),
-                self._session.request(
-                    method, url, params=params, json=payload, headers=self._headers, ssl=self._ssl
-                ) as response,
-            ):
-                body = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise FilterConnectionError(f"AdGuard Home at {self._base}: {err!r}") from err
+        where = f"AdGuard Home at {self._base}"
+        status, body = await http_call(
+            self._session,
+            method,
+            f"{self._base}/control/{path}",
+            where=where,
+            path=path,
+            timeout=TIMEOUT,
+            params=params,
+            payload=payload,
+            headers=self._headers,
+            ssl=self._ssl,
+        )
         if status in (401, 403):
             raise FilterAuthError(f"AdGuard Home refused the credentials ({status})")
-        if status >= 500:  # noqa: PLR2004
-            raise FilterConnectionError(f"AdGuard Home answered {status} to {path}")
         if status != 200:  # noqa: PLR2004
             raise FilterResponseError(f"AdGuard Home answered {status} to {path}: {body[:200]!r}")
         if not body or method != "GET":
             return None
-        try:
-            return json.loads(body)
-        except ValueError as err:
-            raise FilterResponseError(f"AdGuard Home sent no JSON for {path}") from err
+        return decode_json(body, where, path)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         data = await self._request("GET", path, params=params)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 import ipaddress
+import json
+from typing import Any
+
+import aiohttp
 
 from ..policy import DevicePolicy
 
@@ -111,6 +116,47 @@ class DnsFilter(ABC):
 
     async def close(self) -> None:  # noqa: B027 - most filters hold no session
         """Release sessions held on the filter."""
+
+
+async def http_call(  # noqa: PLR0913 - the parts of one request
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    where: str,
+    path: str,
+    timeout: float,  # noqa: ASYNC109 - each client passes its own TIMEOUT
+    params: dict[str, str] | None = None,
+    payload: Any = None,
+    headers: dict[str, str] | None = None,
+    ssl: bool = True,
+) -> tuple[int, bytes]:
+    """Send one request to a filter; unreachable, hanging or failing (5xx) raises.
+
+    where names the filter in messages ("Pi-hole at http://pi.hole").
+    """
+    try:
+        async with (
+            asyncio.timeout(timeout),
+            session.request(
+                method, url, params=params, json=payload, headers=headers, ssl=ssl
+            ) as response,
+        ):
+            status = response.status
+            body = await response.read()
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise FilterConnectionError(f"{where}: {err!r}") from err
+    if status >= 500:  # noqa: PLR2004
+        raise FilterConnectionError(f"{where} answered {status} to {path}")
+    return status, body
+
+
+def decode_json(body: bytes, where: str, path: str) -> Any:
+    """Decode a filter's JSON answer; anything else is an unexpected response."""
+    try:
+        return json.loads(body)
+    except ValueError as err:
+        raise FilterResponseError(f"{where} sent no JSON for {path}") from err
 
 
 def is_ip(value: str) -> bool:

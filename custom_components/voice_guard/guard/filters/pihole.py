@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-import json
 import logging
 import time
 from typing import Any
@@ -32,6 +31,8 @@ from .base import (
     FilterResponseError,
     NetworkClient,
     ReconcileResult,
+    decode_json,
+    http_call,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -79,32 +80,21 @@ class PiHole(DnsFilter):
     async def _send(
         self, method: str, path: str, *, params: dict[str, str] | None, payload: Any
     ) -> tuple[int, Any]:
-        headers = {"X-FTL-SID": self._sid} if self._sid else {}
         self.requests += 1
-        try:
-            async with (
-                asyncio.timeout(TIMEOUT),
-                self._session.request(
-                    method,
-                    f"{self._base}/api/{path}",
-                    params=params,
-                    json=payload,
-                    headers=headers,
-                    ssl=self._ssl,
-                ) as response,
-            ):
-                status = response.status
-                body = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise FilterConnectionError(f"Pi-hole at {self._base}: {err!r}") from err
-        if status >= 500:  # noqa: PLR2004
-            raise FilterConnectionError(f"Pi-hole answered {status} to {path}")
-        if not body:
-            return status, None
-        try:
-            return status, json.loads(body)
-        except ValueError as err:
-            raise FilterResponseError(f"Pi-hole sent no JSON for {path}") from err
+        where = f"Pi-hole at {self._base}"
+        status, body = await http_call(
+            self._session,
+            method,
+            f"{self._base}/api/{path}",
+            where=where,
+            path=path,
+            timeout=TIMEOUT,
+            params=params,
+            payload=payload,
+            headers={"X-FTL-SID": self._sid} if self._sid else {},
+            ssl=self._ssl,
+        )
+        return status, decode_json(body, where, path) if body else None
 
     async def _login(self) -> None:
         status, data = await self._send(
