@@ -4,17 +4,19 @@
 
 1. Build time and size for 100 / 1,000 entities x 50 areas (Home Assistant's Korean light
    templates).
-2. Open / phrase / hybrid on 30 espeak-ng utterances: 20 commands of a home with lights in
-   five areas (similar-sounding: 5 areas x 2 light words x on/off) and 10 that are no
-   command. Reported: exact commands, commands forced out of non-commands, decoding time
-   after the end of audio (p50/p95; audio is fed as fast as it is taken, so this includes
-   any decoding backlog) and real-time factor. Two grammars: the home's own
+2. Open / phrase / hybrid on 30 espeak-ng utterances, in three espeak-ng voices: 20
+   commands of a home with lights in five areas (similar-sounding: 5 areas x 2 light
+   words x on/off) and 10 that are no command. Reported: exact commands, wrong commands
+   (a command of the home, but not the one spoken), commands forced out of non-commands,
+   decoding time after the end of audio (p50/p95; audio is fed as fast as it is taken, so
+   this includes any decoding backlog) and real-time factor. Two grammars: the home's own
    sentences, and all of Home Assistant's Korean light templates.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 import platform
@@ -32,9 +34,55 @@ import home_assistant_intents  # noqa: E402
 from bench.stt import percentile  # noqa: E402
 from custom_components.voice_guard.engine.base import RecognitionSettings  # noqa: E402
 from custom_components.voice_guard.engine.phrases import PhraseSet, build_phrase_set  # noqa: E402
-from custom_components.voice_guard.engine.vosk_engine import VoskEngine  # noqa: E402
+from custom_components.voice_guard.engine.vosk_engine import (  # noqa: E402
+    VoskEngine,
+    _new_recognizer,
+)
 from tests.speech import MODEL_PATH, speak, stream  # noqa: E402
 
+WORDS = [
+    "거실",
+    "부엌",
+    "침실",
+    "현관",
+    "안방",
+    "서재",
+    "주방",
+    "화장실",
+    "작은방",
+    "큰방",
+    "책상",
+    "침대",
+    "소파",
+    "식탁",
+    "창가",
+    "벽",
+    "천장",
+    "바닥",
+    "복도",
+    "계단",
+    "정원",
+    "차고",
+    "욕조",
+    "거울",
+    "선반",
+    "옷장",
+    "냉장고",
+    "선풍기",
+    "에어컨",
+    "히터",
+    "스탠드",
+    "램프",
+    "조명",
+    "빨간",
+    "파란",
+    "노란",
+    "하얀",
+    "검은",
+    "작은",
+    "큰",
+]
+VOICES = ("ko", "ko+f2", "ko+f3")
 AREAS = ("거실", "부엌", "침실", "현관", "안방")
 COMMANDS = [
     f"{a} {light} {verb}" for a in AREAS for light in ("불", "조명") for verb in ("켜줘", "꺼")
@@ -60,57 +108,78 @@ OWN_SENTENCES = {
 }
 
 
-def build_times() -> None:
-    """Grammar build for large homes."""
+def build_times(engine: VoskEngine) -> None:
+    """Grammar build for large homes, and what loading it into a Vosk recognizer costs."""
     korean = home_assistant_intents.get_intents("ko")
     print("\n## Build (Home Assistant's Korean templates, light and switch domains)\n")
-    print("| Entities | Areas | Build | Chunk phrases | Sentences | Vocabulary |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| Entities | Areas | Build | Representation | Phrases | Vocabulary "
+        "| Recognizer with grammar |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for count in (100, 1000):
-        names = {f"조명{n}": [f"light.l{n}"] for n in range(count)}
-        areas = {f"방{n}": [f"area.a{n}"] for n in range(50)}
+        # Names of words the model knows, so that all of them reach the Vosk grammar.
+        names = {f"{WORDS[n % 40]} {WORDS[n // 40]}": [f"light.l{n}"] for n in range(count)}
+        areas = {f"{WORDS[n % 40]} {WORDS[n // 40]} 방": [f"area.a{n}"] for n in range(50)}
         runs = []
         for _ in range(3):
             started = time.perf_counter()
-            built = build_phrase_set("ko", korean, names, areas, domains={"light", "switch"})
+            built = build_phrase_set(
+                "ko",
+                korean,
+                names,
+                areas,
+                domains={"light", "switch"},
+                known_word=engine.known_word,
+            )
             runs.append((time.perf_counter() - started) * 1000)
-        sentences = len(built.sentences) if built.sentences is not None else "over 5,000: chunks"
+        grammar = json.dumps(list(built.vosk_grammar), ensure_ascii=False)
+        started = time.perf_counter()
+        _new_recognizer(engine._model, 16000, grammar)  # noqa: SLF001 - the loaded model
+        load_ms = (time.perf_counter() - started) * 1000
+        summary = built.summary()
         print(
-            f"| {count} | 50 | {min(runs):.0f} ms | {len(built.phrases)} | {sentences} | "
-            f"{len(built.vocabulary)} |"
+            f"| {count} | 50 | {min(runs):.0f} ms | {summary['representation']} | "
+            f"{summary['phrases']} | {len(built.vocabulary)} | {load_ms:.0f} ms |"
         )
 
 
 async def accuracy(
-    engine: VoskEngine, speech: dict[str, bytes], label: str, phrases: PhraseSet
+    engine: VoskEngine, voices: dict[str, dict[str, bytes]], label: str, phrases: PhraseSet
 ) -> None:
-    """One grammar in the three modes."""
-    print(f"\n## {label}: {len(phrases.vosk_grammar)} grammar entries\n")
+    """One grammar in the three modes, for each voice."""
     print(
-        "| Mode | Exact commands (of 20) | Forced commands (of 10) "
+        f"\n## {label}: {len(phrases.vosk_grammar) - len(phrases.garbage)} grammar entries "
+        f"+ {len(phrases.garbage)} garbage words\n"
+    )
+    print(
+        "| Voice | Mode | Exact commands (of 20) | Wrong commands | Forced commands (of 10) "
         "| After end of audio p50 / p95 | RTF |"
     )
-    print("| --- | --- | --- | --- | --- |")
-    audio_s = sum(len(p) for p in speech.values()) / 32000
-    for mode in ("open", "phrase", "hybrid"):
-        settings = RecognitionSettings(
-            language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
-        )
-        exact = forced = 0
-        tails: list[float] = []
-        started = time.perf_counter()
-        for text, pcm in speech.items():
-            result = await engine.transcribe(stream(pcm), settings)
-            tails.append(result.timing.latency_ms)
-            if text in COMMANDS:
-                exact += result.text == text
-            else:
-                forced += phrases.match(result.text) is not None
-        rtf = (time.perf_counter() - started) / audio_s
-        print(
-            f"| {mode} | {exact} | {forced} | {percentile(tails, 50):.0f} / "
-            f"{percentile(tails, 95):.0f} ms | {rtf:.2f} |"
-        )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for voice, speech in voices.items():
+        audio_s = sum(len(p) for p in speech.values()) / 32000
+        for mode in ("open", "phrase", "hybrid"):
+            settings = RecognitionSettings(
+                language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
+            )
+            exact = wrong = forced = 0
+            tails: list[float] = []
+            started = time.perf_counter()
+            for text, pcm in speech.items():
+                result = await engine.transcribe(stream(pcm), settings)
+                tails.append(result.timing.latency_ms)
+                command = phrases.match(result.text) is not None
+                if text in COMMANDS:
+                    exact += result.text == text
+                    wrong += command and result.text != text
+                else:
+                    forced += command
+            rtf = (time.perf_counter() - started) / audio_s
+            print(
+                f"| {voice} | {mode} | {exact} | {wrong} | {forced} | "
+                f"{percentile(tails, 50):.0f} / {percentile(tails, 95):.0f} ms | {rtf:.2f} |"
+            )
 
 
 async def main() -> None:
@@ -119,15 +188,25 @@ async def main() -> None:
         f"# Voice Guard phrase benchmark on {platform.machine()}, {os.cpu_count()} cores, "
         f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
     )
-    build_times()
-    folder = Path(tempfile.mkdtemp(prefix="voice-guard-bench-"))
-    speech = {text: speak(text, folder) for text in COMMANDS + NOT_COMMANDS}
-    shutil.rmtree(folder)
     engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1)
     await engine.async_load()
+    build_times(engine)
+    folder = Path(tempfile.mkdtemp(prefix="voice-guard-bench-"))
+    speech = {
+        voice: {text: speak(text, folder, voice) for text in COMMANDS + NOT_COMMANDS}
+        for voice in VOICES
+    }
+    shutil.rmtree(folder)
     areas: dict[str, Any] = {area: [area] for area in AREAS}
     try:
-        own = build_phrase_set("ko", OWN_SENTENCES, {}, areas, known_word=engine.known_word)
+        own = build_phrase_set(
+            "ko",
+            OWN_SENTENCES,
+            {},
+            areas,
+            known_word=engine.known_word,
+            language_data=home_assistant_intents.get_intents("ko"),
+        )
         await accuracy(engine, speech, "The home's own sentences", own)
         templates = build_phrase_set(
             "ko",

@@ -51,11 +51,14 @@ KITCHEN_ON = "부엌 불 켜줘"
 GRAMMAR = (LIVING_ROOM_ON, KITCHEN_ON)
 
 
-def speak(text: str, folder: Path) -> bytes:
-    """Return text spoken by espeak-ng as raw 16 kHz mono 16-bit PCM."""
+def speak(text: str, folder: Path, voice: str = "ko") -> bytes:
+    """Return text spoken by espeak-ng as raw 16 kHz mono 16-bit PCM.
+
+    voice is an espeak-ng voice, "ko" or a variant of it such as "ko+f3".
+    """
     raw = folder / "espeak.wav"
     out = folder / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
     subprocess.run(
         ["sox", "-V1", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
     )

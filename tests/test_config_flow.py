@@ -22,6 +22,7 @@ from custom_components.voice_guard.const import (
     CONF_LANGUAGES,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
+    CONF_MODE,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
     DEFAULT_MAX_DECODERS,
@@ -245,6 +246,7 @@ async def test_options_flow_changes_the_speech_settings(
     assert defaults == {
         CONF_MODEL_PATH: str(MODEL_PATH),
         CONF_LANGUAGE: "ko",
+        CONF_MODE: "hybrid",
         CONF_MAX_DECODERS: DEFAULT_MAX_DECODERS,
         CONF_SILENCE_MS: DEFAULT_SILENCE_MS,
         CONF_MAX_SECONDS: DEFAULT_MAX_SECONDS,
@@ -252,6 +254,7 @@ async def test_options_flow_changes_the_speech_settings(
     stored = {
         CONF_MODEL_PATH: str(MODEL_PATH),
         CONF_LANGUAGE: "ko",
+        CONF_MODE: "phrase",
         CONF_MAX_DECODERS: 2,
         CONF_SILENCE_MS: 450,
         CONF_MAX_SECONDS: 12,
@@ -259,7 +262,7 @@ async def test_options_flow_changes_the_speech_settings(
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 450, CONF_MAX_SECONDS: 12},
+        {CONF_MODE: "phrase", CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 450, CONF_MAX_SECONDS: 12},
     )
     await hass.async_block_till_done()
 
@@ -268,6 +271,7 @@ async def test_options_flow_changes_the_speech_settings(
     assert entry.state is ConfigEntryState.LOADED
     speech = entry.runtime_data.speech
     assert (speech.max_decoders, speech.silence_ms, speech.max_seconds) == (2, 450, 12)
+    assert speech.mode == "phrase"
 
     # The form opens again with the stored values.
     result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -36,12 +36,13 @@ from .data import (
     is_filter_entry,
     stt_entity_id,
 )
-from .engine.base import SpeechEngine
+from .engine.base import MODE_OPEN, SpeechEngine
 from .engine.errors import SpeechError
 from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
 from .guard.catalog import load_catalog
 from .guard.filters.base import FilterError
+from .phrase_mode import PhraseManager
 from .satellites import SatellitePins
 from .services import async_setup_services
 
@@ -68,6 +69,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -
     engine = await _async_start_engine(hass, entry, speech)
     entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if speech.mode != MODE_OPEN:
+        known_word = engine.known_word if isinstance(engine, VoskEngine) else None
+        phrases = PhraseManager(hass, engine.languages[0], known_word)
+        entry.runtime_data.phrases = phrases
+        entry.async_on_unload(phrases.async_stop)
+        await phrases.async_start()
     # The speech-to-text entity first: the private pipeline is built around it.
     await hass.config_entries.async_forward_entry_setups(entry, [Platform.STT])
     if "assist_pipeline" in hass.config.components:

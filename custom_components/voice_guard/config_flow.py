@@ -65,6 +65,7 @@ from .const import (
     CONF_MAC,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
+    CONF_MODE,
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
@@ -90,6 +91,7 @@ from .const import (
 from .coordinator import GuardConfigEntry, create_filter
 from .data import SpeechSettings, VoiceGuardConfigEntry, filter_entries, is_filter_entry
 from .downloads import ModelDownload, async_catalog
+from .engine.base import MODES
 from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
 from .engine.models import packaged_models, validate_model_dir
@@ -164,6 +166,9 @@ def _speech_schema(current: SpeechSettings) -> vol.Schema:
 
     return vol.Schema(
         {
+            vol.Required(CONF_MODE, default=current.mode): SelectSelector(
+                SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
+            ),
             vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
                 _number(1, MAX_MAX_DECODERS, 1, None), vol.Coerce(int)
             ),

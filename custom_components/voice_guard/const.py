@@ -29,10 +29,13 @@ DEFAULT_WYOMING_PORT: Final = 10300
 CONF_MAX_DECODERS: Final = "max_decoders"
 CONF_SILENCE_MS: Final = "silence_ms"
 CONF_MAX_SECONDS: Final = "max_seconds"
+CONF_MODE: Final = "mode"
 
 DEFAULT_MAX_DECODERS: Final = max(1, os.cpu_count() or 1)
 DEFAULT_SILENCE_MS: Final = 300
 DEFAULT_MAX_SECONDS: Final = 30
+# Recognition modes (engine.base): open vocabulary, phrase, or hybrid (phrase first).
+DEFAULT_MODE: Final = "hybrid"
 
 MIN_SILENCE_MS: Final = 150
 MAX_SILENCE_MS: Final = 3000

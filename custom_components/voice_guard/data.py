@@ -13,14 +13,16 @@ from .const import (
     CONF_KIND,
     CONF_MAX_DECODERS,
     CONF_MAX_SECONDS,
+    CONF_MODE,
     CONF_SILENCE_MS,
     DEFAULT_MAX_DECODERS,
     DEFAULT_MAX_SECONDS,
+    DEFAULT_MODE,
     DEFAULT_SILENCE_MS,
     DOMAIN,
     KIND_FILTER,
 )
-from .engine.base import SpeechEngine
+from .engine.base import MODES, SpeechEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class SpeechSettings:
     max_decoders: int = DEFAULT_MAX_DECODERS
     silence_ms: int = DEFAULT_SILENCE_MS
     max_seconds: int = DEFAULT_MAX_SECONDS
+    mode: str = DEFAULT_MODE
 
     @classmethod
     def from_options(cls, options: dict[str, object]) -> SpeechSettings:
@@ -43,6 +46,7 @@ class SpeechSettings:
             max_decoders=_int(CONF_MAX_DECODERS, DEFAULT_MAX_DECODERS),
             silence_ms=_int(CONF_SILENCE_MS, DEFAULT_SILENCE_MS),
             max_seconds=_int(CONF_MAX_SECONDS, DEFAULT_MAX_SECONDS),
+            mode=str(options[CONF_MODE]) if options.get(CONF_MODE) in MODES else DEFAULT_MODE,
         )
 
 
@@ -55,6 +59,7 @@ class VoiceGuardRuntimeData:
     private_pipeline_id: str | None = None
     cloud_pipelines: list[Any] = field(default_factory=list)  # pipelines.CloudFinding
     satellites: Any = None  # satellites.SatellitePins, once the private pipeline exists
+    phrases: Any = None  # phrases.PhraseManager, unless the mode is open vocabulary
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

@@ -32,6 +32,7 @@ async def async_get_config_entry_diagnostics(
         },
         "speech_settings": asdict(runtime.speech),
         "engine": async_redact_data(runtime.engine.diagnostics(), TO_REDACT),
+        "phrases": runtime.phrases.diagnostics() if runtime.phrases else None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Sensors of a guarded device: blocked lookups and the policy in words."""
+"""Sensors: a guarded device's blocked lookups and policy; the speech entry's audit and phrases."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -23,6 +24,7 @@ from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
 from .data import VoiceGuardConfigEntry, is_filter_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
+from .phrase_mode import SIGNAL_PHRASES, PhraseManager
 
 PARALLEL_UPDATES = 0
 POLICY_OFF = "off"
@@ -99,7 +101,11 @@ async def async_setup_entry(
 ) -> None:
     """Add each guarded device's sensors, or the speech entry's pipeline audit."""
     if not is_filter_entry(entry):
-        async_add_entities([CloudPipelineSensor(entry)])  # type: ignore[arg-type]
+        speech: VoiceGuardConfigEntry = entry  # type: ignore[assignment]
+        sensors: list[SensorEntity] = [CloudPipelineSensor(speech)]
+        if speech.runtime_data.phrases is not None:
+            sensors.append(PhraseSensor(speech))
+        async_add_entities(sensors)
         return
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_DEVICE:
@@ -166,4 +172,50 @@ class CloudPipelineSensor(VoiceGuardEntity, SensorEntity):
 
         self.async_on_remove(
             async_dispatcher_connect(self.hass, SIGNAL_AUDIT, self.async_write_ha_state)
+        )
+
+
+PHRASES = SensorEntityDescription(
+    key="phrases",
+    translation_key="phrases",
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class PhraseSensor(VoiceGuardEntity, SensorEntity):
+    """How many phrases the recogniser knows in phrase mode, and the last build."""
+
+    _attr_should_poll = False
+
+    def __init__(self, entry: VoiceGuardConfigEntry) -> None:
+        """Read the speech entry's phrase manager."""
+        super().__init__(entry.entry_id, PHRASES, service_device(entry))
+        self._phrases: PhraseManager = entry.runtime_data.phrases
+
+    @property
+    def native_value(self) -> int | None:
+        """Return the number of phrases (sentences or chunks) Vosk is given."""
+        built = self._phrases.phrase_set
+        return int(built.summary()["phrases"]) if built else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the vocabulary size, unknown words, build time and last build."""
+        built = self._phrases.phrase_set
+        if built is None:
+            return None
+        summary = built.summary()
+        return {
+            "vocabulary": summary["vocabulary"],
+            "unknown_words": summary["unknown_words"],
+            "representation": summary["representation"],
+            "build_ms": summary["build_ms"],
+            "last_build": self._phrases.last_build,
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Update after every build."""
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_PHRASES, self.async_write_ha_state)
         )

@@ -104,6 +104,8 @@ class VoiceGuardSpeechToText(VoiceGuardEntity, SpeechToTextEntity):
             language=metadata.language,
             silence_ms=runtime.speech.silence_ms,
             max_seconds=runtime.speech.max_seconds,
+            mode=runtime.speech.mode,
+            phrases=runtime.phrases.phrases_for(metadata.language) if runtime.phrases else None,
         )
         try:
             recognition = await runtime.engine.transcribe(stream, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import home_assistant_intents
 import pytest
 
 from custom_components.voice_guard.engine.base import RecognitionSettings
@@ -47,7 +48,14 @@ async def phrases(engine: VoskEngine) -> PhraseSet:
             },
         },
     }
-    return build_phrase_set("ko", sentences, {}, areas, known_word=engine.known_word)
+    return build_phrase_set(
+        "ko",
+        sentences,
+        {},
+        areas,
+        known_word=engine.known_word,
+        language_data=home_assistant_intents.get_intents("ko"),
+    )
 
 
 async def _say(engine: VoskEngine, text: str, mode: str, phrases: PhraseSet, folder: Path) -> str:

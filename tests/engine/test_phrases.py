@@ -21,14 +21,19 @@ def test_commands_of_this_home_are_recognised_and_others_refused() -> None:
 
 
 def test_grammar_size_grows_with_names_not_with_their_product() -> None:
+    """1,000 names in 50 areas: 50 more areas add a few phrases each, not 1,000 each."""
     small = build_phrase_set("ko", KOREAN, NAMES, AREAS)
     names = {f"조명{n}": [f"light.l{n}"] for n in range(1000)}
     areas = {f"방{n}": [f"area.a{n}"] for n in range(50)}
     large = build_phrase_set("ko", KOREAN, names, areas)
-    assert len(large.phrases) < 20 * (len(names) + len(areas)) + len(small.phrases)
+    more_areas = {**areas, **{f"창고{n}": [f"area.b{n}"] for n in range(50)}}
+    larger = build_phrase_set("ko", KOREAN, names, more_areas)
+    assert large.sentences is None  # too many sentences: context chunks
+    assert len(larger.phrases) - len(large.phrases) < 100 * 50
     assert large.templates == small.templates
     assert large.skipped_templates > 0  # numbers and free text are left to open vocabulary
     summary = large.summary()
+    assert summary["representation"] == "context chunks"
     assert summary["phrases"] == len(large.phrases)
     assert "조명1" not in str(summary)  # no names of the home's devices in diagnostics
 

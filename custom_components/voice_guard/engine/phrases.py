@@ -1,20 +1,31 @@
 """Phrase mode: restrict recognition to what this home can say.
 
 From Home Assistant's intent templates (hassil), the home's entity and area names and the
-user's custom sentences, build
-- a *chunk grammar* for Vosk: the fixed word runs of every template, and every slot value
-  with the affixes templates glue to it ("거실에", "kitchen's"). Its size grows with the
-  number of names plus the number of templates — never with their product, so a home of
-  1,000 entities in 50 areas stays small;
-- a *matcher*: the decoder may put chunks in any order, so its text is accepted only if
-  hassil recognises it as a command of this home. An utterance that is no command is
-  never forced into one.
+user's custom sentences, build what Vosk's runtime grammar takes. Vosk turns the phrase
+list into a bigram language model (with back-off, so word order is preferred, not
+enforced), which decides the representation:
+- every sentence this home can say, while there are at most MAX_SENTENCES of them: all
+  word pairs of all commands are in the model;
+- beyond that, *context chunks*: the fixed word runs of every template, and every slot
+  value with the affixes templates glue to it ("거실에", "kitchen's") next to the word
+  before it, and next to the word after it, plus one sample sentence per template.
+  Every word pair except two adjacent slot values stays in the model, and the size
+  grows with the number of names plus the number of templates — never with their
+  product, so a home of 1,000 entities in 50 areas stays small;
+- *garbage words*: frequent words of the language's intent data and responses that are no
+  command word. Speech that is no command decodes to them instead of being pulled into
+  the nearest command;
+- a *matcher*: a decoded text counts only if hassil recognises it as a command of this
+  home, so an utterance that is no command is never forced into one.
 Templates whose lists cannot be spoken as fixed words (numbers, free text) are left to
-open vocabulary, which hybrid mode falls back to.
+open vocabulary, which hybrid mode falls back to. Words the model lacks as written but
+knows in two parts (a name with a glued particle, "거실에" -> "거실 에") reach Vosk in
+parts and are glued back before matching; names it cannot say at all are reported.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 import copy
 from dataclasses import dataclass, field
@@ -32,7 +43,9 @@ SLOT_NAMES = ("name", "area", "floor")
 MAX_SAMPLES_PER_TEMPLATE = 200
 MAX_LIST_VALUES = 50
 MAX_SENTENCES = 5000
+MAX_GARBAGE_WORDS = 500
 TEMPLATES = "intent templates"
+WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +53,15 @@ class PhraseSet:
     """A built phrase grammar and its matcher."""
 
     language: str
-    phrases: tuple[str, ...]
-    # Every sentence this home can say, when there are few enough (None otherwise):
-    # a sentence grammar keeps Vosk's word order, the chunk grammar does not.
+    phrases: tuple[str, ...]  # context chunks
+    # Every sentence this home can say, when there are few enough (None otherwise).
     sentences: tuple[str, ...] | None
     vocabulary: frozenset[str]
+    garbage: tuple[str, ...]  # known words of the language that are in no command
     unknown: dict[str, tuple[str, ...]]  # word the model lacks -> where it comes from
+    # Words the model lacks as written but knows in parts ("거실에" -> "거실 에"): Vosk
+    # gets the parts, and the matcher glues them back.
+    splits: dict[str, str]
     templates: int
     skipped_templates: int
     build_ms: float
@@ -54,26 +70,37 @@ class PhraseSet:
 
     @property
     def vosk_grammar(self) -> tuple[str, ...]:
-        """Return what Vosk gets: sentences (or chunks) whose words the model knows."""
+        """Return what Vosk gets: sentences (or chunks) whose words it knows, garbage words."""
         source = self.sentences if self.sentences is not None else self.phrases
-        return tuple(p for p in source if not any(w in self.unknown for w in p.split()))
+        said = (" ".join(self.splits.get(w, w) for w in p.split()) for p in source)
+        known = dict.fromkeys(p for p in said if not any(w in self.unknown for w in p.split()))
+        return (*known, *self.garbage)
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
         text = " ".join(text.split())
         if not text:
             return None
-        result = recognize(text, self._intents, slot_lists=self._slot_lists)
-        if result is None or getattr(result, "unmatched_entities", None):
-            return None
-        return text
+        candidates = [text]
+        if self.splits:
+            glued = f" {text} "
+            for word, parts in sorted(self.splits.items(), key=lambda s: -len(s[1])):
+                glued = glued.replace(f" {parts} ", f" {word} ")
+            candidates.append(" ".join(glued.split()))
+        for candidate in dict.fromkeys(candidates):
+            result = recognize(candidate, self._intents, slot_lists=self._slot_lists)
+            if result is not None and not getattr(result, "unmatched_entities", None):
+                return candidate
+        return None
 
     def summary(self) -> dict[str, Any]:
         """Figures for diagnostics and the sensor (no names of the home's devices)."""
         return {
             "language": self.language,
-            "phrases": len(self.phrases),
+            "representation": "sentences" if self.sentences is not None else "context chunks",
+            "phrases": len(self.vosk_grammar) - len(self.garbage),
             "vocabulary": len(self.vocabulary),
+            "garbage_words": len(self.garbage),
             "unknown_words": len(self.unknown),
             "templates": self.templates,
             "templates_left_to_open_vocabulary": self.skipped_templates,
@@ -91,6 +118,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     custom: Sequence[Mapping[str, Any]] = (),
     known_word: Callable[[str], bool] | None = None,
     domains: set[str] | None = None,
+    language_data: Mapping[str, Any] | None = None,
 ) -> PhraseSet:
     """Build the grammar (CPU-bound: run in an executor).
 
@@ -98,6 +126,8 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     (entity ids, area ids), which is what the unknown-word report shows. domains, when
     given, are the entity domains the home exposes: templates for other domains (media,
     locks, covers …) are left out, which keeps the grammar small and the decoder on target.
+    language_data is the language's full intent data (templates, lists and responses), the
+    source of garbage words; intents_data when not given.
     """
     started = time.perf_counter()
     intents = Intents.from_dict(_merge(language, intents_data, custom))
@@ -107,19 +137,22 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         "area": areas,
         "floor": floors or {},
     }
-    phrases, sources, templates, skipped, texts = _collect(intents, spoken, language, domains)
+    phrases, sources, glued, templates, skipped, texts = _collect(
+        intents, spoken, language, domains
+    )
     vocabulary = frozenset(word for phrase in phrases for word in phrase.split())
-    unknown = {
-        word: tuple(sorted(sources.get(word, {TEMPLATES})))
-        for word in sorted(vocabulary)
-        if known_word is not None and not known_word(word)
-    }
+    unknown, splits = _unknown_words(vocabulary, sources, glued, known_word)
+    sentences = _sentences(texts, spoken)
+    if sentences is None:
+        phrases |= _samples_sentences(texts, spoken)
     return PhraseSet(
         language=language,
         phrases=tuple(sorted(phrases)),
-        sentences=_sentences(texts, spoken),
+        sentences=sentences,
         vocabulary=vocabulary,
+        garbage=_garbage_words([language_data or intents_data, *custom], vocabulary, known_word),
         unknown=unknown,
+        splits=splits,
         templates=templates,
         skipped_templates=skipped,
         build_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -129,6 +162,80 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
             slot: TextSlotList.from_strings(list(spoken[slot]) or ["\u2063"]) for slot in SLOT_NAMES
         },
     )
+
+
+def _unknown_words(
+    vocabulary: frozenset[str],
+    sources: Mapping[str, set[str]],
+    glued: Mapping[str, str],
+    known_word: Callable[[str], bool] | None,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Sort the words the model lacks into ones it can say in parts and truly unknown ones.
+
+    A word glued from a name and a template's affix ("거실에") is said in its two parts if
+    the model knows both. Other words are never cut by guessing (short pieces would let
+    the decoder cut commands up): a word the model lacks is reported with its sources.
+    """
+    unknown: dict[str, set[str]] = {}
+    splits: dict[str, str] = {}
+    if known_word is None:
+        return {}, splits
+    for word in sorted(vocabulary):
+        if known_word(word):
+            continue
+        origins = sources.get(word, {TEMPLATES})
+        parts = glued.get(word)
+        if parts is not None and all(known_word(part) for part in parts.split()):
+            splits[word] = parts
+            continue
+        # A name the model lacks is reported by itself, not in each glued form.
+        lacking = [p for p in parts.split() if not known_word(p)] if parts else [word]
+        for part in {word, *lacking}:
+            unknown.setdefault(part, set()).update(origins)
+    return {word: tuple(sorted(o)) for word, o in sorted(unknown.items())}, splits
+
+
+def _garbage_words(
+    sources: Sequence[Any], vocabulary: frozenset[str], known_word: Callable[[str], bool] | None
+) -> tuple[str, ...]:
+    """Return the language's most frequent words (templates, lists, responses) in no command.
+
+    Only for a model that can say which words it knows: a word it lacks would be dropped
+    from the grammar anyway.
+    """
+    if known_word is None:
+        return ()
+    counts: Counter[str] = Counter()
+    pending: list[Any] = list(sources)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            counts.update(w.lower() for w in WORD.findall(item))
+        elif isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    # A word inside a command word ("조" in "조명") would let the decoder cut commands up.
+    inside = {w[i:j] for w in vocabulary for i in range(len(w)) for j in range(i + 1, len(w) + 1)}
+    words = (w for w, _ in counts.most_common() if w not in inside and known_word(w))
+    return tuple(sorted(itertools.islice(words, MAX_GARBAGE_WORDS)))
+
+
+def _samples_sentences(
+    texts: set[str], spoken: Mapping[str, Mapping[str, Sequence[str]]]
+) -> set[str]:
+    """One sentence per template text, with the slots' values taken in turn."""
+    found: set[str] = set()
+    for index, text in enumerate(sorted(texts)):
+        sentence = text
+        for slot in PLACEHOLDER.findall(text):
+            values = list(spoken.get(slot, {}))
+            if not values:
+                break
+            sentence = sentence.replace(f"{{{slot}}}", values[index % len(values)], 1)
+        else:
+            found.add(" ".join(sentence.split()))
+    return found
 
 
 def _merge(
@@ -156,10 +263,11 @@ def _collect(
     spoken: Mapping[str, Mapping[str, Sequence[str]]],
     language: str,
     domains: set[str] | None,
-) -> tuple[set[str], dict[str, set[str]], int, int, set[str]]:
-    """Chunk every template: (phrases, word sources, templates, templates skipped)."""
+) -> tuple[set[str], dict[str, set[str]], dict[str, str], int, int, set[str]]:
+    """Chunk every template: phrases, word sources, glued words, counts and texts."""
     phrases: set[str] = set()
     sources: dict[str, set[str]] = {}
+    glued: dict[str, str] = {}
     all_texts: set[str] = set()
     templates = skipped = 0
     for intent in intents.intents.values():
@@ -173,9 +281,9 @@ def _collect(
                 if texts is None:
                     skipped += 1
                 for text in texts or []:
-                    _add_chunks(text, spoken, phrases, sources)
+                    _add_chunks(text, spoken, phrases, sources, glued)
                     all_texts.add(text)
-    return phrases, sources, templates, skipped, all_texts
+    return phrases, sources, glued, templates, skipped, all_texts
 
 
 def _sentences(
@@ -276,15 +384,30 @@ def _value_texts(value: Any) -> list[str]:
         return []
 
 
+def _record_glue(prefix: str, value: str, suffix: str, glued: dict[str, str]) -> None:
+    """Remember how a value's first and last word are glued to the template's affixes."""
+    words = value.split()
+    if prefix and words:
+        glued[f"{prefix}{words[0]}"] = f"{prefix} {words[0]}"
+    if suffix and words:
+        glued[f"{words[-1]}{suffix}"] = f"{words[-1]} {suffix}"
+
+
 def _add_chunks(
     text: str,
     spoken: Mapping[str, Mapping[str, Sequence[str]]],
     phrases: set[str],
     sources: dict[str, set[str]],
+    glued: dict[str, str],
 ) -> None:
-    """Add a sample's fixed word runs, and its slot values with their glued affixes."""
+    """Add a sample's fixed word runs, and its slot values in their context.
+
+    A slot value comes with the affixes the template glues to it and the fixed words
+    either side, so the word pairs across it stay in Vosk's bigram model.
+    """
+    tokens = text.split()
     run: list[str] = []
-    for token in text.split():
+    for index, token in enumerate(tokens):
         if not PLACEHOLDER.search(token):
             run.append(token)
             continue
@@ -294,12 +417,19 @@ def _add_chunks(
         slot = PLACEHOLDER.search(token)
         assert slot is not None
         prefix, suffix = token[: slot.start()], token[slot.end() :]
+        before = tokens[index - 1] if index and not PLACEHOLDER.search(tokens[index - 1]) else ""
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        after = "" if PLACEHOLDER.search(after) else after
         for value, origins in spoken.get(slot.group(1), {}).items():
-            phrase = f"{prefix}{value}{suffix}".strip()
-            if PLACEHOLDER.search(phrase):
+            said = f"{prefix}{value}{suffix}".strip()
+            if PLACEHOLDER.search(said):
                 continue
-            phrases.add(phrase)
-            for word in phrase.split():
+            # Vosk's model is a bigram one: the pairs either side are all it needs.
+            phrases.add(f"{before} {said}".strip())
+            if after:
+                phrases.add(f"{said} {after}")
+            for word in said.split():
                 sources.setdefault(word, set()).update(origins)
+            _record_glue(prefix, value, suffix, glued)
     if run:
         phrases.add(" ".join(run))

@@ -1,0 +1,273 @@
+"""Phrase mode in Home Assistant: the grammar follows the home, and a light obeys a voice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+from homeassistant.components import stt
+from homeassistant.components.assist_pipeline import (
+    PipelineEventType,
+    PipelineStage,
+    async_pipeline_from_audio_stream,
+)
+from homeassistant.components.assist_pipeline.pipeline import (
+    KEY_ASSIST_PIPELINE,
+    _async_resolve_default_pipeline_settings,
+)
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import (
+    area_registry as ar,
+    entity_registry as er,
+    floor_registry as fr,
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.voice_guard.const import CONF_MODE, DOMAIN
+from custom_components.voice_guard.phrase_mode import (
+    REBUILD_COOLDOWN,
+    UNKNOWN_WORDS_ISSUE,
+    PhraseManager,
+)
+
+from .speech import FRAME, speak, stream
+from .test_stt import ENTITY_ID, METADATA
+
+SENSOR = "sensor.voice_guard_phrases"
+COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights"
+
+
+@pytest.fixture
+async def home(hass: HomeAssistant) -> str:
+    """A home with a light called 스탠드 ("stand lamp") in the 부엌 (kitchen).
+
+    Both names are words the Korean model knows. Returns the light's entity id.
+    """
+    assert await async_setup_component(hass, "homeassistant", {})
+    kitchen = ar.async_get(hass).async_create("부엌")
+    ar.async_get(hass).async_create("거실")
+    registry = er.async_get(hass)
+    light = registry.async_get_or_create("light", "test", "stand", suggested_object_id="stand")
+    registry.async_update_entity(light.entity_id, area_id=kitchen.id)
+    hass.states.async_set(light.entity_id, "off", {"friendly_name": "스탠드"})
+    return light.entity_id
+
+
+@pytest.fixture
+async def phrase_entry(
+    hass: HomeAssistant, home: str, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Voice Guard with the default mode (hybrid) in that home."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+def _manager(entry: MockConfigEntry) -> PhraseManager:
+    manager = entry.runtime_data.phrases
+    assert isinstance(manager, PhraseManager)
+    return manager
+
+
+async def _after_cooldown(hass: HomeAssistant) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=REBUILD_COOLDOWN + 1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_a_light_is_switched_on_by_voice_through_assist(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry, speech_dir: Path
+) -> None:
+    """Spoken "turn on the kitchen lights" runs through a pipeline and turns the lamp on."""
+    assert await async_setup_component(hass, "conversation", {})
+    assert await async_setup_component(hass, "intent", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+    turned_on = async_mock_service(hass, "light", "turn_on")
+    settings = _async_resolve_default_pipeline_settings(
+        hass, stt_engine_id=ENTITY_ID, tts_engine_id=None, pipeline_name="Korean"
+    )
+    settings.update(
+        language="ko", stt_engine=ENTITY_ID, stt_language="ko", conversation_language="ko"
+    )
+    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
+    pcm = speak(COMMAND, speech_dir)
+
+    async def microphone() -> AsyncIterator[bytes]:
+        async for chunk in stream(pcm, chunk=FRAME, silence_after_ms=1500):
+            yield chunk
+
+    events: list[object] = []
+    await async_pipeline_from_audio_stream(
+        hass,
+        context=Context(),
+        event_callback=events.append,
+        stt_metadata=METADATA,
+        stt_stream=microphone(),
+        pipeline_id=pipeline.id,
+        start_stage=PipelineStage.STT,
+        end_stage=PipelineStage.INTENT,
+    )
+    await hass.async_block_till_done()
+
+    stt_end = [e for e in events if e.type == PipelineEventType.STT_END]  # type: ignore[attr-defined]
+    assert stt_end[0].data["stt_output"]["text"] == COMMAND  # type: ignore[attr-defined]
+    assert [call.data["entity_id"] for call in turned_on] == [[home]]
+
+
+async def test_the_grammar_follows_names_aliases_areas_and_exposure(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry
+) -> None:
+    """Changes reach the grammar a moment later, without a restart; others cost nothing."""
+    manager = _manager(phrase_entry)
+    built = manager.phrase_set
+    assert built is not None
+    assert {"스탠드", "부엌", "거실"} <= built.vocabulary
+    assert manager.phrases_for("ko-KR") is built
+    assert manager.phrases_for("en") is None  # another language: open vocabulary
+    builds = manager.builds
+    sensor = hass.states.get(SENSOR)
+    assert sensor is not None
+    assert int(sensor.state) == built.summary()["phrases"]
+    assert sensor.attributes["vocabulary"] == len(built.vocabulary)
+
+    er.async_get(hass).async_update_entity(home, aliases={"램프"})
+    ar.async_get(hass).async_create("서재", aliases={"작은방"})
+    floor = fr.async_get(hass).async_create("이층")
+    await _after_cooldown(hass)
+
+    built = manager.phrase_set
+    assert built is not None
+    assert {"램프", "서재", "작은방"} <= built.vocabulary
+    assert built.match("서재 조명 켜줘") == "서재 조명 켜줘"
+    assert manager.builds == builds + 1  # one build for the burst of changes
+    assert int(hass.states.get(SENSOR).state) == built.summary()["phrases"]  # type: ignore[union-attr]
+
+    # A change that does not alter what can be said rebuilds nothing.
+    fr.async_get(hass).async_update(floor.floor_id, level=2)
+    await _after_cooldown(hass)
+    assert manager.builds == builds + 1
+
+    # An entity hidden from Assist leaves the grammar.
+    async_expose_entity(hass, "conversation", home, should_expose=False)
+    await _after_cooldown(hass)
+    built = manager.phrase_set
+    assert built is not None
+    assert "스탠드" not in built.vocabulary
+    assert "램프" not in built.vocabulary
+
+
+async def test_names_the_model_cannot_say_raise_a_repair(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry
+) -> None:
+    """An entity name of unknown words is listed with its entity, until it is renamed."""
+    registry = er.async_get(hass)
+    hass.states.async_set(home, "off", {"friendly_name": "전등"})  # the model lacks 전등
+    registry.async_update_entity(home, name="전등")
+    await _after_cooldown(hass)
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, UNKNOWN_WORDS_ISSUE)
+    assert issue is not None
+    assert issue.translation_placeholders == {"count": "1", "words": f"- 전등: {home}"}
+    manager = _manager(phrase_entry)
+    assert manager.diagnostics()["unknown_words"] == {"전등": (home,)}
+    assert manager.phrase_set is not None
+    assert all("전등" not in phrase for phrase in manager.phrase_set.vosk_grammar)
+
+    # The user follows the advice: an alias of known words is recognised.
+    registry.async_update_entity(home, aliases={"스탠드"})
+    await _after_cooldown(hass)
+    assert "스탠드" in manager.phrase_set.vocabulary
+    assert ir.async_get(hass).async_get_issue(DOMAIN, UNKNOWN_WORDS_ISSUE) is not None
+
+    hass.states.async_set(home, "off", {"friendly_name": "램프"})
+    registry.async_update_entity(home, name="램프")
+    await _after_cooldown(hass)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, UNKNOWN_WORDS_ISSUE) is None
+
+
+async def test_custom_sentences_join_on_reload_and_broken_files_are_reported(
+    hass: HomeAssistant,
+    home: str,
+    phrase_entry: MockConfigEntry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A custom sentence file counts after conversation.reload; a broken one is named."""
+    assert await async_setup_component(hass, "conversation", {})
+    hass.config.config_dir = str(tmp_path)
+    (tmp_path / "configuration.yaml").write_text("", encoding="utf-8")
+    folder = tmp_path / "custom_sentences" / "ko"
+
+    def write(name: str, text: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+    await hass.async_add_executor_job(
+        write,
+        "lamp.yaml",
+        'language: "ko"\nintents:\n  HassTurnOn:\n    data:\n'
+        '      - sentences:\n          - "{name} 작동 시작"\n',
+    )
+    await hass.services.async_call("conversation", "reload", blocking=True)
+    await _after_cooldown(hass)
+    manager = _manager(phrase_entry)
+    assert manager.phrase_set is not None
+    assert manager.phrase_set.match("스탠드 작동 시작") == "스탠드 작동 시작"
+
+    # A file that is no YAML, and one that is no sentence file, are left out and named.
+    await hass.async_add_executor_job(write, "broken.yaml", "intents: [unclosed\n")
+    await hass.async_add_executor_job(write, "list.yaml", "- just a list\n")
+    ar.async_get(hass).async_create("서재")
+    await _after_cooldown(hass)
+    assert manager.phrase_set.match("스탠드 작동 시작") == "스탠드 작동 시작"
+    assert manager.diagnostics()["custom_sentence_files_refused"] == ["broken.yaml", "list.yaml"]
+    assert "broken.yaml cannot be read" in caplog.text
+    assert "list.yaml are not in the expected format" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_open_vocabulary_mode_builds_nothing(
+    hass: HomeAssistant, home: str, mock_config_entry: MockConfigEntry
+) -> None:
+    """In open-vocabulary mode there is no phrase set and no phrase sensor."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_MODE: "open"})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.runtime_data.phrases is None
+    assert hass.states.get(SENSOR) is None
+
+
+async def test_stt_entity_uses_the_phrase_set(
+    hass: HomeAssistant,
+    home: str,
+    phrase_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    speech_dir: Path,
+) -> None:
+    """The speech-to-text API answers with the command in hybrid mode."""
+    from .speech import to_wav  # noqa: PLC0415
+
+    client = await hass_client()
+    response = await client.post(
+        f"/api/stt/{ENTITY_ID}",
+        headers={
+            "X-Speech-Content": "format=wav; codec=pcm; sample_rate=16000; "
+            "bit_rate=16; channel=1; language=ko"
+        },
+        data=to_wav(speak(COMMAND, speech_dir)),
+    )
+    assert response.status == 200
+    assert await response.json() == {"result": "success", "text": COMMAND}
+    assert stt.async_get_speech_to_text_entity(hass, ENTITY_ID) is not None
