@@ -34,11 +34,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.voice_guard import phrase_mode
 from custom_components.voice_guard.const import CONF_MODE, DOMAIN
 from custom_components.voice_guard.phrase_mode import (
     REBUILD_COOLDOWN,
     UNKNOWN_WORDS_ISSUE,
     PhraseManager,
+    _load_intents,
 )
 
 from .speech import FRAME, speak, stream
@@ -271,3 +273,78 @@ async def test_stt_entity_uses_the_phrase_set(
     assert response.status == 200
     assert await response.json() == {"result": "success", "text": COMMAND}
     assert stt.async_get_speech_to_text_entity(hass, ENTITY_ID) is not None
+
+
+def test_curated_speech_to_phrase_sentences_are_preferred() -> None:
+    """German has a curated closed-vocabulary set (in newer intents packages); Korean not."""
+    import home_assistant_intents as hai  # noqa: PLC0415
+
+    templates, full = _load_intents("ko-KR")
+    assert templates is full
+    assert full is not None
+    assert full["language"] == "ko"
+    templates, full = _load_intents("de-DE")
+    assert full is not None
+    if hasattr(hai, "get_speech_to_phrase_intents"):
+        assert templates == hai.get_speech_to_phrase_intents("de")
+        assert templates is not full
+    else:
+        assert templates is full
+    assert _load_intents("xx") == (None, None)
+
+
+async def test_a_language_without_templates_still_gets_custom_sentences(
+    hass: HomeAssistant, home: str, tmp_path: Path
+) -> None:
+    """No intents for the language: the grammar holds the user's own sentences only."""
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / "custom_sentences" / "xx"
+    folder.mkdir(parents=True)
+    (folder / "own.yaml").write_text(
+        'language: "xx"\nintents:\n  HassTurnOn:\n    data:\n'
+        '      - sentences:\n          - "{name} go"\n',
+        encoding="utf-8",
+    )
+    manager = PhraseManager(hass, "xx", None)
+    await manager.async_start()
+    assert manager.phrase_set is not None
+    assert manager.phrase_set.match("스탠드 go") == "스탠드 go"
+    manager.async_stop()
+
+
+async def test_a_failed_build_keeps_the_last_phrase_set(
+    hass: HomeAssistant,
+    home: str,
+    phrase_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A build that fails is logged; recognition goes on with the previous phrase set."""
+    manager = _manager(phrase_entry)
+    before = manager.phrase_set
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a template hassil cannot read")
+
+    monkeypatch.setattr(phrase_mode, "build_phrase_set", broken)
+    ar.async_get(hass).async_create("서재")
+    await _after_cooldown(hass)
+    assert manager.phrase_set is before
+    assert "The phrase set could not be built" in caplog.text
+
+
+async def test_a_long_list_of_unknown_words_is_shortened(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry
+) -> None:
+    """The repair lists 20 words and counts the rest."""
+    registry = er.async_get(hass)
+    for number in range(25):
+        entry = registry.async_get_or_create("switch", "test", f"s{number}")
+        hass.states.async_set(entry.entity_id, "off", {"friendly_name": f"qz{number}x"})
+    registry.async_update_entity(home, aliases={"램프"})
+    await _after_cooldown(hass)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, UNKNOWN_WORDS_ISSUE)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "25"
+    assert issue.translation_placeholders["words"].endswith("- … (+5)")

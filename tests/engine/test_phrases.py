@@ -60,3 +60,55 @@ def test_a_home_without_names_still_builds() -> None:
     phrases = build_phrase_set("ko", KOREAN, {}, {})
     assert phrases.phrases
     assert phrases.match("거실 불 켜줘") is None
+
+
+def test_a_name_carries_its_domain_for_templates_that_require_one() -> None:
+    """"schalte {name} an" for lights only: a light's name matches, a switch's does not."""
+    german = {
+        "language": "de",
+        "intents": {
+            "HassTurnOn": {
+                "data": [
+                    {"sentences": ["schalte {name} an"], "requires_context": {"domain": "light"}}
+                ]
+            }
+        },
+    }
+    names = {"Stehlampe": ["light.stand"], "Kaffeemaschine": ["switch.coffee"]}
+    phrases = build_phrase_set("de", german, names, {})
+    assert "stehlampe" in phrases.vocabulary  # recognisers spell in lower case
+    assert phrases.match("schalte stehlampe an") == "schalte stehlampe an"
+    assert phrases.match("schalte kaffeemaschine an") is None
+
+
+def test_free_text_templates_match_nothing() -> None:
+    """A wildcard template ("kaufe {item}") would accept any words: never a command."""
+    shopping = {
+        "language": "de",
+        "intents": {"HassShoppingListAddItem": {"data": [{"sentences": ["kaufe {item}"]}]}},
+        "lists": {"item": {"wildcard": True}},
+    }
+    phrases = build_phrase_set("de", shopping, {}, {})
+    assert phrases.match("kaufe milch") is None
+    assert phrases.skipped_templates == 1
+
+
+def test_a_name_glued_to_a_particle_is_said_in_parts() -> None:
+    """"거실에" is not in the lexicon, "거실" and "에" are: Vosk gets both, the text is glued."""
+    lexicon = {"거실", "에", "불", "켜줘", "스탠드"}
+    sentences = {
+        "language": "ko",
+        "intents": {"HassTurnOn": {"data": [{"sentences": ["{area}에 {name} 켜줘"]}]}},
+    }
+    phrases = build_phrase_set(
+        "ko",
+        sentences,
+        {"스탠드": ["light.stand"], "전등": ["light.lamp"]},
+        {"거실": ["area living_room"]},
+        known_word=lambda word: word in lexicon,
+    )
+    assert phrases.splits == {"거실에": "거실 에"}
+    assert "거실 에 스탠드 켜줘" in phrases.vosk_grammar
+    assert not any("전등" in phrase for phrase in phrases.vosk_grammar)
+    assert phrases.unknown == {"전등": ("light.lamp",)}
+    assert phrases.match("거실 에 스탠드 켜줘") == "거실에 스탠드 켜줘"

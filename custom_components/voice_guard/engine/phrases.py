@@ -86,11 +86,15 @@ class PhraseSet:
             glued = f" {text} "
             for word, parts in sorted(self.splits.items(), key=lambda s: -len(s[1])):
                 glued = glued.replace(f" {parts} ", f" {word} ")
-            candidates.append(" ".join(glued.split()))
+            candidates.insert(0, " ".join(glued.split()))  # the text as it is written
         for candidate in dict.fromkeys(candidates):
             result = recognize(candidate, self._intents, slot_lists=self._slot_lists)
-            if result is not None and not getattr(result, "unmatched_entities", None):
-                return candidate
+            if result is None or getattr(result, "unmatched_entities", None):
+                continue
+            # Free text ("add {item} to my list") matches anything: not a command of ours.
+            if any(getattr(e, "is_wildcard", False) for e in result.entities_list):
+                continue
+            return candidate
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -133,9 +137,9 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     intents = Intents.from_dict(_merge(language, intents_data, custom))
     spoken: dict[str, Mapping[str, Sequence[str]]] = {
         **_small_lists(intents.slot_lists),
-        "name": names,
-        "area": areas,
-        "floor": floors or {},
+        "name": _lower(names),
+        "area": _lower(areas),
+        "floor": _lower(floors or {}),
     }
     phrases, sources, glued, templates, skipped, texts = _collect(
         intents, spoken, language, domains
@@ -158,10 +162,31 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         build_ms=round((time.perf_counter() - started) * 1000, 1),
         _intents=intents,
         # An empty list would make hassil fail on every template using it.
-        _slot_lists={
-            slot: TextSlotList.from_strings(list(spoken[slot]) or ["\u2063"]) for slot in SLOT_NAMES
-        },
+        _slot_lists={slot: _slot_list(spoken[slot]) for slot in SLOT_NAMES},
     )
+
+
+def _slot_list(values: Mapping[str, Sequence[str]]) -> TextSlotList:
+    """A slot list for the matcher; a name carries its entities' domains as context.
+
+    Templates such as "schalte {name} an" require the entity's domain (light, switch …).
+    """
+    tuples: list[tuple[str, Any, dict[str, Any]]] = []
+    for value, sources in values.items():
+        domains = {s.split(".", 1)[0] for s in sources if "." in s and " " not in s}
+        tuples.extend((value, value, {"domain": domain}) for domain in sorted(domains))
+        if not domains:
+            tuples.append((value, value, {}))
+    # An empty list would make hassil fail on every template using it.
+    return TextSlotList.from_tuples(tuples or [("\u2063", "\u2063", {})], allow_template=False)
+
+
+def _lower(values: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Spoken values in lower case, as the decoder spells them (sources merged)."""
+    found: dict[str, set[str]] = {}
+    for value, sources in values.items():
+        found.setdefault(value.lower(), set()).update(sources)
+    return {value: tuple(sorted(sources)) for value, sources in found.items()}
 
 
 def _unknown_words(
@@ -280,7 +305,8 @@ def _collect(
                 texts = _texts(sentence, rules, language, spoken)
                 if texts is None:
                     skipped += 1
-                for text in texts or []:
+                # Speech recognisers spell in lower case.
+                for text in (t.lower() for t in texts or []):
                     _add_chunks(text, spoken, phrases, sources, glued)
                     all_texts.add(text)
     return phrases, sources, glued, templates, skipped, all_texts
@@ -345,7 +371,7 @@ def _small_lists(lists: Mapping[str, SlotList]) -> dict[str, dict[str, tuple[str
         if not isinstance(slot_list, TextSlotList) or len(slot_list.values) > MAX_LIST_VALUES:
             continue
         values: dict[str, tuple[str, ...]] = {
-            text: (TEMPLATES,) for v in slot_list.values for text in _value_texts(v) if text
+            text.lower(): (TEMPLATES,) for v in slot_list.values for text in _value_texts(v) if text
         }
         found[slot] = values
     return found
