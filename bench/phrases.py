@@ -11,6 +11,7 @@
    decoding time after the end of audio (p50/p95; audio is fed as fast as it is taken, so
    this includes any decoding backlog) and real-time factor. Two grammars: the home's own
    sentences, and all of Home Assistant's Korean light templates.
+3. Latency after the end of audio when audio arrives at microphone pace (no backlog).
 """
 
 from __future__ import annotations
@@ -182,6 +183,31 @@ async def accuracy(
             )
 
 
+async def paced(engine: VoskEngine, speech: dict[str, bytes], phrases: PhraseSet) -> None:
+    """Latency as a microphone delivers audio: 20 ms frames in real time."""
+    print(
+        "\n## At microphone pace (20 ms frames in real time; voice ko+f3, the home's own "
+        "sentences)\n"
+    )
+    print("| Mode | After end of audio, commands p50 / p95 | All 30 utterances p50 / p95 |")
+    print("| --- | --- | --- |")
+    for mode in ("phrase", "hybrid", "open"):
+        settings = RecognitionSettings(
+            language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
+        )
+        commands: list[float] = []
+        every: list[float] = []
+        for text, pcm in speech.items():
+            result = await engine.transcribe(stream(pcm, pace=0.02), settings)
+            every.append(result.timing.latency_ms)
+            if text in COMMANDS and result.text == text:
+                commands.append(result.timing.latency_ms)
+        print(
+            f"| {mode} | {percentile(commands, 50):.0f} / {percentile(commands, 95):.0f} ms "
+            f"(n={len(commands)}) | {percentile(every, 50):.0f} / {percentile(every, 95):.0f} ms |"
+        )
+
+
 async def main() -> None:
     """Run both parts."""
     print(
@@ -208,6 +234,7 @@ async def main() -> None:
             language_data=home_assistant_intents.get_intents("ko"),
         )
         await accuracy(engine, speech, "The home's own sentences", own)
+        await paced(engine, speech["ko+f3"], own)
         templates = build_phrase_set(
             "ko",
             home_assistant_intents.get_intents("ko"),

@@ -42,6 +42,11 @@ async def test_embedded_diagnostics(
     assert model["load_seconds"] is not None
     assert diagnostics["engine"]["recognitions"] == 1
     assert len(diagnostics["engine"]["last_timings"]) == 1
+    # Phrase mode (hybrid, the default): figures of the phrase set, no words of the home.
+    phrases = diagnostics["phrases"]
+    assert phrases["summary"]["phrases"] > 0
+    assert phrases["builds"] >= 1
+    assert phrases["unknown_words"] == {}
     dumped = json.dumps(diagnostics, ensure_ascii=False)
     for word in {*recognition.text.split(), *reference_transcript(living_room_on).split()}:
         assert word not in dumped

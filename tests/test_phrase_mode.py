@@ -135,6 +135,7 @@ async def test_the_grammar_follows_names_aliases_areas_and_exposure(
     built = manager.phrase_set
     assert built is not None
     assert {"스탠드", "부엌", "거실"} <= built.vocabulary
+    assert not any("voice guard" in name for name in built.vocabulary)  # not our own entities
     assert manager.phrases_for("ko-KR") is built
     assert manager.phrases_for("en") is None  # another language: open vocabulary
     builds = manager.builds

@@ -219,11 +219,13 @@ class PhraseManager:
         domains: set[str] = set()
         should_expose = _exposure(hass)
         for state in hass.states.async_all():
-            if not should_expose(state.entity_id):
+            entry = entities.async_get(state.entity_id)
+            # Voice Guard's own entities are no things to command by voice.
+            if not should_expose(state.entity_id) or (entry and entry.platform == DOMAIN):
                 continue
             domains.add(state.domain)
             spoken = {state.name}
-            if (entry := entities.async_get(state.entity_id)) is not None:
+            if entry is not None:
                 spoken |= {alias for alias in entry.aliases if isinstance(alias, str)}
             for name in spoken:
                 if cleaned := _clean(name):

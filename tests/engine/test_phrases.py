@@ -63,7 +63,7 @@ def test_a_home_without_names_still_builds() -> None:
 
 
 def test_a_name_carries_its_domain_for_templates_that_require_one() -> None:
-    """"schalte {name} an" for lights only: a light's name matches, a switch's does not."""
+    """The template "schalte {name} an" is for lights: a light's name matches, a switch's not."""
     german = {
         "language": "de",
         "intents": {
@@ -94,7 +94,7 @@ def test_free_text_templates_match_nothing() -> None:
 
 
 def test_a_name_glued_to_a_particle_is_said_in_parts() -> None:
-    """"거실에" is not in the lexicon, "거실" and "에" are: Vosk gets both, the text is glued."""
+    """The lexicon lacks "거실에" but has "거실" and "에": Vosk gets both, the text is glued."""
     lexicon = {"거실", "에", "불", "켜줘", "스탠드"}
     sentences = {
         "language": "ko",

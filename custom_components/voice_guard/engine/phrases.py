@@ -167,7 +167,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
 
 
 def _slot_list(values: Mapping[str, Sequence[str]]) -> TextSlotList:
-    """A slot list for the matcher; a name carries its entities' domains as context.
+    """Return a slot list for the matcher; a name carries its entities' domains as context.
 
     Templates such as "schalte {name} an" require the entity's domain (light, switch …).
     """
