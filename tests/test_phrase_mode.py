@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 from homeassistant.components import stt
-from homeassistant.components.assist_pipeline import (
-    PipelineEventType,
-    PipelineStage,
-    async_pipeline_from_audio_stream,
-)
-from homeassistant.components.assist_pipeline.pipeline import (
-    KEY_ASSIST_PIPELINE,
-    _async_resolve_default_pipeline_settings,
-)
+from homeassistant.components.assist_pipeline import PipelineEventType, PipelineStage
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
     entity_registry as er,
@@ -43,8 +34,8 @@ from custom_components.voice_guard.phrase_mode import (
     _load_intents,
 )
 
-from .speech import FRAME, speak, stream
-from .test_stt import ENTITY_ID, METADATA
+from .assist import ENTITY_ID, events_of, korean_pipeline, post_speech, speak_to_pipeline
+from .speech import speak, to_wav
 
 SENSOR = "sensor.voice_guard_phrases"
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights"
@@ -96,34 +87,18 @@ async def test_a_light_is_switched_on_by_voice_through_assist(
     assert await async_setup_component(hass, "intent", {})
     assert await async_setup_component(hass, "assist_pipeline", {})
     turned_on = async_mock_service(hass, "light", "turn_on")
-    settings = _async_resolve_default_pipeline_settings(
-        hass, stt_engine_id=ENTITY_ID, tts_engine_id=None, pipeline_name="Korean"
-    )
-    settings.update(
-        language="ko", stt_engine=ENTITY_ID, stt_language="ko", conversation_language="ko"
-    )
-    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
-    pcm = speak(COMMAND, speech_dir)
-
-    async def microphone() -> AsyncIterator[bytes]:
-        async for chunk in stream(pcm, chunk=FRAME, silence_after_ms=1500):
-            yield chunk
-
-    events: list[object] = []
-    await async_pipeline_from_audio_stream(
+    pipeline_id = await korean_pipeline(hass, "Korean")
+    events = await speak_to_pipeline(
         hass,
-        context=Context(),
-        event_callback=events.append,
-        stt_metadata=METADATA,
-        stt_stream=microphone(),
-        pipeline_id=pipeline.id,
-        start_stage=PipelineStage.STT,
+        pipeline_id,
+        speak(COMMAND, speech_dir),
         end_stage=PipelineStage.INTENT,
+        silence_after_ms=1500,
     )
     await hass.async_block_till_done()
 
-    stt_end = [e for e in events if e.type == PipelineEventType.STT_END]  # type: ignore[attr-defined]
-    assert stt_end[0].data["stt_output"]["text"] == COMMAND  # type: ignore[attr-defined]
+    stt_end = events_of(events, PipelineEventType.STT_END)
+    assert stt_end[0].data["stt_output"]["text"] == COMMAND
     assert [call.data["entity_id"] for call in turned_on] == [[home]]
 
 
@@ -135,7 +110,7 @@ async def test_the_grammar_follows_names_aliases_areas_and_exposure(
     built = manager.phrase_set
     assert built is not None
     assert {"스탠드", "부엌", "거실"} <= built.vocabulary
-    assert not any("voice guard" in name for name in built.vocabulary)  # not our own entities
+    assert "guard" not in built.vocabulary  # not the names of Voice Guard's own entities
     assert manager.phrases_for("ko-KR") is built
     assert manager.phrases_for("en") is None  # another language: open vocabulary
     builds = manager.builds
@@ -260,19 +235,9 @@ async def test_stt_entity_uses_the_phrase_set(
     speech_dir: Path,
 ) -> None:
     """The speech-to-text API answers with the command in hybrid mode."""
-    from .speech import to_wav  # noqa: PLC0415
-
-    client = await hass_client()
-    response = await client.post(
-        f"/api/stt/{ENTITY_ID}",
-        headers={
-            "X-Speech-Content": "format=wav; codec=pcm; sample_rate=16000; "
-            "bit_rate=16; channel=1; language=ko"
-        },
-        data=to_wav(speak(COMMAND, speech_dir)),
-    )
-    assert response.status == 200
-    assert await response.json() == {"result": "success", "text": COMMAND}
+    status, body = await post_speech(await hass_client(), to_wav(speak(COMMAND, speech_dir)))
+    assert status == 200
+    assert body == {"result": "success", "text": COMMAND}
     assert stt.async_get_speech_to_text_entity(hass, ENTITY_ID) is not None
 
 

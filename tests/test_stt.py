@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from homeassistant.components import stt
-from homeassistant.components.assist_pipeline import (
-    PipelineEventType,
-    PipelineStage,
-    async_pipeline_from_audio_stream,
-)
-from homeassistant.components.assist_pipeline.pipeline import (
-    KEY_ASSIST_PIPELINE,
-    _async_resolve_default_pipeline_settings,
-)
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.components.assist_pipeline import PipelineEventType, PipelineStage
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -24,22 +15,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.voice_guard.compat import SpeechAudioProcessing
 from custom_components.voice_guard.engine.base import RecognitionSettings
 
-from .speech import FRAME, stream, to_wav
-
-ENTITY_ID = "stt.voice_guard_speech_to_text"
-# What an Assist pipeline sends for Korean.
-METADATA = stt.SpeechMetadata(
-    language="ko",
-    format=stt.AudioFormats.WAV,
-    codec=stt.AudioCodecs.PCM,
-    bit_rate=stt.AudioBitRates.BITRATE_16,
-    sample_rate=stt.AudioSampleRates.SAMPLERATE_16000,
-    channel=stt.AudioChannels.CHANNEL_MONO,
+from .assist import (
+    ENTITY_ID,
+    METADATA,
+    events_of,
+    korean_pipeline,
+    post_speech,
+    speak_to_pipeline,
 )
-HEADERS = {
-    "X-Speech-Content": "format=wav; codec=pcm; sample_rate=16000; "
-    "bit_rate=16; channel=1; language=ko"
-}
+from .speech import stream, to_wav
 
 
 async def _engine_transcript(entry: MockConfigEntry, pcm: bytes, silence_after_ms: int = 0) -> str:
@@ -49,11 +33,6 @@ async def _engine_transcript(entry: MockConfigEntry, pcm: bytes, silence_after_m
     recognition = await entry.runtime_data.engine.transcribe(audio, settings)
     assert recognition.text
     return recognition.text
-
-
-async def _post(client: object, body: bytes) -> tuple[int, dict[str, object]]:
-    response = await client.post(f"/api/stt/{ENTITY_ID}", headers=HEADERS, data=body)  # type: ignore[attr-defined]
-    return response.status, await response.json()
 
 
 async def test_entity_is_set_up(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -88,7 +67,7 @@ async def test_wav_posted_to_the_stt_api(
     """A WAV file posted to /api/stt returns the engine's transcript of that speech."""
     expected = await _engine_transcript(init_integration, living_room_on)
     client = await hass_client()
-    status, body = await _post(client, to_wav(living_room_on))
+    status, body = await post_speech(client, to_wav(living_room_on))
     assert status == 200
     assert body == {"result": "success", "text": expected}
 
@@ -107,7 +86,7 @@ async def test_bad_audio_gives_an_error_result(
 ) -> None:
     """Bad audio ends with an error result and a clear log line, never an exception."""
     client = await hass_client()
-    status, result = await _post(client, body)
+    status, result = await post_speech(client, body)
     assert status == 200
     assert result == {"text": None, "result": "error"}
     assert "Speech not recognised" in caplog.text
@@ -122,35 +101,15 @@ async def test_full_assist_pipeline_uses_voice_guard(
     """An Assist pipeline with this entity turns a live microphone stream into text."""
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "assist_pipeline", {})
-    settings = _async_resolve_default_pipeline_settings(
-        hass, stt_engine_id=ENTITY_ID, tts_engine_id=None, pipeline_name="Private"
+    pipeline_id = await korean_pipeline(hass, "Private")
+    events = await speak_to_pipeline(
+        hass, pipeline_id, kitchen_on, end_stage=PipelineStage.STT, silence_after_ms=3000
     )
-    settings.update(
-        language="ko", stt_engine=ENTITY_ID, stt_language="ko", conversation_language="ko"
-    )
-    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
-
-    async def microphone() -> AsyncIterator[bytes]:
-        # Words, then the silence a live microphone keeps sending.
-        async for chunk in stream(kitchen_on, chunk=FRAME, silence_after_ms=3000):
-            yield chunk
-
-    events: list[object] = []
-    await async_pipeline_from_audio_stream(
-        hass,
-        context=Context(),
-        event_callback=events.append,
-        stt_metadata=METADATA,
-        stt_stream=microphone(),
-        pipeline_id=pipeline.id,
-        start_stage=PipelineStage.STT,
-        end_stage=PipelineStage.STT,
-    )
-    stt_start = [e for e in events if e.type == PipelineEventType.STT_START]  # type: ignore[attr-defined]
-    stt_end = [e for e in events if e.type == PipelineEventType.STT_END]  # type: ignore[attr-defined]
+    stt_start = events_of(events, PipelineEventType.STT_START)
+    stt_end = events_of(events, PipelineEventType.STT_END)
     assert len(stt_end) == 1, events
-    assert stt_start[0].data["engine"] == ENTITY_ID  # type: ignore[attr-defined]
-    text = stt_end[0].data["stt_output"]["text"]  # type: ignore[attr-defined]
+    assert stt_start[0].data["engine"] == ENTITY_ID
+    text = stt_end[0].data["stt_output"]["text"]
     expected = await _engine_transcript(init_integration, kitchen_on, silence_after_ms=3000)
     if SpeechAudioProcessing is not None:
         # Home Assistant 2026+ passes the microphone audio through untouched.
@@ -180,7 +139,7 @@ async def test_recognising_writes_nothing_to_disk(
 
     before = await hass.async_add_executor_job(snapshot)
     client = await hass_client()
-    status, body = await _post(client, to_wav(kitchen_on))
+    status, body = await post_speech(client, to_wav(kitchen_on))
     assert status == 200
     assert body["result"] == "success"
     await hass.async_block_till_done()

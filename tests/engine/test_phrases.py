@@ -112,3 +112,19 @@ def test_a_name_glued_to_a_particle_is_said_in_parts() -> None:
     assert not any("전등" in phrase for phrase in phrases.vosk_grammar)
     assert phrases.unknown == {"전등": ("light.lamp",)}
     assert phrases.match("거실 에 스탠드 켜줘") == "거실에 스탠드 켜줘"
+
+
+def test_intents_for_domains_the_home_lacks_are_left_out() -> None:
+    """Asking if a room is hot needs a thermostat, though the template names no domain."""
+    climate = {
+        "language": "ko",
+        "intents": {"HassClimateGetTemperature": {"data": [{"sentences": ["{area} 더워"]}]}},
+    }
+    lights_only = build_phrase_set("ko", climate, {}, AREAS, domains={"light"})
+    assert lights_only.match("거실 더워") is None
+    assert "더워" not in lights_only.vocabulary
+    with_thermostat = build_phrase_set("ko", climate, {}, AREAS, domains={"light", "climate"})
+    assert with_thermostat.match("거실 더워") == "거실 더워"
+    # The user's own sentences always count.
+    own = build_phrase_set("ko", {"language": "ko"}, {}, AREAS, custom=[climate], domains=set())
+    assert own.match("거실 더워") == "거실 더워"

@@ -45,6 +45,33 @@ MAX_LIST_VALUES = 50
 MAX_SENTENCES = 5000
 MAX_GARBAGE_WORDS = 500
 TEMPLATES = "intent templates"
+# Home Assistant's intents that act on entities of a domain their templates do not name
+# ("is it warm in the kitchen" needs a climate entity). Timers, date, time and "never mind"
+# need none.
+INTENT_DOMAINS: dict[str, tuple[str, ...]] = {
+    "HassBroadcast": ("assist_satellite",),
+    "HassClimateGetTemperature": ("climate",),
+    "HassClimateSetFanMode": ("climate",),
+    "HassClimateSetTemperature": ("climate",),
+    "HassFanSetSpeed": ("fan",),
+    "HassGetWeather": ("weather",),
+    "HassLawnMowerDock": ("lawn_mower",),
+    "HassLawnMowerStartMowing": ("lawn_mower",),
+    "HassMediaNext": ("media_player",),
+    "HassMediaPause": ("media_player",),
+    "HassMediaPlayerMute": ("media_player",),
+    "HassMediaPlayerUnmute": ("media_player",),
+    "HassMediaPrevious": ("media_player",),
+    "HassMediaSearchAndPlay": ("media_player",),
+    "HassMediaUnpause": ("media_player",),
+    "HassSetVolume": ("media_player",),
+    "HassSetVolumeRelative": ("media_player",),
+    "HassShoppingListAddItem": ("todo",),
+    "HassShoppingListCompleteItem": ("todo",),
+    "HassVacuumCleanArea": ("vacuum",),
+    "HassVacuumReturnToBase": ("vacuum",),
+    "HassVacuumStart": ("vacuum",),
+}
 WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -134,16 +161,14 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     source of garbage words; intents_data when not given.
     """
     started = time.perf_counter()
-    intents = Intents.from_dict(_merge(language, intents_data, custom))
+    intents = Intents.from_dict(_merge(language, intents_data, custom, domains))
     spoken: dict[str, Mapping[str, Sequence[str]]] = {
         **_small_lists(intents.slot_lists),
         "name": _lower(names),
         "area": _lower(areas),
         "floor": _lower(floors or {}),
     }
-    phrases, sources, glued, templates, skipped, texts = _collect(
-        intents, spoken, language, domains
-    )
+    phrases, sources, glued, templates, skipped, texts = _collect(intents, spoken, language)
     vocabulary = frozenset(word for phrase in phrases for word in phrase.split())
     unknown, splits = _unknown_words(vocabulary, sources, glued, known_word)
     sentences = _sentences(texts, spoken)
@@ -264,9 +289,16 @@ def _samples_sentences(
 
 
 def _merge(
-    language: str, intents_data: Mapping[str, Any], custom: Sequence[Mapping[str, Any]]
+    language: str,
+    intents_data: Mapping[str, Any],
+    custom: Sequence[Mapping[str, Any]],
+    domains: set[str] | None,
 ) -> dict[str, Any]:
-    """Merge Home Assistant's intents for the language and the user's custom sentences."""
+    """Merge Home Assistant's intents for the language and the user's custom sentences.
+
+    With domains, Home Assistant's templates for other domains are left out of the
+    grammar and of the matcher alike; the user's own sentences always stay.
+    """
     data: dict[str, Any] = {
         "language": language,
         "intents": {},
@@ -275,9 +307,14 @@ def _merge(
         "skip_words": list(intents_data.get("skip_words") or []),
     }
     # Deep copies: hassil changes the dicts it reads, and the intents package caches them.
-    for source in copy.deepcopy([intents_data, *custom]):
+    for index, source in enumerate(copy.deepcopy([intents_data, *custom])):
         for intent, body in (source.get("intents") or {}).items():
-            data["intents"].setdefault(intent, {"data": []})["data"].extend(body.get("data", []))
+            blocks = [
+                block
+                for block in body.get("data", [])
+                if index or domains is None or _for_domains(intent, block, domains)
+            ]
+            data["intents"].setdefault(intent, {"data": []})["data"].extend(blocks)
         for key in ("lists", "expansion_rules"):
             data[key].update(source.get(key) or {})
     return data
@@ -287,7 +324,6 @@ def _collect(
     intents: Intents,
     spoken: Mapping[str, Mapping[str, Sequence[str]]],
     language: str,
-    domains: set[str] | None,
 ) -> tuple[set[str], dict[str, set[str]], dict[str, str], int, int, set[str]]:
     """Chunk every template: phrases, word sources, glued words, counts and texts."""
     phrases: set[str] = set()
@@ -297,8 +333,6 @@ def _collect(
     templates = skipped = 0
     for intent in intents.intents.values():
         for intent_data in intent.data:
-            if domains is not None and not _for_domains(intent_data, domains):
-                continue
             rules = {**intents.expansion_rules, **getattr(intent_data, "expansion_rules", {})}
             for sentence in intent_data.sentences:
                 templates += 1
@@ -332,14 +366,11 @@ def _sentences(
     return tuple(sorted(sentences))
 
 
-def _for_domains(intent_data: Any, domains: set[str]) -> bool:
+def _for_domains(intent: str, block: Mapping[str, Any], domains: set[str]) -> bool:
     """Whether a block of templates can act on one of the home's domains."""
-    wanted: set[str] = set()
-    for constraint in (
-        getattr(intent_data, "slots", None),
-        getattr(intent_data, "requires_context", None),
-    ):
-        value = (constraint or {}).get("domain")
+    wanted: set[str] = set(INTENT_DOMAINS.get(intent, ()))
+    for constraint in (block.get("slots"), block.get("requires_context")):
+        value = (constraint or {}).get("domain") if isinstance(constraint, Mapping) else None
         if value:
             wanted |= {value} if isinstance(value, str) else set(value)
     return not wanted or bool(wanted & domains)
