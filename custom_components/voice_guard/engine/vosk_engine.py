@@ -3,8 +3,7 @@
 One model is loaded once and shared; each utterance gets its own recognizer.
 All Vosk calls run on a private thread pool (two threads per decoder: hybrid mode runs
 two recognizers per utterance), and at most max_decoders utterances decode at once
-(later ones wait), so the event loop is
-never blocked and CPU use stays bounded.
+(later ones wait), so the event loop is never blocked and CPU use stays bounded.
 """
 
 from __future__ import annotations
