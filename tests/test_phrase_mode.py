@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.voice_guard import phrase_mode
 from custom_components.voice_guard.const import CONF_MODE, DOMAIN
+from custom_components.voice_guard.engine.base import RecognitionSettings
 from custom_components.voice_guard.phrase_mode import (
     REBUILD_COOLDOWN,
     UNKNOWN_WORDS_ISSUE,
@@ -35,7 +36,7 @@ from custom_components.voice_guard.phrase_mode import (
 )
 
 from .assist import ENTITY_ID, events_of, korean_pipeline, post_speech, speak_to_pipeline
-from .speech import speak, to_wav
+from .speech import speak, stream, to_wav
 
 SENSOR = "sensor.voice_guard_phrases"
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights"
@@ -87,11 +88,16 @@ async def test_a_light_is_switched_on_by_voice_through_assist(
     assert await async_setup_component(hass, "intent", {})
     assert await async_setup_component(hass, "assist_pipeline", {})
     turned_on = async_mock_service(hass, "light", "turn_on")
+    pcm = speak(COMMAND, speech_dir)
+    # Open vocabulary alone gets this command wrong.
+    open_vocabulary = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
+    heard = await phrase_entry.runtime_data.engine.transcribe(stream(pcm), open_vocabulary)
+    assert heard.text != COMMAND
     pipeline_id = await korean_pipeline(hass, "Korean")
     events = await speak_to_pipeline(
         hass,
         pipeline_id,
-        speak(COMMAND, speech_dir),
+        pcm,
         end_stage=PipelineStage.INTENT,
         silence_after_ms=1500,
     )
