@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from pathlib import Path
 import platform
@@ -134,9 +133,8 @@ def build_times(engine: VoskEngine) -> None:
                 known_word=engine.known_word,
             )
             runs.append((time.perf_counter() - started) * 1000)
-        grammar = json.dumps(list(built.vosk_grammar), ensure_ascii=False)
         started = time.perf_counter()
-        _new_recognizer(engine._model, 16000, grammar)  # noqa: SLF001 - the loaded model
+        _new_recognizer(engine._model, 16000, built.vosk_grammar_json)  # noqa: SLF001 - the loaded model
         load_ms = (time.perf_counter() - started) * 1000
         summary = built.summary()
         print(

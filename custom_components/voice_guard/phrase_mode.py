@@ -200,7 +200,10 @@ class PhraseManager:
         try:
             phrase_set = await hass.async_add_executor_job(build)
         except Exception:  # noqa: BLE001 - a broken template must not stop speech-to-text
-            LOGGER.exception("The phrase set could not be built; open vocabulary is used")
+            LOGGER.exception(
+                "The phrase set could not be built; the previous one stays in use "
+                "(open vocabulary if there is none)"
+            )
             return
         self.phrase_set = phrase_set
         self.refused_files = refused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import json
 from pathlib import Path
 
 import home_assistant_intents
@@ -102,3 +103,4 @@ def test_words_the_model_lacks_stay_out_of_the_vosk_grammar(engine: VoskEngine) 
     )
     assert phrases.unknown == {"꺼줘": ("intent templates",)}  # the model has 꺼 and 줘, not 꺼줘
     assert phrases.vosk_grammar == ("거실 불 켜줘",)
+    assert json.loads(phrases.vosk_grammar_json) == ["거실 불 켜줘"]

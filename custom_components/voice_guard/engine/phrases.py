@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 import copy
 from dataclasses import dataclass, field
 import itertools
+import json
 import re
 import time
 from typing import Any
@@ -89,19 +90,15 @@ class PhraseSet:
     # Words the model lacks as written but knows in parts ("거실에" -> "거실 에"): Vosk
     # gets the parts, and the matcher glues them back.
     splits: dict[str, str]
+    # What Vosk gets, built once: sentences (or chunks) whose words it knows, and the
+    # garbage words; as a list and as the JSON text a recognizer takes.
+    vosk_grammar: tuple[str, ...]
+    vosk_grammar_json: str
     templates: int
     skipped_templates: int
     build_ms: float
     _intents: Any = field(repr=False, compare=False)
     _slot_lists: dict[str, SlotList] = field(repr=False, compare=False)
-
-    @property
-    def vosk_grammar(self) -> tuple[str, ...]:
-        """Return what Vosk gets: sentences (or chunks) whose words it knows, garbage words."""
-        source = self.sentences if self.sentences is not None else self.phrases
-        said = (" ".join(self.splits.get(w, w) for w in p.split()) for p in source)
-        known = dict.fromkeys(p for p in said if not any(w in self.unknown for w in p.split()))
-        return (*known, *self.garbage)
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
@@ -174,14 +171,20 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     sentences = _sentences(texts, spoken)
     if sentences is None:
         phrases |= _samples_sentences(texts, spoken)
+    garbage = _garbage_words([language_data or intents_data, *custom], vocabulary, known_word)
+    grammar = _vosk_grammar(
+        sentences if sentences is not None else sorted(phrases), splits, unknown, garbage
+    )
     return PhraseSet(
         language=language,
         phrases=tuple(sorted(phrases)),
         sentences=sentences,
         vocabulary=vocabulary,
-        garbage=_garbage_words([language_data or intents_data, *custom], vocabulary, known_word),
+        garbage=garbage,
         unknown=unknown,
         splits=splits,
+        vosk_grammar=grammar,
+        vosk_grammar_json=json.dumps(list(grammar), ensure_ascii=False),
         templates=templates,
         skipped_templates=skipped,
         build_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -189,6 +192,18 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         # An empty list would make hassil fail on every template using it.
         _slot_lists={slot: _slot_list(spoken[slot]) for slot in SLOT_NAMES},
     )
+
+
+def _vosk_grammar(
+    source: Sequence[str],
+    splits: Mapping[str, str],
+    unknown: Mapping[str, Sequence[str]],
+    garbage: Sequence[str],
+) -> tuple[str, ...]:
+    """Return the phrases Vosk can take: glued words in parts, none with unknown words."""
+    said = (" ".join(splits.get(w, w) for w in p.split()) for p in source)
+    known = dict.fromkeys(p for p in said if not any(w in unknown for w in p.split()))
+    return (*known, *garbage)
 
 
 def _slot_list(values: Mapping[str, Sequence[str]]) -> TextSlotList:

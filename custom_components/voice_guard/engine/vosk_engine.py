@@ -185,12 +185,11 @@ class VoskEngine(SpeechEngine):
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
         async with self._slots:
             phrases = settings.phrases if settings.mode != MODE_OPEN else None
-            grammar = settings.grammar
-            if phrases is not None:
-                grammar = tuple(phrases.vosk_grammar)
             args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
-            if grammar is not None:
-                args += (json.dumps(list(grammar), ensure_ascii=False),)
+            if phrases is not None:
+                args += (phrases.vosk_grammar_json,)  # built once per phrase set
+            elif settings.grammar is not None:
+                args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
             recognizer = await self.run(_new_recognizer, *args)
             decoder: Decoder = _VoskDecoder(self, recognizer)
             if phrases is not None:
