@@ -320,3 +320,12 @@ async def test_a_long_list_of_unknown_words_is_shortened(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["count"] == "25"
     assert issue.translation_placeholders["words"].endswith("- … (+5)")
+
+
+def test_a_stored_mode_that_is_no_mode_falls_back_to_hybrid() -> None:
+    """Options edited by hand (or by an older version) cannot switch phrase mode off."""
+    from custom_components.voice_guard.data import SpeechSettings  # noqa: PLC0415
+
+    assert SpeechSettings.from_options({CONF_MODE: "phrases"}).mode == "hybrid"
+    assert SpeechSettings.from_options({CONF_MODE: None}).mode == "hybrid"
+    assert SpeechSettings.from_options({CONF_MODE: "open"}).mode == "open"
