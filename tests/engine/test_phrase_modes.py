@@ -93,6 +93,51 @@ async def test_hybrid_falls_back_to_open_vocabulary(
     assert await _say(engine, OUT_OF_GRAMMAR, "phrase", phrases, tmp_path) == ""
 
 
+def _with_pause_before_last_word(pcm: bytes, pause_ms: int) -> bytes:
+    """The speech with a pause added in the silent gap before its last word."""
+    window = 320  # bytes: 10 ms
+    silent = [
+        max(abs(s) for s in memoryview(pcm[i : i + window]).cast("h")) < 100
+        for i in range(0, len(pcm) - window + 1, window)
+    ]
+    end = len(silent) - silent[::-1].index(False)  # after the last loud window
+    gap = max(i for i in range(1, end) if silent[i] and not silent[i - 1])
+    return pcm[: gap * window] + bytes(32 * pause_ms) + pcm[gap * window :]
+
+
+async def test_the_answer_is_ready_when_the_silence_ends_the_utterance(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path
+) -> None:
+    """A microphone keeps sending: the final pass runs while the end-pointer waits."""
+    settings = RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode="hybrid", phrases=phrases
+    )
+    audio = stream(speak(COMMAND, tmp_path), silence_after_ms=2000)
+    result = await engine.transcribe(audio, settings)
+    assert result.text == COMMAND
+    assert result.timing.ended_by == "silence"
+    assert result.timing.early_final
+
+
+@pytest.mark.parametrize("mode", ["phrase", "hybrid"])
+async def test_a_pause_inside_a_command_does_not_cut_it(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path, mode: str
+) -> None:
+    """A pause long enough to start the final pass early, too short to end the utterance.
+
+    The early result (of "부엌 조명", no command) is dropped when the speaker goes on,
+    and the whole command is decoded again.
+    """
+    settings = RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
+    )
+    # The early pass starts after 150 ms of silence, the utterance ends after 300 ms.
+    audio = _with_pause_before_last_word(speak(COMMAND, tmp_path), 200)
+    result = await engine.transcribe(stream(audio, silence_after_ms=2000), settings)
+    assert result.text == COMMAND
+    assert result.timing.early_final
+
+
 def test_words_the_model_lacks_stay_out_of_the_vosk_grammar(engine: VoskEngine) -> None:
     sentences = {
         "language": "ko",

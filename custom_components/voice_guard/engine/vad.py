@@ -54,6 +54,11 @@ class Endpointer:
         self.speech_frames = 0
         self.dropped_frames = 0
 
+    @property
+    def trailing_ms(self) -> int:
+        """How long the speaker has been silent (0 while speaking)."""
+        return self._trailing * FRAME_MS
+
     def process(self, frame: bytes) -> list[bytes]:
         """Take one FRAME_MS frame; return the frames the decoder should get now."""
         if self.state is VadState.ENDED:

@@ -9,7 +9,7 @@ two recognizers per utterance), and at most max_decoders utterances decode at on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import json
@@ -86,44 +86,80 @@ class _PhraseDecoder:
     own thread and never holding the phrase recognizer up (the grammar one costs a few
     percent of it). It answers when no hypothesis is a command of this home; when one is,
     its remaining work is dropped, so a command is as fast as in phrase mode.
+
+    The grammar's final pass is cheap, so it runs early, during the trailing silence
+    (speculate); if the speaker goes on, a new grammar recognizer decodes the utterance
+    kept so far (resume), which takes a few percent of its length.
     """
 
-    def __init__(self, phrase: _VoskDecoder, phrases: Any, fallback: _VoskDecoder | None) -> None:
+    def __init__(
+        self,
+        start: Callable[[], Awaitable[_VoskDecoder]],
+        phrase: _VoskDecoder,
+        phrases: Any,
+        fallback: _VoskDecoder | None,
+    ) -> None:
+        self._start = start
         self._phrase = phrase
         self._phrases = phrases
         self._fallback = fallback
-        self._feeding: asyncio.Task[None] | None = None
+        self._fallback_audio: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._feeding = asyncio.create_task(self._feed(fallback)) if fallback else None
+        self._audio = bytearray()  # the utterance so far, in memory only
+        self._early: list[tuple[str, float]] | None = None
+
+    @property
+    def early_final(self) -> bool:
+        """Whether the answer comes from the final pass run during the trailing silence."""
+        return self._early is not None
 
     async def accept(self, audio: bytes) -> None:
-        if self._fallback is not None:
-            self._feeding = asyncio.create_task(self._feed(self._feeding, audio))
-        await self._phrase.accept(audio)
+        self._audio.extend(audio)
+        if self._feeding is not None:
+            self._fallback_audio.put_nowait(audio)
+        if self._early is None:
+            await self._phrase.accept(audio)
 
-    async def _feed(self, previous: asyncio.Task[None] | None, audio: bytes) -> None:
-        if previous is not None:
-            await previous
-        assert self._fallback is not None
-        await self._fallback.accept(audio)
+    async def speculate(self) -> None:
+        self._early = await self._phrase.finish_hypotheses()
+
+    async def resume(self) -> None:
+        self._early = None
+        self._phrase = await self._start()
+        await self._phrase.accept(bytes(self._audio))
+
+    async def _feed(self, fallback: _VoskDecoder) -> None:
+        """Feed the open-vocabulary recognizer, in order, whatever has arrived meanwhile."""
+        while True:
+            batch = [await self._fallback_audio.get()]
+            while not self._fallback_audio.empty():
+                batch.append(self._fallback_audio.get_nowait())
+            await fallback.accept(b"".join(a for a in batch if a is not None))
+            if batch[-1] is None:
+                return
 
     async def finish(self) -> str:
-        try:
+        hypotheses = self._early
+        if hypotheses is None:
             hypotheses = await self._phrase.finish_hypotheses()
-            best = hypotheses[0][1] if hypotheses else 0.0
-            for text, score in hypotheses:
-                if score < best - SCORE_MARGIN:
-                    break
-                if (command := self._phrases.match(text)) is not None:
-                    return str(command)
-            if self._fallback is None:
-                return ""
-            if self._feeding is not None:
+        best = hypotheses[0][1] if hypotheses else 0.0
+        for text, score in hypotheses:
+            if score < best - SCORE_MARGIN:
+                break
+            if (command := self._phrases.match(text)) is not None:
+                return str(command)
+        if self._fallback is None or self._feeding is None:
+            return ""
+        self._fallback_audio.put_nowait(None)
+        await self._feeding
+        return await self._fallback.finish()
+
+    async def close(self) -> None:
+        """Drop open-vocabulary work still running: a command was found, or no speech."""
+        if self._feeding is not None:
+            self._feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._feeding
-            return await self._fallback.finish()
-        finally:
-            if self._feeding is not None:
-                self._feeding.cancel()  # a command was found: open vocabulary is not needed
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._feeding
 
 
 def _accept_blocks(recognizer: Any, audio: bytes) -> list[dict[str, Any]]:
@@ -185,22 +221,28 @@ class VoskEngine(SpeechEngine):
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
         async with self._slots:
             phrases = settings.phrases if settings.mode != MODE_OPEN else None
-            args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
             if phrases is not None:
-                args += (phrases.vosk_grammar_json,)  # built once per phrase set
-            elif settings.grammar is not None:
-                args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
-            recognizer = await self.run(_new_recognizer, *args)
-            decoder: Decoder = _VoskDecoder(self, recognizer)
-            if phrases is not None:
-                await self.run(recognizer.SetMaxAlternatives, ALTERNATIVES)
-                fallback = None
-                if settings.mode == MODE_HYBRID:
-                    fallback = _VoskDecoder(
-                        self, await self.run(_new_recognizer, self._model, SAMPLE_RATE)
-                    )
-                decoder = _PhraseDecoder(decoder, phrases, fallback)  # type: ignore[arg-type]
-            yield decoder
+                decoder = await self._phrase_decoder(phrases, hybrid=settings.mode == MODE_HYBRID)
+                try:
+                    yield decoder
+                finally:
+                    await decoder.close()
+            else:
+                args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
+                if settings.grammar is not None:
+                    args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
+                yield _VoskDecoder(self, await self.run(_new_recognizer, *args))
+
+    async def _phrase_decoder(self, phrases: Any, *, hybrid: bool) -> _PhraseDecoder:
+        async def start() -> _VoskDecoder:
+            # The grammar's JSON is built once per phrase set.
+            grammar = phrases.vosk_grammar_json
+            return _VoskDecoder(self, await self.run(_grammar_recognizer, self._model, grammar))
+
+        fallback = None
+        if hybrid:
+            fallback = _VoskDecoder(self, await self.run(_new_recognizer, self._model, SAMPLE_RATE))
+        return _PhraseDecoder(start, await start(), phrases, fallback)
 
     def known_word(self, word: str) -> bool:
         """Whether the model's lexicon has the word (blocking: for the phrase builder)."""
@@ -249,3 +291,9 @@ def _new_recognizer(*args: Any) -> Any:
     import vosk  # noqa: PLC0415
 
     return vosk.KaldiRecognizer(*args)
+
+
+def _grammar_recognizer(model: Any, grammar_json: str) -> Any:
+    recognizer = _new_recognizer(model, SAMPLE_RATE, grammar_json)
+    recognizer.SetMaxAlternatives(ALTERNATIVES)
+    return recognizer
