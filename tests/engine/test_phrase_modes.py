@@ -119,6 +119,22 @@ async def test_the_answer_is_ready_when_the_silence_ends_the_utterance(
     assert result.timing.early_final
 
 
+async def test_audio_that_stops_with_the_last_word_is_decoded_to_its_end(
+    engine: VoskEngine, phrases: PhraseSet, tmp_path: Path
+) -> None:
+    """A recording cut right after the last word: no silence, so no early final pass."""
+    settings = RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode="phrase", phrases=phrases
+    )
+    pcm = speak(COMMAND, tmp_path)
+    samples = memoryview(pcm).cast("h")
+    last_loud = max(i for i, sample in enumerate(samples) if abs(sample) >= 300)
+    result = await engine.transcribe(stream(pcm[: 2 * (last_loud + 1)]), settings)
+    assert result.text == COMMAND
+    assert result.timing.ended_by == "stream_end"
+    assert not result.timing.early_final
+
+
 @pytest.mark.parametrize("mode", ["phrase", "hybrid"])
 async def test_a_pause_inside_a_command_does_not_cut_it(
     engine: VoskEngine, phrases: PhraseSet, tmp_path: Path, mode: str
