@@ -59,14 +59,9 @@ async def home(hass: HomeAssistant) -> str:
 
 
 @pytest.fixture
-async def phrase_entry(
-    hass: HomeAssistant, home: str, mock_config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Voice Guard with the default mode (hybrid) in that home."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    return mock_config_entry
+async def phrase_entry(home: str, init_integration: MockConfigEntry) -> MockConfigEntry:
+    """Voice Guard with the default mode (hybrid), set up once that home exists."""
+    return init_integration
 
 
 def _manager(entry: MockConfigEntry) -> PhraseManager:

@@ -88,7 +88,7 @@ class PhraseSet:
     garbage: tuple[str, ...]  # known words of the language that are in no command
     unknown: dict[str, tuple[str, ...]]  # word the model lacks -> where it comes from
     # Words the model lacks as written but knows in parts ("거실에" -> "거실 에"): Vosk
-    # gets the parts, and the matcher glues them back.
+    # gets the parts, and the matcher glues them back (longest parts first).
     splits: dict[str, str]
     # What Vosk gets, built once: sentences (or chunks) whose words it knows, and the
     # garbage words; as a list and as the JSON text a recognizer takes.
@@ -108,7 +108,7 @@ class PhraseSet:
         candidates = [text]
         if self.splits:
             glued = f" {text} "
-            for word, parts in sorted(self.splits.items(), key=lambda s: -len(s[1])):
+            for word, parts in self.splits.items():
                 glued = glued.replace(f" {parts} ", f" {word} ")
             candidates.insert(0, " ".join(glued.split()))  # the text as it is written
         for candidate in dict.fromkeys(candidates):
@@ -257,7 +257,9 @@ def _unknown_words(
         lacking = [p for p in parts.split() if not known_word(p)] if parts else [word]
         for part in {word, *lacking}:
             unknown.setdefault(part, set()).update(origins)
-    return {word: tuple(sorted(o)) for word, o in sorted(unknown.items())}, splits
+    # The matcher glues the longest parts back first.
+    by_length = dict(sorted(splits.items(), key=lambda split: -len(split[1])))
+    return {word: tuple(sorted(o)) for word, o in sorted(unknown.items())}, by_length
 
 
 def _garbage_words(
