@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+import logging
+import os
 from pathlib import Path
+import sys
+import threading
+from typing import Any
 
+from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
+from homeassistant.util import loop as loop_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -28,6 +36,78 @@ from .speech import KITCHEN_ON, LIVING_ROOM_ON, MODEL_PATH, cached_load_model, s
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from this checkout."""
     return
+
+
+def _called_by_voice_guard() -> bool:
+    """Whether Voice Guard's code (not a test calling one of its helpers) is on the stack."""
+    frame = sys._getframe(2)
+    ours = False
+    while frame is not None:
+        if f"custom_components{os.sep}{DOMAIN}{os.sep}" in frame.f_code.co_filename:
+            ours = True
+        elif ours:  # the caller of Voice Guard's outermost frame
+            return f"{os.sep}tests{os.sep}" not in frame.f_code.co_filename
+        frame = frame.f_back
+    return ours
+
+
+def _unless_voice_guard(
+    check: Callable[[dict[str, Any]], bool] | None,
+) -> Callable[[dict[str, Any]], bool]:
+    """Allow every blocking call but those made by Voice Guard's own code."""
+
+    def allowed(mapped_args: dict[str, Any]) -> bool:
+        if check is not None and check(mapped_args):
+            return True
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a plain function called by a synchronous test
+            return True
+        return not _called_by_voice_guard()
+
+    return allowed
+
+
+@pytest.fixture(autouse=True)
+def fail_on_blocking_calls_and_deprecations(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which Voice Guard blocks the event loop or uses a deprecated API.
+
+    Home Assistant checks for blocking calls only outside tests (and skips file access in
+    tests): here every check it has reports, without raising, and a report that names
+    Voice Guard, or a "will stop working" warning about it, fails the test.
+    """
+    loop_thread = threading.get_ident()
+    patched = []
+    for call in block_async_io._BLOCKING_CALLS:
+        current = getattr(call.object, call.function)
+        if current is not call.original_func:  # already protected by Home Assistant
+            continue
+        protected = loop_util.protect_loop(
+            call.original_func,
+            loop_thread_id=loop_thread,
+            strict=False,
+            strict_core=False,
+            check_allowed=_unless_voice_guard(call.check_allowed),
+        )
+        setattr(call.object, call.function, protected)
+        patched.append(call)
+    loop_util._PREVIOUSLY_REPORTED.clear()
+    try:
+        yield
+    finally:
+        for call in patched:
+            setattr(call.object, call.function, call.original_func)
+    offences = [
+        record.getMessage()
+        for record in caplog.get_records("call") + caplog.get_records("setup")
+        if record.levelno >= logging.WARNING
+        and "voice_guard" in record.getMessage()
+        and (
+            "Detected blocking call" in record.getMessage()
+            or "will stop working in Home Assistant" in record.getMessage()
+        )
+    ]
+    assert not offences, offences[0]
 
 
 @pytest.fixture

@@ -175,7 +175,12 @@ async def test_apply_policy_by_area_and_label(
     dr.async_get(hass).async_update_device(device.id, area_id=area.id, labels={label.label_id})
 
     response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_telemetry"]})
-    assert response == {"devices": ["Kitchen Echo"], "block": ["block_telemetry"]}
+    assert response == {
+        "devices": ["Kitchen Echo"],
+        "block": ["block_telemetry"],
+        "filter_updated": True,
+        "not_updated": [],
+    }
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_OFF
     assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
     assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"

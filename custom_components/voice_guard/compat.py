@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.helpers import device_registry as dr
+
 try:  # Home Assistant 2026.x validates with probatio, voluptuous' maintained fork.
     import probatio as vol
 except ImportError:  # Home Assistant 2025.x
@@ -33,3 +38,18 @@ except ImportError:  # Home Assistant 2025.x
     )
 
 __all__ += ["BinarySensorDeviceClass"]
+
+
+def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
+    """Every device in the registry.
+
+    Home Assistant 2026 made `registry.devices` a collection of entries (a mapping use logs
+    a deprecation and breaks in 2027.9); in 2025.x it is a mapping of id to entry.
+    """
+    devices: Any = registry.devices
+    if isinstance(devices, Mapping):  # Home Assistant 2025.x
+        return list(devices.values())
+    return list(devices)
+
+
+__all__ += ["all_devices"]

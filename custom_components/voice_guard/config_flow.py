@@ -89,7 +89,13 @@ from .const import (
     VOSK_REQUIREMENT,
 )
 from .coordinator import GuardConfigEntry, create_filter
-from .data import SpeechSettings, VoiceGuardConfigEntry, filter_entries, is_filter_entry
+from .data import (
+    SpeechSettings,
+    VoiceGuardConfigEntry,
+    async_update_and_reload,
+    filter_entries,
+    is_filter_entry,
+)
 from .downloads import ModelDownload, async_catalog
 from .engine.base import MODES
 from .engine.catalog import models_for_language
@@ -277,9 +283,10 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
                 if entry is not None:
                     if self.unique_id != entry.unique_id:
                         self._abort_if_unique_id_configured()
-                    return self.async_update_reload_and_abort(
-                        entry, unique_id=self.unique_id, title=title, data=data
+                    async_update_and_reload(
+                        self.hass, entry, unique_id=self.unique_id, title=title, data=data
                     )
+                    return self.async_abort(reason="reconfigure_successful")
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=title, data=data)
         fields: dict[Any, Any] = {
@@ -330,7 +337,8 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, **user_input}
             if (error := await self._async_test_filter(data)) is None:
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                async_update_and_reload(self.hass, entry, data={**entry.data, **user_input})
+                return self.async_abort(reason="reauth_successful")
             errors["base"] = error
         fields: dict[Any, Any] = {}
         if entry.data[CONF_FILTER] == FILTER_ADGUARD:
@@ -430,7 +438,10 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry is not None and entry.data.get(ZEROCONF_NAME) == name:
             # The same server under a new address (DHCP gave it another): follow it.
             updates = {CONF_HOST: host, CONF_PORT: port}
-        self._abort_if_unique_id_configured(updates=updates, error="speech_already_configured")
+        # The entry's update listener reloads it when the address changed (once).
+        self._abort_if_unique_id_configured(
+            updates=updates, reload_on_update=False, error="speech_already_configured"
+        )
         try:
             info = await describe_server(host, port)
         except SpeechError as err:
@@ -650,7 +661,8 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
             options = {k: v for k, v in entry.options.items() if k not in ENGINE_OPTIONS}
-            return self.async_update_reload_and_abort(entry, data=data, options=options)
+            async_update_and_reload(self.hass, entry, data=data, options=options)
+            return self.async_abort(reason="reconfigure_successful")
         return self.async_create_entry(title=NAME, data=data)
 
     @classmethod

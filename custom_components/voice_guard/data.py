@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 
 from .const import (
@@ -90,3 +90,18 @@ def loaded_speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry | None:
 def stt_entity_id(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str | None:
     """Return the entity id of the speech entry's speech-to-text entity."""
     return er.async_get(hass).async_get_entity_id("stt", DOMAIN, f"{entry.entry_id}_speech_to_text")
+
+
+@callback
+def async_update_and_reload(hass: HomeAssistant, entry: ConfigEntry[Any], **changes: Any) -> None:
+    """Change an entry and reload it once.
+
+    A loaded entry has an update listener that reloads it when it changes (options,
+    guarded devices); Home Assistant's async_update_reload_and_abort would reload it a
+    second time (and warns about it since 2026). So a reload is scheduled here only where
+    the listener does not run: the entry did not change, or it is not loaded.
+    """
+    listening = bool(entry.update_listeners)  # before: the listener may start at once
+    changed = hass.config_entries.async_update_entry(entry, **changes)
+    if not (changed and listening):
+        hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 
 from .compat import RepairsFlowResult
 from .const import CONF_MODEL_NAME, CONF_MODEL_PATH
-from .data import loaded_speech_entry, stt_entity_id
+from .data import async_update_and_reload, loaded_speech_entry, stt_entity_id
 from .downloads import ModelDownload, async_catalog
 
 
@@ -102,7 +102,8 @@ class ModelDownloadRepairFlow(RepairsFlow):
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
             return self.async_abort(reason="entry_removed")
-        self.hass.config_entries.async_update_entry(
+        async_update_and_reload(
+            self.hass,
             entry,
             data={
                 **entry.data,
@@ -110,5 +111,4 @@ class ModelDownloadRepairFlow(RepairsFlow):
                 CONF_MODEL_NAME: self._model,
             },
         )
-        self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_create_entry(data={})

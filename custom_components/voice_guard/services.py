@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import timedelta
+import os
 from pathlib import Path
-from typing import Any, cast
+import stat
+from typing import Any, BinaryIO, cast
 
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, CONF_NAME
 from homeassistant.core import (
@@ -18,7 +20,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-from .compat import vol
+from .compat import all_devices, vol
 from .const import DOMAIN, LOGGER
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .data import VoiceGuardConfigEntry, filter_entries, loaded_speech_entry
@@ -37,7 +39,7 @@ ATTR_DURATION = "duration"
 ATTR_BLOCK = "block"
 ATTR_LABEL_ID = "label_id"
 LOCAL_MEDIA_PREFIX = "media-source://media_source/"
-CHUNK = 16_000
+CHUNK = 64 * 1024
 # Makers whose devices talk to their cloud: shown in the report when not guarded.
 CLOUD_MANUFACTURERS = ("amazon", "google", "ring", "irobot", "ecobee", "nest", "honeywell")
 
@@ -114,8 +116,12 @@ def _speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry:
 def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
     """Return the file to transcribe: a path, or a media-source id of a local folder."""
     if (file := call.data.get(ATTR_FILE)) is not None:
+        if not _printable(file):
+            raise _error("path_invalid")
         path = Path(file)
     elif (media := call.data.get(ATTR_MEDIA)) is not None:
+        if not _printable(media):
+            raise _error("path_invalid")
         if not media.startswith(LOCAL_MEDIA_PREFIX):
             raise _error("media_not_local", media=media)
         source, _, location = media.removeprefix(LOCAL_MEDIA_PREFIX).partition("/")
@@ -131,25 +137,72 @@ def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
     return path
 
 
-def _read(path: Path) -> bytes:
-    return path.read_bytes()
+def _printable(text: str) -> bool:
+    """Tell whether a path can name a file: no NUL byte, line break or other control."""
+    return not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)  # noqa: PLR2004
+
+
+class _NotAFileError(OSError):
+    """The path is a folder, FIFO, socket or device: nothing to read a recording from."""
+
+
+class _NotWavError(OSError):
+    """The file does not start with a RIFF/WAVE header."""
+
+
+def _open_wav(path: Path) -> BinaryIO:
+    """Open a regular WAV file for reading (blocking: in the executor).
+
+    The type is checked before opening and again on the open descriptor, which is opened
+    non-blocking: a FIFO or device swapped in between can never hang the thread.
+    """
+    _require_regular(path, path.stat().st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        _require_regular(path, os.fstat(fd).st_mode)
+        file = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        _require_wav(path, file.read(12))
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise _NotAFileError(str(path))
+
+
+def _require_wav(path: Path, header: bytes) -> None:
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:] != b"WAVE":  # noqa: PLR2004
+        raise _NotWavError(str(path))
 
 
 async def _transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry = _speech_entry(hass)
     path = _local_path(hass, call)
     try:
-        audio = await hass.async_add_executor_job(_read, path)
+        file = await hass.async_add_executor_job(_open_wav, path)
     except FileNotFoundError as err:
         raise _error("file_not_found", path=str(path)) from err
+    except (_NotAFileError, IsADirectoryError) as err:
+        raise _error("not_a_file", path=str(path)) from err
+    except _NotWavError as err:
+        raise _error("not_wav", path=str(path)) from err
     except OSError as err:
-        raise _error("file_unreadable", path=str(path), error=str(err)) from err
+        raise _error("file_unreadable", path=str(path), error=err.strerror or str(err)) from err
     runtime = entry.runtime_data
     language = call.data.get(ATTR_LANGUAGE) or runtime.engine.languages[0]
 
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(audio), CHUNK):
-            yield audio[start : start + CHUNK]
+    async def chunks() -> AsyncGenerator[bytes]:
+        # Read as the engine asks for more: its length limit stops reading a huge file.
+        while chunk := await hass.async_add_executor_job(file.read, CHUNK):
+            yield chunk
 
     settings = RecognitionSettings(
         language=language,
@@ -157,10 +210,16 @@ async def _transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
         silence_ms=60_000,
         max_seconds=runtime.speech.max_seconds,
     )
+    audio = chunks()
     try:
-        recognition = await runtime.engine.transcribe(chunks(), settings)
+        recognition = await runtime.engine.transcribe(audio, settings)
     except SpeechError as err:
         raise _error("audio_not_recognised", path=str(path), reason=err.reason) from err
+    except OSError as err:
+        raise _error("file_unreadable", path=str(path), error=err.strerror or str(err)) from err
+    finally:
+        await audio.aclose()
+        await hass.async_add_executor_job(file.close)
     LOGGER.debug("Transcribed %s (%.0f ms of audio)", path.name, recognition.timing.audio_ms)
     return {"text": recognition.text, "audio_ms": recognition.timing.audio_ms}
 
@@ -192,9 +251,18 @@ async def _allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         raise _error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
     until = await coordinator.async_allow_temporarily(subentry_id, call.data[ATTR_DURATION])
-    if not coordinator.last_update_success:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="filter_not_updated")
-    return {"allowed_until": until.isoformat()}
+    # Stored either way; a filter that is down gets it when it answers again.
+    return {"allowed_until": until.isoformat(), "filter_updated": _updated(coordinator)}
+
+
+def _updated(coordinator: GuardCoordinator) -> bool:
+    if coordinator.last_update_success:
+        return True
+    LOGGER.warning(
+        "%s is not reachable: the change is stored and applied when it answers again",
+        coordinator.config_entry.title,
+    )
+    return False
 
 
 async def _apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -209,10 +277,20 @@ async def _apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
         raise _error("no_guarded_devices")
     blocks = {Block(b) for b in call.data[ATTR_BLOCK]}
     changed: list[str] = []
+    not_updated: list[str] = []
     for coordinator, subentry_id in targets:
         await coordinator.async_set_blocks(subentry_id, blocks)
-        changed.append(coordinator.config_entry.subentries[subentry_id].title)
-    return cast("ServiceResponse", {"devices": changed, "block": sorted(b.value for b in blocks)})
+        title = coordinator.config_entry.subentries[subentry_id].title
+        changed.append(title)
+        if not _updated(coordinator):
+            not_updated.append(title)
+    response = {
+        "devices": changed,
+        "block": sorted(b.value for b in blocks),
+        "filter_updated": not not_updated,
+        "not_updated": not_updated,
+    }
+    return cast("ServiceResponse", response)
 
 
 # --- privacy report ----------------------------------------------------------------------
@@ -268,7 +346,7 @@ def _unguarded(hass: HomeAssistant, guarded_macs: set[str]) -> list[dict[str, An
     """Devices of cloud makers that no filter guards."""
     found = []
     registry = dr.async_get(hass)
-    for device in list(registry.devices.values()):  # type: ignore[attr-defined,unused-ignore]
+    for device in all_devices(registry):
         if any(domain == DOMAIN for domain, _ in device.identifiers):
             continue
         maker = (device.manufacturer or "").lower()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import os
 import threading
+import time
+from unittest.mock import patch
 
 import pytest
 
+from custom_components.voice_guard.engine import base
 from custom_components.voice_guard.engine.base import RecognitionSettings
 from custom_components.voice_guard.engine.errors import (
     AudioError,
@@ -127,18 +131,128 @@ async def test_four_streams_at_once_on_one_model(
     assert engine.diagnostics()["recognitions"] == 4
 
 
-async def test_close_while_decoding_cancels_and_leaves_no_threads(kitchen_on: bytes) -> None:
-    """Unloading mid-utterance cancels it and stops every decoder thread."""
+async def test_close_while_decoding_ends_it_with_an_error_and_leaves_no_threads(
+    kitchen_on: bytes,
+) -> None:
+    """Unloading mid-utterance gives the caller an error (its own task is not cancelled)."""
     vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
     await vosk.async_load()
     task = asyncio.create_task(vosk.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN))
     await asyncio.sleep(0.3)
     await vosk.async_close()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(EngineUnavailableError) as err:
         await task
+    assert err.value.reason == "engine_closed"
+    assert not task.cancelled()
     assert _vosk_threads() == []
     with pytest.raises(EngineUnavailableError):
         await vosk.transcribe(stream(kitchen_on), OPEN)
+
+
+async def test_cancelling_the_caller_still_cancels_its_recognition(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """A caller that gives up (pipeline cancelled) stops its recognition and frees the slot."""
+    task = asyncio.create_task(engine.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)
+    assert engine._active == set()
+    result = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=10)
+    assert result.text
+
+
+async def _stalled(pcm: bytes, opened: asyncio.Event | None = None) -> AsyncIterator[bytes]:
+    """A client that sends some audio, then nothing, with its connection open."""
+    yield pcm[:16_000]
+    if opened is not None:
+        opened.set()
+    await asyncio.Event().wait()
+    yield b""  # pragma: no cover - never reached
+
+
+async def test_a_stalled_stream_ends_with_an_error_and_frees_its_decoder(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """No audio for stall_seconds ends the recognition; the decoders serve others again."""
+    engine.stall_seconds = 0.5
+    stalled = [
+        asyncio.create_task(engine.transcribe(_stalled(kitchen_on), OPEN))
+        for _ in range(engine.max_decoders)
+    ]
+    started = time.monotonic()
+    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=10)
+    assert good.text == reference_transcript(kitchen_on, GRAMMAR)
+    for task in stalled:
+        with pytest.raises(AudioError) as err:
+            await task
+        assert err.value.reason == "stalled"
+    assert time.monotonic() - started < 5
+
+
+async def test_a_client_that_sends_nothing_takes_no_decoder(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """Waiting for the first audio holds no decoder: good requests go straight through."""
+
+    async def silent_client() -> AsyncIterator[bytes]:
+        await asyncio.Event().wait()
+        yield b""  # pragma: no cover - never reached
+
+    waiting = [
+        asyncio.create_task(engine.transcribe(silent_client(), OPEN))
+        for _ in range(engine.max_decoders + 2)
+    ]
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=10)
+    assert good.text
+    assert time.monotonic() - started < engine.stall_seconds
+    for task in waiting:
+        with pytest.raises(AudioError) as err:
+            await task
+        assert err.value.reason == "stalled"
+
+
+async def test_waiting_for_a_decoder_is_bounded(engine: VoskEngine, kitchen_on: bytes) -> None:
+    """When every decoder stays busy, a request is told so instead of waiting for ever."""
+    engine.busy_seconds = 0.3
+    opened = [asyncio.Event() for _ in range(engine.max_decoders)]
+    holders = [
+        asyncio.create_task(engine.transcribe(_stalled(kitchen_on, event), OPEN))
+        for event in opened
+    ]
+    for event in opened:
+        await event.wait()
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailableError) as err:
+        await engine.transcribe(stream(kitchen_on), PHRASES)
+    assert err.value.reason == "busy"
+    assert time.monotonic() - started < 2
+    for task in holders:
+        task.cancel()
+    await asyncio.gather(*holders, return_exceptions=True)
+
+
+async def test_a_trickle_of_audio_cannot_hold_a_decoder_past_the_wall_clock(
+    engine: VoskEngine,
+) -> None:
+    """The limit is wall-clock time, not bytes: a stream that trickles still ends."""
+    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=1)
+
+    async def trickle() -> AsyncIterator[bytes]:
+        while True:
+            yield b"\0\0"
+            await asyncio.sleep(0.05)
+
+    with patch.object(base, "WALL_SLACK_SECONDS", 0.5):
+        started = time.monotonic()
+        with pytest.raises(AudioError) as err:
+            await engine.transcribe(trickle(), settings)
+    assert err.value.reason == "too_slow"
+    assert 1.4 < time.monotonic() - started < 3
 
 
 async def test_missing_model_is_a_model_error(tmp_path: object) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 import contextlib
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -24,11 +24,17 @@ import time
 from typing import Any, Protocol, runtime_checkable
 
 from .audio import PcmReader, bytes_to_ms
-from .errors import AudioError, EngineUnavailableError
+from .errors import AudioError, EngineUnavailableError, SpeechError
 from .vad import FRAME_MS, Endpointer, VadState
 
 _LOGGER = logging.getLogger(__name__)
 HISTORY = 20
+# A recognition holds a decoder only while audio arrives: no audio for STALL_SECONDS ends
+# it, and so does a wall clock of the longest command plus WALL_SLACK_SECONDS, whatever the
+# bytes. A request waits at most BUSY_SECONDS for a free decoder.
+STALL_SECONDS = 5.0
+WALL_SLACK_SECONDS = 5.0
+BUSY_SECONDS = 15.0
 SPECULATE_AHEAD_MS = 150  # at most; half the configured silence when that is shorter
 MODE_OPEN = "open"
 MODE_PHRASE = "phrase"
@@ -106,15 +112,26 @@ class EngineStats:
 
 
 class SpeechEngine(ABC):
-    """A speech-to-text engine; subclasses provide decoders."""
+    """A speech-to-text engine; subclasses provide decoders.
+
+    Each recognition runs in a task of the engine's own, so closing the engine cancels
+    only its work: the caller gets an error, never a cancelled task of its own.
+    """
 
     kind: str
 
     def __init__(self) -> None:
         """Start with no active recognitions."""
         self.stats = EngineStats()
+        self.stall_seconds = STALL_SECONDS
+        self.busy_seconds = BUSY_SECONDS
         self._closed = False
-        self._active: set[asyncio.Task[Any]] = set()
+        self._active: set[asyncio.Task[Recognition]] = set()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the engine was closed (its entry unloaded)."""
+        return self._closed
 
     @property
     @abstractmethod
@@ -143,27 +160,37 @@ class SpeechEngine(ABC):
         """Recognise one utterance from a 16 kHz mono 16-bit PCM (or WAV) stream."""
         if self._closed:
             raise EngineUnavailableError("engine is closed", reason="engine_closed")
-        task = asyncio.current_task()
-        if task is not None:
-            self._active.add(task)
+        recognition = asyncio.create_task(
+            self._transcribe(stream, settings), name=f"voice_guard {self.kind} recognition"
+        )
+        self._active.add(recognition)
+        recognition.add_done_callback(self._active.discard)
         try:
-            result = await self._transcribe(stream, settings)
+            # Cancelling the caller cancels the recognition too (it is what it awaits).
+            result = await recognition
+        except asyncio.CancelledError:
+            self.stats.failures += 1
+            caller = asyncio.current_task()
+            if recognition.cancelled() and self.closed and not (caller and caller.cancelling()):
+                raise EngineUnavailableError(
+                    "the engine stopped during the recognition", reason="engine_closed"
+                ) from None
+            raise
         except BaseException:
             self.stats.failures += 1
             raise
-        finally:
-            if task is not None:
-                self._active.discard(task)
         self.stats.recognitions += 1
         self.stats.timings.append(result.timing)
         return result
 
     async def async_close(self) -> None:
-        """Stop accepting work and cancel recognitions in progress."""
+        """Stop accepting work; recognitions in progress end with an error."""
         self._closed = True
-        for task in list(self._active):
+        active = list(self._active)
+        for task in active:
             task.cancel()
-        self._active.clear()
+        # Their callers see the error once the tasks are done: wait for that, not longer.
+        await asyncio.gather(*active, return_exceptions=True)
 
     async def _transcribe(
         self, stream: AsyncIterable[bytes], settings: RecognitionSettings
@@ -172,17 +199,25 @@ class SpeechEngine(ABC):
         reader = PcmReader(FRAME_MS, settings.max_seconds * 1000)
         endpointer = Endpointer(settings.silence_ms)
         queue: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
+        audio = _Arrivals(stream, self.stall_seconds)
+        # No decoder is taken before the first audio: a client that sends nothing holds none.
+        first = await audio.next_chunk()
+        if first is None:
+            raise AudioError("no audio received", reason="empty")
         async with self._decoder(settings) as decoder:
+            audio.deadline = time.monotonic() + settings.max_seconds + WALL_SLACK_SECONDS
             speculation = _Speculation(decoder, settings.silence_ms, queue)
             decoding = asyncio.create_task(_decode_loop(decoder, queue))
             try:
-                async for frames in _framed(stream, reader):
-                    for frame in frames:
+                chunk: bytes | None = first
+                while chunk is not None:
+                    for frame in reader.feed(chunk):
                         for voiced in endpointer.process(frame):
                             queue.put_nowait(voiced)
                         speculation.follow(endpointer)
                     if decoding.done() or endpointer.state is VadState.ENDED:
                         break
+                    chunk = await audio.next_chunk()
                 else:
                     tail = reader.finish()
                     if tail and endpointer.state is VadState.SPEAKING:
@@ -208,6 +243,40 @@ class SpeechEngine(ABC):
         )
         _LOGGER.debug("Recognised %.0f ms of audio: %s", timing.audio_ms, timing)
         return Recognition(text=text.strip(), timing=timing)
+
+
+class _Arrivals:
+    """The audio stream, read with an inactivity limit and (once set) a wall-clock deadline."""
+
+    def __init__(self, stream: AsyncIterable[bytes], stall_seconds: float) -> None:
+        self._chunks = aiter(stream)
+        self._stall = stall_seconds
+        self.deadline: float | None = None
+
+    async def next_chunk(self) -> bytes | None:
+        """Return the next non-empty chunk, or None at the end of the stream."""
+        while True:
+            wait = self._stall
+            if self.deadline is not None:
+                wait = min(wait, self.deadline - time.monotonic())
+            if wait <= 0:
+                raise self._timed_out()
+            try:
+                async with asyncio.timeout(wait):
+                    chunk = await anext(self._chunks)
+            except StopAsyncIteration:
+                return None
+            except TimeoutError as err:
+                raise self._timed_out() from err
+            if chunk:
+                return chunk
+
+    def _timed_out(self) -> SpeechError:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return AudioError(
+                "the audio went on longer than the longest command allows", reason="too_slow"
+            )
+        return AudioError(f"no audio arrived for {self._stall:g} s", reason="stalled")
 
 
 class _Mark(Enum):
@@ -239,13 +308,6 @@ class _Speculation:
         elif self._speculating and endpointer.trailing_ms == 0:
             self._speculating = False
             self._queue.put_nowait(_Mark.RESUME)
-
-
-async def _framed(stream: AsyncIterable[bytes], reader: PcmReader) -> AsyncIterator[list[bytes]]:
-    """Yield the whole frames each incoming chunk completes."""
-    async for chunk in stream:
-        if chunk:
-            yield reader.feed(chunk)
 
 
 async def _decode_loop(decoder: Decoder, queue: asyncio.Queue[bytes | _Mark]) -> str:

@@ -46,7 +46,7 @@ class _VoskDecoder:
     """One utterance on one KaldiRecognizer, all calls on the engine's threads."""
 
     def __init__(self, engine: VoskEngine, recognizer: Any) -> None:
-        self._engine = engine
+        self.engine = engine
         self._recognizer = recognizer
         self._pending = bytearray()
         self._results: list[dict[str, Any]] = []
@@ -57,12 +57,12 @@ class _VoskDecoder:
         if whole:
             blocks = bytes(self._pending[:whole])
             del self._pending[:whole]
-            self._results += await self._engine.run(_accept_blocks, self._recognizer, blocks)
+            self._results += await self.engine.run(_accept_blocks, self._recognizer, blocks)
 
     async def finish(self) -> str:
         rest = bytes(self._pending)
         self._pending.clear()
-        self._results += await self._engine.run(_finish, self._recognizer, rest)
+        self._results += await self.engine.run(_finish, self._recognizer, rest)
         return " ".join(str(r.get("text", "")) for r in self._results if r.get("text"))
 
     async def finish_hypotheses(self) -> list[tuple[str, float]]:
@@ -143,12 +143,10 @@ class _PhraseDecoder:
         hypotheses = self._early
         if hypotheses is None:
             hypotheses = await self._phrase.finish_hypotheses()
-        best = hypotheses[0][1] if hypotheses else 0.0
-        for text, score in hypotheses:
-            if score < best - SCORE_MARGIN:
-                break
-            if (command := self._phrases.match(text)) is not None:
-                return str(command)
+        # hassil's matching reads data files and takes milliseconds: on the engine's threads.
+        command = await self._phrase.engine.run(_first_command, self._phrases, hypotheses)
+        if command is not None:
+            return command
         if self._fallback is None or self._feeding is None:
             return ""
         self._fallback_audio.put_nowait(None)
@@ -161,6 +159,17 @@ class _PhraseDecoder:
             self._feeding.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._feeding
+
+
+def _first_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | None:
+    """Return the first hypothesis that is a command, among those close to the best."""
+    best = hypotheses[0][1] if hypotheses else 0.0
+    for text, score in hypotheses:
+        if score < best - SCORE_MARGIN:
+            break
+        if (command := phrases.match(text)) is not None:
+            return str(command)
+    return None
 
 
 def _accept_blocks(recognizer: Any, audio: bytes) -> list[dict[str, Any]]:
@@ -220,7 +229,15 @@ class VoskEngine(SpeechEngine):
     async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
         if self._model is None:
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
-        async with self._slots:
+        try:
+            async with asyncio.timeout(self.busy_seconds):
+                await self._slots.acquire()
+        except TimeoutError as err:
+            raise EngineUnavailableError(
+                f"all {self.max_decoders} decoders stayed busy for {self.busy_seconds:g} s",
+                reason="busy",
+            ) from err
+        try:
             phrases = settings.phrases if settings.mode != MODE_OPEN else None
             if phrases is not None:
                 decoder = await self._phrase_decoder(phrases, hybrid=settings.mode == MODE_HYBRID)
@@ -233,6 +250,8 @@ class VoskEngine(SpeechEngine):
                 if settings.grammar is not None:
                     args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
                 yield _VoskDecoder(self, await self.run(_new_recognizer, *args))
+        finally:
+            self._slots.release()
 
     async def _phrase_decoder(self, phrases: Any, *, hybrid: bool) -> _PhraseDecoder:
         async def start() -> _VoskDecoder:

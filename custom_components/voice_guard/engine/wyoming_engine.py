@@ -98,7 +98,8 @@ class _MatchedDecoder:
 
     async def finish(self) -> str:
         text = await self._inner.finish()
-        command = self._phrases.match(text)
+        # hassil's matching reads data files and takes milliseconds: off the event loop.
+        command = await asyncio.to_thread(self._phrases.match, text)
         if command is not None:
             return str(command)
         return text if self._mode == MODE_HYBRID else ""
