@@ -10,6 +10,7 @@ attempt aborts. Stdlib only; run by scripts/test, or by hand:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -71,6 +72,118 @@ class Client:
             return status, json.loads(raw) if raw else None
         except json.JSONDecodeError:
             return status, raw.decode(errors="replace")
+
+
+class WebSocket:
+    """Just enough of a websocket client (RFC 6455, text frames) for Home Assistant's API."""
+
+    def __init__(self, port: int, token: str) -> None:
+        """Connect to /api/websocket and authenticate."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            msg = f"websocket refused: {head!r}"
+            raise SystemExit(msg)
+        self.receive()  # auth_required
+        self.send({"type": "auth", "access_token": token})
+        if self.receive().get("type") != "auth_ok":
+            msg = "websocket authentication failed"
+            raise SystemExit(msg)
+        self.next_id = 1
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send one masked text frame."""
+        payload = json.dumps(message).encode()
+        header = bytes([0x81])
+        size = len(payload)
+        if size < 126:
+            header += bytes([0x80 | size])
+        else:
+            header += bytes([0x80 | 126]) + size.to_bytes(2, "big")
+        mask = os.urandom(4)
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def _read(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self.sock.recv(count - len(data))
+            if not chunk:
+                msg = "websocket closed"
+                raise SystemExit(msg)
+            data += chunk
+        return data
+
+    def receive(self) -> dict[str, Any]:
+        """Read one text frame (the server does not fragment these small answers)."""
+        _, second = self._read(2)
+        size = second & 0x7F
+        if size == 126:
+            size = int.from_bytes(self._read(2), "big")
+        elif size == 127:
+            size = int.from_bytes(self._read(8), "big")
+        payload = self._read(size)
+        result: dict[str, Any] = json.loads(payload)
+        return result
+
+    def command(self, command: str) -> Any:
+        """Send a command and return its result."""
+        self.send({"id": self.next_id, "type": command})
+        self.next_id += 1
+        while True:
+            answer = self.receive()
+            if answer.get("type") == "result":
+                return answer.get("result") if answer.get("success") else answer
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.sock.close()
+
+
+def check_http_config(results: list[tuple[str, bool]], client: Client, port: int) -> None:
+    """Check that the server runs on its confirmed config: loopback, our port, no revert."""
+    assert client.token is not None
+    ws = WebSocket(port, client.token)
+    try:
+        config = ws.command("http/config")
+    finally:
+        ws.close()
+    stable = config.get("stable") or {}
+    check(
+        results,
+        "HTTP runs on the confirmed config: 127.0.0.1, this port, no pending revert",
+        ok=config.get("active_config_type") == "stable"
+        and config.get("pending") is None
+        and config.get("revert_at") is None
+        and stable.get("server_host") == ["127.0.0.1"]
+        and stable.get("server_port") == port,
+        detail=config,
+    )
+
+
+def restart(results: list[tuple[str, bool]], client: Client, proc: subprocess.Popen[bytes]) -> None:
+    """Restart Home Assistant as the UI does; scripts/develop must start it again."""
+    client.request("POST", "/api/services/homeassistant/restart", {})
+    deadline = time.monotonic() + START_TIMEOUT
+    down = False
+    while time.monotonic() < deadline and not down:
+        try:
+            client.request("GET", "/api/")
+        except OSError:
+            down = True
+        time.sleep(0.5)
+    wait_until_up(client, proc)
+    status, _ = client.request("GET", "/api/")
+    check(results, "after a restart it serves again", ok=down and status == 200, detail=status)
 
 
 def wait_until_up(client: Client, proc: subprocess.Popen[bytes]) -> None:
@@ -204,6 +317,9 @@ def main() -> int:
         client = Client(f"http://127.0.0.1:{port}")
         wait_until_up(client, proc)
         results = run(client, port)
+        check_http_config(results, client, port)
+        restart(results, client, proc)
+        check_http_config(results, client, port)
     except (SystemExit, KeyError, TypeError, AttributeError) as err:
         results.append(("development instance", False))
         print(f"  FAIL {err!r}; log: {LOG}")
