@@ -114,6 +114,8 @@ CONF_CLIENT = "client"
 ZEROCONF_NAME = "zeroconf_name"
 MANUAL = "manual"
 FILTER_TITLES = {FILTER_ADGUARD: "AdGuard Home", FILTER_PIHOLE: "Pi-hole"}
+# Example addresses with a host name: hassfest wants such URLs in description placeholders.
+URL_EXAMPLES = {"addon_url": "http://a0d7b954-adguard:3000", "pihole_url": "http://pi.hole"}
 # Hostname and vendor words of the device families the catalog knows, with their type.
 FAMILY_WORDS: tuple[tuple[str, DeviceType], ...] = (
     ("echo-show", DeviceType.ECHO_SHOW),
@@ -307,7 +309,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=schema,
             errors=errors,
-            description_placeholders={"filter": FILTER_TITLES[kind]},
+            description_placeholders={"filter": FILTER_TITLES[kind], **URL_EXAMPLES},
         )
 
     async def _async_test_filter(self, data: dict[str, Any]) -> str | None:
