@@ -153,7 +153,10 @@ async def test_guard_a_device_picked_from_the_filters_clients(
     )
     assert result["step_id"] == "user"
     options = result["data_schema"].schema["client"].config["options"]
-    assert [o["value"] for o in options] == ["manual", f"{KITCHEN_IP}|{KITCHEN_MAC}"]
+    assert [o["value"] for o in options] == [f"{KITCHEN_IP}|{KITCHEN_MAC}", "manual"]
+    # The device found is what the form offers; entering one by hand is the other choice.
+    (client,) = (k for k in result["data_schema"].schema if k == "client")
+    assert client.default() == f"{KITCHEN_IP}|{KITCHEN_MAC}"
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"client": f"{KITCHEN_IP}|{KITCHEN_MAC}"}

@@ -15,7 +15,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
-from .compat import BinarySensorDeviceClass
 from .const import SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
 from .entity import GuardedDeviceEntity
@@ -49,7 +48,7 @@ DESCRIPTIONS = (
     GuardBinarySensorDescription(
         key="cloud_voice_attempt",
         translation_key="cloud_voice_attempt",
-        device_class=BinarySensorDeviceClass.PROBLEM,
+        # No "problem" class: a blocked attempt is the guard working ("Blocked", not "Problem").
         is_on=lambda coordinator, state: coordinator.attempt_window_end(state) is not None,
     ),
 )

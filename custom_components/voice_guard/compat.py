@@ -30,15 +30,6 @@ except ImportError:  # Home Assistant 2025.x: a repair flow returns a plain Flow
 
 __all__ += ["RepairsFlowResult"]
 
-try:  # Home Assistant 2026.x defines the device classes in the platform's const module.
-    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-except ImportError:  # Home Assistant 2025.x
-    from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
-        BinarySensorDeviceClass,
-    )
-
-__all__ += ["BinarySensorDeviceClass"]
-
 
 def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
     """Every device in the registry.

@@ -758,16 +758,17 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
             return await self.async_step_device()
         if not candidates:
             return await self.async_step_device()
-        options = [SelectOptionDict(value=MANUAL, label=MANUAL)] + [
+        options = [
             SelectOptionDict(
                 value=key,
                 label=" · ".join(filter(None, [c.name, c.ip, c.mac, c.vendor])),
             )
             for key, c in candidates.items()
-        ]
+        ] + [SelectOptionDict(value=MANUAL, label=MANUAL)]
         schema = vol.Schema(
             {
-                vol.Required(CONF_CLIENT, default=MANUAL): SelectSelector(
+                # A device was found: offer it first (entering one by hand comes last).
+                vol.Required(CONF_CLIENT, default=options[0]["value"]): SelectSelector(
                     SelectSelectorConfig(options=options, translation_key=CONF_CLIENT)
                 )
             }

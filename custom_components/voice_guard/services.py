@@ -38,6 +38,8 @@ ATTR_LANGUAGE = "language"
 ATTR_DURATION = "duration"
 ATTR_BLOCK = "block"
 ATTR_LABEL_ID = "label_id"
+MIN_ALLOWANCE = timedelta(minutes=1)
+MAX_ALLOWANCE = timedelta(days=7)
 LOCAL_MEDIA_PREFIX = "media-source://media_source/"
 CHUNK = 64 * 1024
 # Makers whose devices talk to their cloud: shown in the report when not guarded.
@@ -53,9 +55,8 @@ TRANSCRIBE_SCHEMA = vol.Schema(
 ALLOW_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
-        vol.Required(ATTR_DURATION): vol.All(
-            cv.time_period, vol.Range(min=timedelta(minutes=1), max=timedelta(days=7))
-        ),
+        # The range is checked in the action, so its error is translated.
+        vol.Required(ATTR_DURATION): cv.time_period,
     }
 )
 APPLY_SCHEMA = vol.Schema(
@@ -250,7 +251,10 @@ async def _allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     if (found := _guarded(hass, device_id)) is None:
         raise _error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
-    until = await coordinator.async_allow_temporarily(subentry_id, call.data[ATTR_DURATION])
+    duration: timedelta = call.data[ATTR_DURATION]
+    if not MIN_ALLOWANCE <= duration <= MAX_ALLOWANCE:
+        raise _error("duration_out_of_range", minimum="1 min", maximum="7 d")
+    until = await coordinator.async_allow_temporarily(subentry_id, duration)
     # Stored either way; a filter that is down gets it when it answers again.
     return {"allowed_until": until.isoformat(), "filter_updated": _updated(coordinator)}
 
@@ -348,6 +352,10 @@ def _unguarded(hass: HomeAssistant, guarded_macs: set[str]) -> list[dict[str, An
     registry = dr.async_get(hass)
     for device in all_devices(registry):
         if any(domain == DOMAIN for domain, _ in device.identifiers):
+            continue
+        # A cloud *service* (Google Translate text-to-speech) is no device on the network:
+        # the pipeline audit reports it.
+        if device.entry_type is dr.DeviceEntryType.SERVICE:
             continue
         maker = (device.manufacturer or "").lower()
         if not any(name in maker for name in CLOUD_MANUFACTURERS):
