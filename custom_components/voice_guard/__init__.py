@@ -165,14 +165,22 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
         hass, stt_entity, runtime.engine.languages[0]
     )
     if preferred(hass) != runtime.private_pipeline_id:
+        # A suggestion (Home Assistant has no lower severity than a warning). It says so
+        # when the private pipeline speaks another language than the home.
+        language = runtime.engine.languages[0]
+        other_language = language.split("-")[0] != hass.config.language.split("-")[0]
         ir.async_create_issue(
             hass,
             DOMAIN,
             PREFERRED_ISSUE,
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=PREFERRED_ISSUE,
-            translation_placeholders={"pipeline": PRIVATE_PIPELINE_NAME},
+            translation_key=f"{PREFERRED_ISSUE}_other_language" if other_language else PREFERRED_ISSUE,
+            translation_placeholders={
+                "pipeline": PRIVATE_PIPELINE_NAME,
+                "language": language,
+                "home_language": hass.config.language,
+            },
             data={"pipeline_id": runtime.private_pipeline_id},
         )
     else:

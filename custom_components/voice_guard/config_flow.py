@@ -161,13 +161,25 @@ def _blocks_selector() -> SelectSelector:
     )
 
 
+# The number settings and their ranges. The range is checked in the step, not by the
+# selector, so that a value out of range gets a translated error that names the range.
+SPEECH_RANGES: dict[str, tuple[int, int]] = {
+    CONF_MAX_DECODERS: (1, MAX_MAX_DECODERS),
+    CONF_SILENCE_MS: (MIN_SILENCE_MS, MAX_SILENCE_MS),
+    CONF_MAX_SECONDS: (MIN_MAX_SECONDS, MAX_MAX_SECONDS),
+}
+SPEECH_RANGE_PLACEHOLDERS = {
+    f"{bound}_{key}": str(value)
+    for key, (low, high) in SPEECH_RANGES.items()
+    for bound, value in (("min", low), ("max", high))
+}
+
+
 def _speech_schema(current: SpeechSettings) -> vol.Schema:
     """Build the speech settings form, pre-filled with the current values."""
 
-    def _number(minimum: int, maximum: int, step: int, unit: str | None) -> NumberSelector:
-        config = NumberSelectorConfig(
-            min=minimum, max=maximum, step=step, mode=NumberSelectorMode.BOX
-        )
+    def _number(step: int, unit: str | None) -> NumberSelector:
+        config = NumberSelectorConfig(step=step, mode=NumberSelectorMode.BOX)
         if unit is not None:
             config["unit_of_measurement"] = unit
         return NumberSelector(config)
@@ -178,16 +190,25 @@ def _speech_schema(current: SpeechSettings) -> vol.Schema:
                 SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
             ),
             vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
-                _number(1, MAX_MAX_DECODERS, 1, None), vol.Coerce(int)
+                _number(1, None), vol.Coerce(int)
             ),
             vol.Required(CONF_SILENCE_MS, default=current.silence_ms): vol.All(
-                _number(MIN_SILENCE_MS, MAX_SILENCE_MS, 50, "ms"), vol.Coerce(int)
+                _number(50, "ms"), vol.Coerce(int)
             ),
             vol.Required(CONF_MAX_SECONDS, default=current.max_seconds): vol.All(
-                _number(MIN_MAX_SECONDS, MAX_MAX_SECONDS, 1, "s"), vol.Coerce(int)
+                _number(1, "s"), vol.Coerce(int)
             ),
         }
     )
+
+
+def _out_of_range(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Errors for the speech settings outside their range (the message names the range)."""
+    return {
+        key: f"{key}_out_of_range"
+        for key, (low, high) in SPEECH_RANGES.items()
+        if key in user_input and not low <= user_input[key] <= high
+    }
 
 
 class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -691,7 +712,8 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         embedded = entry.data[CONF_ENGINE] == ENGINE_EMBEDDED
         errors: dict[str, str] = {}
         if user_input is not None:
-            if embedded:
+            errors = _out_of_range(user_input)
+            if embedded and not errors:
                 path = Path(user_input[CONF_MODEL_PATH])
                 try:
                     await self.hass.async_add_executor_job(validate_model_dir, path)
@@ -713,7 +735,12 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         schema = vol.Schema({**engine_fields, **schema.schema})
         if user_input is not None:
             schema = self.add_suggested_values_to_schema(schema, user_input)
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=SPEECH_RANGE_PLACEHOLDERS,
+        )
 
     async def _embedded_fields(self) -> dict[Any, Any]:
         """Offer the current model, downloaded models and packaged models."""
@@ -721,10 +748,14 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         current_path = entry.options.get(CONF_MODEL_PATH, entry.data[CONF_MODEL_PATH])
         models_dir = Path(self.hass.config.path(MODELS_FOLDER))
         choices = await self.hass.async_add_executor_job(_installed_models, models_dir)
-        paths = dict.fromkeys([current_path, *map(str, choices)])
+        labels = {str(path): label for path, label in choices}
+        options = [
+            SelectOptionDict(value=path, label=labels.get(path, path))
+            for path in dict.fromkeys([current_path, *labels])
+        ]
         return {
             vol.Required(CONF_MODEL_PATH, default=current_path): SelectSelector(
-                SelectSelectorConfig(options=list(paths), custom_value=True)
+                SelectSelectorConfig(options=options, custom_value=True)
             ),
             vol.Required(
                 CONF_LANGUAGE, default=entry.options.get(CONF_LANGUAGE, entry.data[CONF_LANGUAGE])
@@ -732,12 +763,14 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         }
 
 
-def _installed_models(models_dir: Path) -> list[Path]:
-    """List downloaded and packaged models on this machine (blocking)."""
-    found = [model.path for model in packaged_models()]
+def _installed_models(models_dir: Path) -> list[tuple[Path, str]]:
+    """List packaged and downloaded models on this machine, with a label (blocking)."""
+    found = [(model.path, f"{model.package} (Python package)") for model in packaged_models()]
     if models_dir.is_dir():
         found.extend(
-            sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+            (path, f"{path.name} ({MODELS_FOLDER})")
+            for path in sorted(models_dir.iterdir())
+            if path.is_dir() and not path.name.startswith(".")
         )
     return found
 

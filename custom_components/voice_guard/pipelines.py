@@ -30,6 +30,8 @@ class CloudFinding:
     pipeline_id: str
     pipeline_name: str
     services: list[str]  # "stt: cloud", "conversation: openai_conversation", ...
+    names: list[str]  # the integrations' names: "Home Assistant Cloud", ...
+    cloud_tts: bool  # text-to-speech is one of them
 
 
 def _store(hass: HomeAssistant) -> Store[dict[str, Any]]:
@@ -106,6 +108,13 @@ def _domain_of(hass: HomeAssistant, engine: str | None) -> str | None:
     return engine if "." not in engine else None
 
 
+async def _name_of(hass: HomeAssistant, domain: str) -> str:
+    try:
+        return (await async_get_integration(hass, domain)).name
+    except IntegrationNotFound:
+        return domain
+
+
 async def _is_cloud(hass: HomeAssistant, domain: str) -> bool:
     if domain in KNOWN_CLOUD:
         return True
@@ -132,16 +141,21 @@ async def _cloud_stages(hass: HomeAssistant, pipeline: Pipeline) -> list[tuple[s
 
 async def async_audit(hass: HomeAssistant) -> list[CloudFinding]:
     """List every pipeline with a stage that a cloud service provides."""
-    audited = [(p, await _cloud_stages(hass, p)) for p in async_get_pipelines(hass)]
-    return [
-        CloudFinding(
-            pipeline_id=pipeline.id,
-            pipeline_name=pipeline.name,
-            services=[f"{stage}: {domain}" for stage, domain in stages],
+    findings = []
+    for pipeline in async_get_pipelines(hass):
+        if not (stages := await _cloud_stages(hass, pipeline)):
+            continue
+        names = [await _name_of(hass, domain) for _, domain in stages]
+        findings.append(
+            CloudFinding(
+                pipeline_id=pipeline.id,
+                pipeline_name=pipeline.name,
+                services=[f"{stage}: {domain}" for stage, domain in stages],
+                names=list(dict.fromkeys(names)),
+                cloud_tts=any(stage == "tts" for stage, _ in stages),
+            )
         )
-        for pipeline, stages in audited
-        if stages
-    ]
+    return findings
 
 
 async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding]:
@@ -153,16 +167,19 @@ async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding
         if issue_id not in current:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
     for finding in findings:
+        pipeline = next(p for p in async_get_pipelines(hass) if p.id == finding.pipeline_id)
+        # Say so when the fix leaves the pipeline without text-to-speech.
+        silent = finding.cloud_tts and await _local_tts(hass, pipeline.language) is None
         ir.async_create_issue(
             hass,
             DOMAIN,
             f"{ISSUE_PREFIX}{finding.pipeline_id}",
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="cloud_pipeline",
+            translation_key="cloud_pipeline_no_tts" if silent else "cloud_pipeline",
             translation_placeholders={
                 "pipeline": finding.pipeline_name,
-                "services": ", ".join(finding.services),
+                "services": ", ".join(finding.names),
             },
             data={"pipeline_id": finding.pipeline_id},
         )

@@ -15,11 +15,12 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import HISTORY_WINDOW, SUBENTRY_DEVICE
+from .const import DOMAIN, HISTORY_WINDOW, SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
 from .data import VoiceGuardConfigEntry, is_filter_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
@@ -105,6 +106,13 @@ async def async_setup_entry(
         sensors: list[SensorEntity] = [CloudPipelineSensor(speech)]
         if speech.runtime_data.phrases is not None:
             sensors.append(PhraseSensor(speech))
+        else:
+            # Open vocabulary has no phrases: the sensor goes away instead of staying
+            # unavailable (it comes back when phrase or hybrid mode is chosen again).
+            registry = er.async_get(hass)
+            unique_id = f"{speech.entry_id}_{PHRASES.key}"
+            if stale := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
+                registry.async_remove(stale)
         async_add_entities(sensors)
         return
     for subentry_id, subentry in entry.subentries.items():
