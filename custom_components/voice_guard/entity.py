@@ -11,7 +11,15 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN, NAME
+from .const import (
+    CONF_DEVICE_TYPE,
+    CONF_KIND,
+    CONF_LINKED_DEVICE,
+    CONF_MAC,
+    DOMAIN,
+    KIND_FILTER,
+    NAME,
+)
 from .coordinator import DeviceState, GuardCoordinator, GuardSnapshot
 
 MANUFACTURERS = {
@@ -52,7 +60,8 @@ def service_device(entry: ConfigEntry[Any]) -> DeviceInfo:
     """Return the service device of an entry (the speech engine, or a DNS filter)."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
-        name=entry.title or NAME,
+        # The speech engine's device keeps the name its entity ids are made of.
+        name=entry.title if entry.data.get(CONF_KIND) == KIND_FILTER else NAME,
         manufacturer=NAME,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=entry.data.get(CONF_URL),

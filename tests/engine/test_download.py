@@ -219,3 +219,12 @@ def test_catalog_lists_grammar_models_for_the_users_language_first() -> None:
     assert german[1].language == "de"
     assert all(m.url().startswith("https://alphacephei.com/vosk/models/") for m in catalog)
     assert catalog[0].url("http://x/m/") == f"http://x/m/{catalog[0].name}.zip"
+
+
+def test_every_catalog_model_names_its_language() -> None:
+    """The shipped catalog gives each model's language by its own name, for the picker."""
+    from custom_components.voice_guard.engine.catalog import load_catalog  # noqa: PLC0415
+
+    catalog = load_catalog()
+    assert all(m.language_name and m.language_name != m.language for m in catalog)
+    assert {m.language_name for m in catalog if m.language == "de"} == {"Deutsch"}

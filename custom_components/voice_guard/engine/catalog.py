@@ -17,7 +17,8 @@ class CatalogModel:
     name: str
     language: str
     size_mb: int
-    grammar: bool
+    grammar: bool  # supports runtime grammars: phrase mode
+    language_name: str = ""  # the language's own name ("Deutsch", "한국어")
 
     def url(self, base: str = DOWNLOAD_BASE) -> str:
         """Return the model's download address (a zip archive)."""
@@ -33,6 +34,7 @@ def load_catalog(path: Path = CATALOG_FILE) -> list[CatalogModel]:
             language=str(item["language"]),
             size_mb=int(item["size_mb"]),
             grammar=bool(item["grammar"]),
+            language_name=str(item.get("language_name") or item["language"]),
         )
         for item in raw["models"]
     ]
