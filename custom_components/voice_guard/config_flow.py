@@ -41,6 +41,7 @@ from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -768,7 +769,9 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         ]
         return {
             vol.Required(CONF_MODEL_PATH, default=current_path): SelectSelector(
-                SelectSelectorConfig(options=options, custom_value=True)
+                # A list of names (no free text): the field shows the model's name, not a
+                # path. Another folder is chosen with Reconfigure.
+                SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
             ),
             vol.Required(
                 CONF_LANGUAGE, default=entry.options.get(CONF_LANGUAGE, entry.data[CONF_LANGUAGE])

