@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.voice_guard.const import (
     CONF_DEVICE_TYPE,
+    CONF_EXTRA_TELEMETRY_HOSTS,
     CONF_EXTRA_VOICE_HOSTS,
     CONF_FILTER,
     CONF_INITIAL_BLOCKS,
@@ -199,6 +200,18 @@ async def test_guard_a_device_picked_from_the_filters_clients(
         ({CONF_IP: "", CONF_MAC: ""}, {"base": "address_required"}),
         ({CONF_EXTRA_VOICE_HOSTS: ["not a host"]}, {CONF_EXTRA_VOICE_HOSTS: "invalid_host"}),
         ({CONF_NAME: "  "}, {CONF_NAME: "name_required"}),
+        # Injection attempts: a line break in the name, a rule in a host field.
+        ({CONF_NAME: "Office\n||example.com^"}, {CONF_NAME: "invalid_name"}),
+        ({CONF_NAME: "Office\u2028@@||amazon.com^"}, {CONF_NAME: "invalid_name"}),
+        (
+            {CONF_EXTRA_VOICE_HOSTS: ["example.com^\n||evil.example^"]},
+            {CONF_EXTRA_VOICE_HOSTS: "invalid_host"},
+        ),
+        (
+            {CONF_EXTRA_TELEMETRY_HOSTS: ["example.com^$important"]},
+            {CONF_EXTRA_TELEMETRY_HOSTS: "invalid_host"},
+        ),
+        ({CONF_IP: "192.168.1.40$client=1.2.3.4"}, {CONF_IP: "invalid_ip"}),
         ({CONF_IP: KITCHEN_IP}, {"base": "already_guarded"}),
     ],
 )
@@ -334,3 +347,28 @@ async def test_filter_diagnostics_redact_addresses_and_secrets(
     assert all(kitchen_echo["confirmed"].values())
     assert diagnostics["filter"]["kind"] == "adguard_home"
     assert "echo_dot" in diagnostics["catalog"]
+
+
+async def test_a_scoped_ipv6_address_is_stored_without_its_scope(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """fe80::1%eth0 is stored (and written into rules) as fe80::1: the filter sees that."""
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Hall Echo",
+            CONF_DEVICE_TYPE: "echo",
+            CONF_IP: "FE80::1%eth0",
+            CONF_INITIAL_BLOCKS: ["block_voice"],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = next(iter(entry.subentries.values()))
+    assert subentry.data[CONF_IP] == "fe80::1"
+    assert adguard.query("fe80::1", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert not any("%" in rule for rule in adguard.user_rules)

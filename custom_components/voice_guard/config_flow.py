@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import ipaddress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -105,7 +104,7 @@ from .engine.models import packaged_models, validate_model_dir
 from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
 from .guard.catalog import DeviceType
-from .guard.filters.base import FilterError, NetworkClient
+from .guard.filters.base import FilterError, NetworkClient, normalize_ip, printable
 from .guard.hosts import normalize_pattern
 from .guard.policy import Block
 
@@ -174,6 +173,13 @@ SPEECH_RANGE_PLACEHOLDERS = {
     for key, (low, high) in SPEECH_RANGES.items()
     for bound, value in (("min", low), ("max", high))
 }
+
+
+def _name_error(name: str) -> str | None:
+    """Check a guarded device's name: not empty, one line, no control characters."""
+    if not name.strip():
+        return "name_required"
+    return None if printable(name) else "invalid_name"
 
 
 def speech_title(data: Mapping[str, Any]) -> str:
@@ -415,8 +421,8 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         hostname, ip, mac = self._dhcp
         filters = {e.entry_id: e.title for e in filter_entries(self.hass)}
         errors: dict[str, str] = {}
-        if user_input is not None and not user_input[CONF_NAME].strip():
-            errors[CONF_NAME] = "name_required"
+        if user_input is not None and (error := _name_error(user_input[CONF_NAME])):
+            errors[CONF_NAME] = error
         elif user_input is not None:
             entry = self.hass.config_entries.async_get_entry(user_input["filter_entry"])
             if entry is None:
@@ -915,8 +921,8 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Check the device's addresses and hosts; return its data and errors."""
         errors: dict[str, str] = {}
-        if not user_input.get(CONF_NAME, "").strip():
-            errors[CONF_NAME] = "name_required"
+        if error := _name_error(user_input.get(CONF_NAME, "")):
+            errors[CONF_NAME] = error
         ip, mac = self._addresses(entry, user_input, errors)
         hosts: dict[str, list[str]] = {}
         for key in (CONF_EXTRA_VOICE_HOSTS, CONF_EXTRA_TELEMETRY_HOSTS):
@@ -949,7 +955,7 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
         mac = (user_input.get(CONF_MAC) or "").strip()
         if ip:
             try:
-                ip = str(ipaddress.ip_address(ip))
+                ip = normalize_ip(ip)  # canonical, without an IPv6 scope ("%eth0")
             except ValueError:
                 errors[CONF_IP] = "invalid_ip"
         linked = user_input.get(CONF_LINKED_DEVICE)

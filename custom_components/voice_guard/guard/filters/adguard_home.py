@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from ..hosts import sample_host
+from ..hosts import normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
     MARK,
@@ -32,6 +32,7 @@ from .base import (
     decode_json,
     http_call,
     is_ip,
+    printable,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 BEGIN = f"! {MARK} begin: rules below are managed by Voice Guard, edit them in Home Assistant"
 END = f"! {MARK} end"
 DEVICE_PREFIX = f"! {MARK} device "
-_OUR_RULE = re.compile(r"^\|\|[a-z0-9*.-]+\^\$client=[0-9a-fA-F.:|]+$")
+_RULE_PARTS = re.compile(r"^\|\|([^^$|]+)\^\$client=([^$,]+)$")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 QUERYLOG_PAGE = 500
 QUERYLOG_PAGES = 10
@@ -52,6 +53,26 @@ def rule_for(pattern: str, ips: Sequence[str]) -> str:
     return f"||{pattern}^$client={'|'.join(ips)}"
 
 
+def is_our_rule(line: str) -> bool:
+    """Whether a line has exactly the shape rule_for writes (the same code decides both)."""
+    found = _RULE_PARTS.match(line)
+    if found is None:
+        return False
+    pattern, clients = found.groups()
+    ips = clients.split("|")
+    try:
+        canonical = normalize_pattern(pattern) == pattern
+    except ValueError:
+        return False
+    return canonical and all(is_ip(ip) for ip in ips) and rule_for(pattern, ips) == line
+
+
+def device_comment(policy: DevicePolicy) -> str:
+    """Return the comment line above a device's rules: its id and name, on one line."""
+    name = "".join(c if printable(c) else " " for c in policy.device.name)
+    return f"{DEVICE_PREFIX}{policy.device.device_id} {name}"
+
+
 def render_block(policies: Sequence[DevicePolicy]) -> list[str]:
     """Voice Guard's whole block of rules for the given policies."""
     lines: list[str] = []
@@ -59,7 +80,7 @@ def render_block(policies: Sequence[DevicePolicy]) -> list[str]:
         ips = [ip for ip in policy.device.ips if is_ip(ip)]
         if not ips or not policy.hosts:
             continue
-        lines.append(f"{DEVICE_PREFIX}{policy.device.device_id} {policy.device.name}")
+        lines.append(device_comment(policy))
         lines += [rule_for(pattern, ips) for pattern in policy.hosts]
     return [BEGIN, *lines, END] if lines else []
 
@@ -79,7 +100,7 @@ def split_rules(rules: list[str]) -> tuple[list[str], list[str]]:
             inside = True
         elif line == END and inside:
             inside = False
-        elif inside and (line.startswith(DEVICE_PREFIX) or _OUR_RULE.match(line)):
+        elif inside and (line.startswith(DEVICE_PREFIX) or is_our_rule(line)):
             ours.append(line)
         elif inside:
             moved.append(line)

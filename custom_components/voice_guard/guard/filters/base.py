@@ -160,9 +160,30 @@ def decode_json(body: bytes, where: str, path: str) -> Any:
 
 
 def is_ip(value: str) -> bool:
-    """Whether value is an IP address (else it is a MAC address)."""
+    """Whether value is an IP address in canonical form (else it is a MAC address).
+
+    A scoped IPv6 address ("fe80::1%eth0") is none: a filter sees its clients without the
+    scope, and a rule written with it would match no lookup.
+    """
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
         return False
-    return True
+    return "%" not in value and str(address) == value
+
+
+def normalize_ip(value: str) -> str:
+    """Return the canonical form of an IP address typed by a user, or raise ValueError.
+
+    The scope of a link-local IPv6 address is dropped (the filter never sees it).
+    """
+    address = ipaddress.ip_address(value.strip().split("%", 1)[0])
+    return str(address)
+
+
+def printable(text: str) -> bool:
+    """Whether text has no control characters (line breaks among them) to smuggle a rule in."""
+    return not any(
+        ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+        for c in text  # noqa: PLR2004
+    )

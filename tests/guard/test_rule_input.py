@@ -1,0 +1,104 @@
+"""Nothing a user types becomes a filter rule unchecked (AdGuard Home's rule list)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import aiohttp
+import pytest
+
+from custom_components.voice_guard.guard.filters.adguard_home import (
+    AdGuardHome,
+    is_our_rule,
+    render_block,
+    rule_for,
+    split_rules,
+)
+from custom_components.voice_guard.guard.filters.base import is_ip, normalize_ip, printable
+from custom_components.voice_guard.guard.policy import Block
+
+from ..fakes.adguard_home import FakeAdGuardHome
+from .conftest import echo, policy
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
+    """A fake AdGuard Home with one rule of the user's."""
+    fake = FakeAdGuardHome()
+    fake.user_rules = ["||ads.example.com^"]
+    async with fake.serve():
+        yield fake
+
+
+def test_a_name_with_a_line_break_stays_a_comment() -> None:
+    """A device name cannot add a line, and so no rule, to the rule list."""
+    device = replace(echo(), name="Kitchen\n||example.com^\r\n@@||amazon.com^")
+    block = render_block([policy(device, Block.VOICE)])
+    assert not any(line.startswith(("||example.com", "@@")) for line in block)
+    assert all("\n" not in line and "\r" not in line for line in block)
+    assert sum(line.startswith("!") for line in block) == 3  # begin, device, end
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("192.168.1.20", "192.168.1.20"), (" fe80::1%eth0 ", "fe80::1"), ("FE80::0:1", "fe80::1")],
+)
+def test_addresses_are_normalised_at_input(typed: str, stored: str) -> None:
+    """The scope of a link-local IPv6 address is dropped; the form is canonical."""
+    assert normalize_ip(typed) == stored
+    assert is_ip(stored)
+
+
+@pytest.mark.parametrize("value", ["fe80::1%eth0", "FE80::1", "192.168.001.020", "aa:bb"])
+def test_what_is_no_canonical_ip_is_not_written_as_one(value: str) -> None:
+    """The library never writes a scoped or non-canonical address into a rule."""
+    assert not is_ip(value)
+
+
+def test_our_rules_are_recognised_by_the_code_that_writes_them() -> None:
+    """Exactly the lines rule_for writes count as ours; near misses are the user's."""
+    ours = rule_for("avs-alexa-na.amazon.com", ["192.168.1.20", "fd00::20"])
+    assert is_our_rule(ours)
+    for theirs in (
+        "||avs-alexa-na.amazon.com^$client=fe80::1%eth0",
+        "||avs-alexa-na.amazon.com^$client='Kitchen Echo'",
+        "||Example.com^$client=192.168.1.20",
+        "||example.com^$client=192.168.1.20,important",
+        "@@||example.com^$client=192.168.1.20",
+    ):
+        assert not is_our_rule(theirs), theirs
+
+
+async def test_a_scoped_ipv6_device_does_not_grow_the_rule_list(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """Stored before validation existed: no rule, and nothing grows from poll to poll."""
+    client = AdGuardHome(session, adguard.url, "admin", "secret")
+    scoped = replace(echo(), ips=("fe80::1%eth0", "192.168.1.20"))
+    for _ in range(3):
+        await client.reconcile([policy(scoped, Block.VOICE)])
+    rules = list(adguard.user_rules)
+    await client.reconcile([policy(scoped, Block.VOICE)])
+    assert adguard.user_rules == rules
+    assert not any("%" in rule for rule in rules)
+    assert adguard.query("192.168.1.20", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    await client.reconcile([])
+    assert adguard.user_rules == ["||ads.example.com^"]
+    await client.close()
+
+
+def test_printable() -> None:
+    """Line breaks of every kind and other controls are refused."""
+    assert printable("Küche Echo 2")
+    for bad in ("a\nb", "a\rb", "a\x00b", "a\u2028b", "a\x85b", "tab\there"):
+        assert not printable(bad), repr(bad)
+
+
+def test_a_user_rule_inside_the_block_that_is_not_ours_is_moved_out() -> None:
+    """A rule of another shape typed inside the block survives (moved after it)."""
+    block = render_block([policy(echo(), Block.VOICE)])
+    user = "@@||avs-alexa-na.amazon.com^$client=192.168.1.20"
+    theirs, ours = split_rules(["||ads.example.com^", *block[:-1], user, block[-1]])
+    assert theirs == ["||ads.example.com^", user]
+    assert user not in ours
