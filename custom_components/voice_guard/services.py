@@ -26,6 +26,7 @@ from .coordinator import GuardConfigEntry, GuardCoordinator
 from .data import VoiceGuardConfigEntry, filter_entries, loaded_speech_entry
 from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
+from .guard.filters.base import printable
 from .guard.policy import Block
 
 SERVICE_TRANSCRIBE = "transcribe"
@@ -117,11 +118,11 @@ def _speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry:
 def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
     """Return the file to transcribe: a path, or a media-source id of a local folder."""
     if (file := call.data.get(ATTR_FILE)) is not None:
-        if not _printable(file):
+        if not printable(file):
             raise _error("path_invalid")
         path = Path(file)
     elif (media := call.data.get(ATTR_MEDIA)) is not None:
-        if not _printable(media):
+        if not printable(media):
             raise _error("path_invalid")
         if not media.startswith(LOCAL_MEDIA_PREFIX):
             raise _error("media_not_local", media=media)
@@ -136,11 +137,6 @@ def _local_path(hass: HomeAssistant, call: ServiceCall) -> Path:
     if ".." in path.parts or not hass.config.is_allowed_path(str(path)):
         raise _error("path_not_allowed", path=str(path))
     return path
-
-
-def _printable(text: str) -> bool:
-    """Tell whether a path can name a file: no NUL byte, line break or other control."""
-    return not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)  # noqa: PLR2004
 
 
 class _NotAFileError(OSError):

@@ -10,6 +10,7 @@ from datetime import datetime
 import ipaddress
 import json
 from typing import Any
+import unicodedata
 
 import aiohttp
 
@@ -183,7 +184,4 @@ def normalize_ip(value: str) -> str:
 
 def printable(text: str) -> bool:
     """Whether text has no control characters (line breaks among them) to smuggle a rule in."""
-    return not any(
-        ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
-        for c in text  # noqa: PLR2004
-    )
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
