@@ -1,8 +1,11 @@
-"""A fake Pi-hole v6 API.
+"""A fake Pi-hole v6 API that answers as a real FTL 6.4.1 did (shared/notes/pihole-v6-real.md).
 
-Sessions that expire and are limited in number, groups, clients, domain lists with their
-UNIQUE (domain, type, kind) constraint, blocking by group membership, a query log and the
-network table.
+Sessions limited in number (an expired sid keeps working until its slot is reused), login
+rate limiting, no-password Pi-holes, groups, clients stored as sent and matched
+case-insensitively, domain lists with their UNIQUE (domain, type, kind) constraint, the
+awkward answers (201 with errors, PUT that creates, 404 with an empty body), blocking by
+group membership, a query log with a cursor and server-side filters, and the network table
+with its "ip-…" mock hardware addresses.
 """
 
 from __future__ import annotations
@@ -19,10 +22,25 @@ from aiohttp import web
 from . import FakeServer
 
 
-def _error(status: int, key: str, message: str) -> web.Response:
+def _error(status: int, key: str, message: str, hint: str | None = None) -> web.Response:
     return web.json_response(
-        {"error": {"key": key, "message": message, "hint": None}}, status=status
+        {"error": {"key": key, "message": message, "hint": hint}, "took": 0.0001}, status=status
     )
+
+
+def _ok(body: dict[str, Any], status: int = 200) -> web.Response:
+    return web.json_response({**body, "took": 0.0003}, status=status)
+
+
+def _processed(success: list[str], errors: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "success": [{"item": item} for item in success],
+        "errors": [{"item": item, "error": error} for item, error in errors],
+    }
+
+
+def _not_found() -> web.Response:
+    return web.json_response({}, status=404)  # FTL's answer to deleting what is not there
 
 
 class FakePiHole(FakeServer):
@@ -42,6 +60,8 @@ class FakePiHole(FakeServer):
         self.seats = seats
         self.sessions: dict[str, float] = {}
         self.logins = 0
+        self.logouts = 0
+        self._failed_logins: list[float] = []
         self.blocking = True
         self.groups: list[dict[str, Any]] = [
             {"id": 0, "name": "Default", "comment": "The default group", "enabled": True}
@@ -50,6 +70,7 @@ class FakePiHole(FakeServer):
         self.domains: list[dict[str, Any]] = []
         self.queries: list[dict[str, Any]] = []
         self.network: list[dict[str, Any]] = []
+        self.query_requests = 0
         self._next_id = 1
 
     def routes(self, app: web.Application) -> None:
@@ -66,6 +87,7 @@ class FakePiHole(FakeServer):
         app.router.add_post("/api/clients", self._add_client)
         app.router.add_put("/api/clients/{client}", self._put_client)
         app.router.add_delete("/api/clients/{client}", self._delete_client)
+        app.router.add_get("/api/domains", self._all_domains)
         app.router.add_get("/api/domains/{type}/{kind}", self._list_domains)
         app.router.add_post("/api/domains/{type}/{kind}", self._add_domains)
         app.router.add_put("/api/domains/{type}/{kind}/{domain:.+}", self._put_domain)
@@ -77,20 +99,40 @@ class FakePiHole(FakeServer):
     # --- sessions -------------------------------------------------------------------------
 
     def expire_sessions(self) -> None:
-        """Let every session run out, as after 30 minutes without requests."""
+        """Let every session go, as when FTL reused their slots or the password changed."""
         self.sessions.clear()
 
     def _valid(self, request: web.Request) -> bool:
+        if not self.password:  # no password set: everything is open
+            return True
         sid = request.headers.get("X-FTL-SID") or request.query.get("sid")
-        expires = self.sessions.get(sid or "")
-        if expires is None or expires < time.monotonic():
+        if sid not in self.sessions:
             return False
-        self.sessions[sid or ""] = time.monotonic() + self.validity  # use extends validity
+        # Even an expired sid is accepted and extended, until a login reuses its slot.
+        self.sessions[sid] = time.monotonic() + self.validity
         return True
 
     async def _login(self, request: web.Request) -> web.Response:
         body = await request.json()
+        now = time.monotonic()
+        if not self.password:
+            self.logins += 1
+            return _ok(
+                {
+                    "session": {
+                        "valid": True,
+                        "totp": False,
+                        "sid": None,
+                        "validity": -1,
+                        "message": "no password set",
+                    }
+                }
+            )
+        self._failed_logins = [t for t in self._failed_logins if t > now - 1]
+        if len(self._failed_logins) >= 3:  # more than three failures in a second
+            return _error(429, "rate_limiting", "Rate-limiting login attempts")
         if body.get("password") != self.password:
+            self._failed_logins.append(now)
             return web.json_response(
                 {
                     "session": {
@@ -103,10 +145,11 @@ class FakePiHole(FakeServer):
                 },
                 status=401,
             )
-        now = time.monotonic()
-        self.sessions = {s: e for s, e in self.sessions.items() if e >= now}
         if len(self.sessions) >= self.seats:
-            return _error(429, "api_seats_exceeded", "API seats exceeded")
+            expired = [s for s, e in sorted(self.sessions.items(), key=lambda i: i[1]) if e < now]
+            if not expired:
+                return _error(429, "api_seats_exceeded", "API seats exceeded")
+            del self.sessions[expired[0]]  # the slot of an expired session is reused
         sid = secrets.token_urlsafe(16)
         self.sessions[sid] = now + self.validity
         self.logins += 1
@@ -126,33 +169,59 @@ class FakePiHole(FakeServer):
     async def _logout(self, request: web.Request) -> web.Response:
         sid = request.headers.get("X-FTL-SID", "")
         if self.sessions.pop(sid, None) is None:
-            return _error(401, "unauthorized", "Unauthorized")
+            return web.json_response(
+                {
+                    "session": {
+                        "valid": False,
+                        "totp": False,
+                        "sid": None,
+                        "validity": -1,
+                        "message": "session unknown" if sid else "no SID provided",
+                    },
+                    "took": 0.0001,
+                },
+                status=401,
+            )
+        self.logouts += 1
         return web.Response(status=204)
 
     def _unauthorized(self) -> web.Response:
         return _error(401, "unauthorized", "Unauthorized")
+
+    def _stamp(self, row: dict[str, Any], *, new: bool) -> dict[str, Any]:
+        now = int(time.time())
+        if new:
+            row["date_added"] = now
+        row["date_modified"] = now
+        return row
 
     # --- reads -----------------------------------------------------------------------------
 
     async def _version(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        return web.json_response(
-            {"version": {"ftl": {"local": {"version": "v6.2.3", "branch": "master"}}}}
+        local = {"version": "v6.4.1", "branch": "master", "hash": "8d1add8d", "date": "2026-11-20"}
+        return _ok(
+            {
+                "version": {
+                    "core": {"local": {"version": "v6.3", "branch": "master", "hash": "abc"}},
+                    "web": {"local": {"version": "v6.4", "branch": "master", "hash": "def"}},
+                    "docker": {"local": None, "remote": None},
+                    "ftl": {"local": local, "remote": {"version": "v6.4.1", "hash": "8d1add8d"}},
+                }
+            }
         )
 
     async def _blocking(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        return web.json_response(
-            {"blocking": "enabled" if self.blocking else "disabled", "timer": None}
-        )
+        return _ok({"blocking": "enabled" if self.blocking else "disabled", "timer": None})
 
     def _list(self, key: str) -> Any:
         async def handler(request: web.Request) -> web.Response:
             if not self._valid(request):
                 return self._unauthorized()
-            return web.json_response({key: getattr(self, key), "took": 0.001})
+            return _ok({key: getattr(self, key)})
 
         return handler
 
@@ -166,19 +235,21 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         body = await request.json()
-        if any(g["name"] == body["name"] for g in self.groups):
-            return _error(400, "database_error", "UNIQUE constraint failed: group.name")
-        group = {
-            "id": self._id(),
-            "name": body["name"],
-            "comment": body.get("comment"),
-            "enabled": body.get("enabled", True),
-        }
-        self.groups.append(group)
-        return web.json_response(
-            {"groups": [group], "processed": {"success": [{"item": body["name"]}], "errors": []}},
-            status=201,
+        if existing := next((g for g in self.groups if g["name"] == body["name"]), None):
+            # 201, with the row that exists and the failure in processed.errors.
+            errors = [(body["name"], "UNIQUE constraint failed: group.name")]
+            return _ok({"groups": [existing], "processed": _processed([], errors)}, 201)
+        group = self._stamp(
+            {
+                "id": self._id(),
+                "name": body["name"],
+                "comment": body.get("comment"),
+                "enabled": body.get("enabled", True),
+            },
+            new=True,
         )
+        self.groups.append(group)
+        return _ok({"groups": [group], "processed": _processed([body["name"]], [])}, 201)
 
     async def _put_group(self, request: web.Request) -> web.Response:
         if not self._valid(request):
@@ -192,8 +263,10 @@ class FakePiHole(FakeServer):
                     comment=body.get("comment"),
                     enabled=body.get("enabled", True),
                 )
-                return web.json_response({"groups": [group]})
-        return _error(400, "uri_error", "item_missing")
+                self._stamp(group, new=False)
+                return _ok({"groups": [group], "processed": _processed([name], [])})
+        # A group that is not there: 200, nothing changed, and "success" all the same.
+        return _ok({"groups": [], "processed": _processed([name], [])})
 
     async def _delete_group(self, request: web.Request) -> web.Response:
         if not self._valid(request):
@@ -201,7 +274,7 @@ class FakePiHole(FakeServer):
         name = unquote(request.match_info["name"])
         group = next((g for g in self.groups if g["name"] == name), None)
         if group is None:
-            return _error(404, "not_found", "Item not found")
+            return _not_found()
         self.groups.remove(group)
         for item in self.clients + self.domains:  # Pi-hole's triggers drop the links
             item["groups"] = [g for g in item["groups"] if g != group["id"]]
@@ -213,40 +286,48 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         body = await request.json()
-        name = str(body["client"]).lower()
-        if any(c["client"] == name for c in self.clients):
-            return _error(400, "database_error", "UNIQUE constraint failed: client.ip")
-        client = {
-            "id": self._id(),
-            "client": name,
-            "comment": body.get("comment"),
-            "groups": list(body.get("groups") or [0]),
-        }
+        name = str(body["client"])  # stored as sent: FTL keeps the spelling (capitals too)
+        if existing := next((c for c in self.clients if c["client"] == name), None):
+            errors = [(name, "UNIQUE constraint failed: client.ip")]
+            return _ok({"clients": [existing], "processed": _processed([], errors)}, 201)
+        client = self._new_client(name, body)
+        return _ok({"clients": [client], "processed": _processed([name], [])}, 201)
+
+    def _new_client(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        client = self._stamp(
+            {
+                "id": self._id(),
+                "client": name,
+                "name": None,
+                "comment": body.get("comment"),
+                "groups": list(body.get("groups") or [0]),
+            },
+            new=True,
+        )
         self.clients.append(client)
-        return web.json_response({"clients": [client]}, status=201)
+        return client
 
     async def _put_client(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        name = unquote(request.match_info["client"]).lower()
+        name = unquote(request.match_info["client"])
         body = await request.json()
         for client in self.clients:
-            if client["client"] == name:
+            if client["client"] == name:  # the path must match the stored spelling exactly
                 client.update(comment=body.get("comment"), groups=list(body.get("groups") or []))
-                return web.json_response({"clients": [client]})
-        return _error(400, "uri_error", "item_missing")
+                self._stamp(client, new=False)
+                return _ok({"clients": [client], "processed": _processed([name], [])})
+        # Another spelling (or no row): FTL creates a second row (upsert).
+        client = self._new_client(name, body)
+        return _ok({"clients": [client], "processed": _processed([name], [])})
 
     async def _delete_client(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        name = unquote(request.match_info["client"]).lower()
+        name = unquote(request.match_info["client"])
         before = len(self.clients)
         self.clients = [c for c in self.clients if c["client"] != name]
-        return (
-            web.Response(status=204)
-            if len(self.clients) < before
-            else _error(404, "not_found", "Item not found")
-        )
+        return web.Response(status=204) if len(self.clients) < before else _not_found()
 
     # --- domains ---------------------------------------------------------------------------
 
@@ -254,7 +335,7 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         kind = f"{request.match_info['type']}/{request.match_info['kind']}"
-        return web.json_response(
+        return _ok(
             {
                 "domains": [
                     d
@@ -271,23 +352,20 @@ class FakePiHole(FakeServer):
         body = await request.json()
         type_, kind = request.match_info["type"], request.match_info["kind"]
         names = body["domain"] if isinstance(body["domain"], list) else [body["domain"]]
-        success, errors, added = [], [], []
-        for name in names:
-            if kind == "regex":
+        if kind == "regex":
+            for name in names:
                 try:
                     re.compile(name)
-                except re.error:
-                    errors.append({"item": name, "error": "Invalid regex"})
-                    continue
+                except re.error as err:  # one bad regex refuses the whole batch
+                    return _error(400, "regex_error", "Regex validation failed", str(err))
+        success, errors, added = [], [], []
+        for name in names:
             if any(
                 d["domain"] == name and d["type"] == type_ and d["kind"] == kind
                 for d in self.domains
             ):
                 errors.append(
-                    {
-                        "item": name,
-                        "error": "UNIQUE constraint failed: domainlist.domain, domainlist.type",
-                    }
+                    (name, "UNIQUE constraint failed: domainlist.domain, domainlist.type")
                 )
                 continue
             entry = {
@@ -300,13 +378,11 @@ class FakePiHole(FakeServer):
                 "groups": list(body.get("groups") or [0]),
                 "enabled": body.get("enabled", True),
             }
-            self.domains.append(entry)
+            self.domains.append(self._stamp(entry, new=True))
             added.append(entry)
-            success.append({"item": name})
-        status = 201 if success else 400
-        return web.json_response(
-            {"domains": added, "processed": {"success": success, "errors": errors}}, status=status
-        )
+            success.append(name)
+        # 201 even when some (or all) failed: the failures are in processed.errors.
+        return _ok({"domains": added, "processed": _processed(success, errors)}, 201)
 
     def _find(self, request: web.Request) -> dict[str, Any] | None:
         name = unquote(request.match_info["domain"])
@@ -325,28 +401,41 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         entry = self._find(request)
-        if entry is None:
-            return _error(400, "uri_error", "item_missing")
         body = await request.json()
+        name = unquote(request.match_info["domain"])
+        if entry is None:  # PUT creates what is not there (upsert)
+            entry = self._stamp(
+                {
+                    "id": self._id(),
+                    "domain": name,
+                    "unicode": name,
+                    "type": request.match_info["type"],
+                    "kind": request.match_info["kind"],
+                },
+                new=True,
+            )
+            self.domains.append(entry)
         entry.update(
             comment=body.get("comment"),
             groups=list(body.get("groups") or []),
             enabled=body.get("enabled", True),
         )
-        return web.json_response({"domains": [entry]})
+        self._stamp(entry, new=False)
+        return _ok({"domains": [entry], "processed": _processed([name], [])})
 
     async def _delete_domain(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
         entry = self._find(request)
         if entry is None:
-            return _error(404, "not_found", "Item not found")
+            return _not_found()
         self.domains.remove(entry)
         return web.Response(status=204)
 
     async def _batch_delete(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        before = len(self.domains)
         for item in await request.json():
             self.domains = [
                 d
@@ -357,14 +446,14 @@ class FakePiHole(FakeServer):
                     and d["kind"] == item["kind"]
                 )
             ]
-        return web.Response(status=204)
+        return web.Response(status=204) if len(self.domains) < before else _not_found()
 
     # --- resolving and logging -------------------------------------------------------------
 
     def _groups_of(self, ip: str) -> list[int]:
         mac = next((d["hwaddr"] for d in self.network for i in d["ips"] if i["ip"] == ip), None)
-        for client in self.clients:
-            if client["client"] in (ip, (mac or "").lower()):
+        for client in sorted(self.clients, key=lambda c: c["id"]):  # the oldest row wins
+            if client["client"].lower() in (ip.lower(), (mac or "").lower()):
                 return client["groups"]
         return [0]
 
@@ -400,7 +489,11 @@ class FakePiHole(FakeServer):
                 "domain": domain,
                 "client": {"ip": ip, "name": None},
                 "list_id": list_id,
-                "upstream": None,
+                "upstream": "blocklist" if status in ("REGEX", "DENYLIST") else "8.8.8.8#53",
+                "dnssec": "UNKNOWN",
+                "reply": {"type": "IP", "time": 0.3},
+                "ede": {"code": -1, "text": None},
+                "cname": None,
             }
         )
         return status
@@ -408,21 +501,35 @@ class FakePiHole(FakeServer):
     async def _queries(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        start = float(request.query.get("from", "0"))
-        until = float(request.query.get("until", "1e12"))
+        begin = float(request.query.get("from", "0"))
+        until = float(request.query.get("until", "1e12"))  # exclusive
         length = int(request.query.get("length", "100"))
-        found = [q for q in self.queries if start <= q["time"] <= until]
+        offset = int(request.query.get("start", "0"))
+        # The cursor pins the newest row of the first page, so pages do not shift.
+        cursor = int(request.query.get("cursor", str(len(self.queries))))
+        found = [q for q in self.queries[:cursor] if begin <= q["time"] < until]
+        if client_ip := request.query.get("client_ip"):
+            found = [q for q in found if q["client"]["ip"] == client_ip]
+        if request.query.get("upstream") == "blocklist":
+            found = [q for q in found if q["upstream"] == "blocklist"]
         found.sort(key=lambda q: q["time"], reverse=True)
-        return web.json_response(
+        self.query_requests += 1
+        return _ok(
             {
-                "queries": found[:length],
-                "cursor": None,
+                "queries": found[offset : offset + length],
+                "cursor": cursor,
                 "recordsTotal": len(self.queries),
                 "recordsFiltered": len(found),
+                "draw": 0,
             }
         )
 
     async def _devices(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
-        return web.json_response({"devices": self.network})
+        return _ok({"devices": self.network})
+
+    async def _all_domains(self, request: web.Request) -> web.Response:
+        if not self._valid(request):
+            return self._unauthorized()
+        return _ok({"domains": self.domains})

@@ -39,6 +39,12 @@ class FilterAuthError(FilterError):
     reason = "invalid_auth"
 
 
+class FilterRateLimitedError(FilterError):
+    """The filter refuses logins for a while after too many failed attempts."""
+
+    reason = "rate_limited"
+
+
 class FilterResponseError(FilterError):
     """The filter answers something this client does not understand."""
 

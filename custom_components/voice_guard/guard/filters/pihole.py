@@ -10,7 +10,7 @@ renewed before it expires and re-created on 401; it is closed on unload.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 import logging
 import time
@@ -28,6 +28,7 @@ from .base import (
     FilterAuthError,
     FilterConnectionError,
     FilterInfo,
+    FilterRateLimitedError,
     FilterResponseError,
     NetworkClient,
     ReconcileResult,
@@ -43,7 +44,7 @@ DEFAULT_GROUP = 0
 BLOCKED_STATUSES = frozenset(
     {"GRAVITY", "REGEX", "DENYLIST", "GRAVITY_CNAME", "REGEX_CNAME", "DENYLIST_CNAME"}
 )
-QUERY_PAGE = 1000
+QUERY_PAGE = 1000  # entries per query-log page (paged with the cursor, no cap)
 RENEW_MARGIN = 30  # seconds before a session expires that it is renewed
 TIMEOUT = 10
 
@@ -97,19 +98,40 @@ class PiHole(DnsFilter):
         return status, decode_json(body, where, path) if body else None
 
     async def _login(self) -> None:
+        # A renewed session replaces the old one: end that first, so no slot is stranded.
+        await self._end_session()
         status, data = await self._send(
             "POST", "auth", params=None, payload={"password": self._password}
         )
         session = (data or {}).get("session") or {}
-        if status == 429:  # noqa: PLR2004
-            raise FilterConnectionError("Pi-hole has no free API session (429): too many logins")
+        if status == 429:  # noqa: PLR2004 - FTL says which kind of 429 in error.key
+            key = ((data or {}).get("error") or {}).get("key") if isinstance(data, dict) else None
+            if key == "rate_limiting":
+                raise FilterRateLimitedError("Pi-hole refuses logins for now: too many attempts")
+            raise FilterConnectionError("Pi-hole has no free API session (429)")
         if status == 401 or not session.get("valid"):  # noqa: PLR2004
             raise FilterAuthError("Pi-hole refused the password")
         if status != 200:  # noqa: PLR2004
             raise FilterResponseError(f"Pi-hole answered {status} to the login")
         self._sid = session.get("sid")
-        self._expires = time.monotonic() + float(session.get("validity") or 300)
+        validity = float(session.get("validity") or 300)
+        # validity -1: a Pi-hole without a password, whose sessions never expire. Renew a
+        # short session halfway, a long one RENEW_MARGIN early (FTL also extends on use).
+        self._expires = (
+            float("inf")
+            if validity < 0
+            else time.monotonic() + validity - min(RENEW_MARGIN, validity / 2)
+        )
         self._authenticated = True
+
+    async def _end_session(self) -> None:
+        if not self._sid:
+            return
+        try:
+            await self._send("DELETE", "auth", params=None, payload=None)
+        except FilterConnectionError:
+            _LOGGER.debug("Pi-hole unreachable while ending a session")
+        self._sid = None
 
     async def _request(
         self,
@@ -120,7 +142,7 @@ class PiHole(DnsFilter):
         payload: Any = None,
     ) -> Any:
         async with self._lock:
-            if not self._authenticated or time.monotonic() > self._expires - RENEW_MARGIN:
+            if not self._authenticated or time.monotonic() > self._expires:
                 await self._login()
         status, data = await self._send(method, path, params=params, payload=payload)
         if status == 401:  # noqa: PLR2004 - the session expired or was removed: log in again once
@@ -130,21 +152,25 @@ class PiHole(DnsFilter):
             status, data = await self._send(method, path, params=params, payload=payload)
             if status == 401:  # noqa: PLR2004
                 raise FilterAuthError("Pi-hole refused the new session")
+        if status == 404 and method == "DELETE" or path.endswith(":batchDelete") and status == 404:  # noqa: PLR2004
+            return None  # deleting what is already gone is done
         if status not in (200, 201, 204):
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
             raise FilterResponseError(
                 f"Pi-hole answered {status} to {method} {path}: {error.get('message', data)}"
             )
+        # 200 and 201 can carry failures: FTL lists them in processed.errors.
+        processed = data.get("processed") if isinstance(data, dict) else None
+        if isinstance(processed, dict) and processed.get("errors"):
+            failures = "; ".join(
+                f"{e.get('item')}: {e.get('error')}" for e in processed["errors"][:3]
+            )
+            raise FilterResponseError(f"Pi-hole did not do {method} {path}: {failures}")
         return data
 
     async def close(self) -> None:
         """End the session, so Pi-hole's session slots are not used up."""
-        if self._sid:
-            try:
-                await self._send("DELETE", "auth", params=None, payload=None)
-            except FilterConnectionError:
-                _LOGGER.debug("Pi-hole unreachable while closing the session")
-        self._sid = None
+        await self._end_session()
         self._authenticated = False
 
     async def info(self) -> FilterInfo:
@@ -162,14 +188,18 @@ class PiHole(DnsFilter):
             raise FilterResponseError(f"Pi-hole's answer lacks {err}") from err
 
     async def _state(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-        """Read groups by name, clients by client id, deny regexes by regex."""
+        """Read groups by name, clients by their exact spelling, deny regexes by regex.
+
+        Clients keep Pi-hole's spelling (a MAC added in its UI is in capitals): a request
+        with another spelling would create a second row, which FTL ignores.
+        """
         groups = await self._request("GET", "groups")
         clients = await self._request("GET", "clients")
         domains = await self._request("GET", "domains/deny/regex")
         try:
             return (
                 {g["name"]: g for g in groups["groups"]},
-                {str(c["client"]).lower(): c for c in clients["clients"]},
+                {str(c["client"]): c for c in clients["clients"]},
                 {d["domain"]: d for d in domains["domains"]},
             )
         except (KeyError, TypeError) as err:
@@ -236,7 +266,8 @@ class PiHole(DnsFilter):
                 wanted.setdefault(client.lower(), set()).add(gids[policy.device.device_id])
         for client, entry in clients.items():
             have = {int(g) for g in entry.get("groups") or []}
-            want = (have - ours) | wanted.pop(client, set())
+            # Matched case-insensitively, written back in Pi-hole's own spelling.
+            want = (have - ours) | wanted.pop(client.lower(), set())
             if want == have:
                 continue
             path = f"clients/{quote(client, safe='')}"
@@ -319,10 +350,7 @@ class PiHole(DnsFilter):
                 and group is not None
                 and bool(group.get("enabled", True))
                 and bool(policy.device.clients)
-                and all(
-                    gid in (clients.get(c.lower()) or {}).get("groups", [])
-                    for c in policy.device.clients
-                )
+                and all(_client_in(clients, c, gid) for c in policy.device.clients)
             )
             states: dict[str, bool] = {}
             for pattern in policy.hosts:
@@ -346,37 +374,64 @@ class PiHole(DnsFilter):
     async def blocked_queries(
         self, policies: Sequence[DevicePolicy], since: datetime
     ) -> list[BlockedQuery]:
-        """Blocked lookups of the guarded devices' patterns since the given time."""
+        """Blocked lookups of the guarded devices' patterns since the given time.
+
+        Filtered by client address on the server and paged with FTL's cursor, so a busy
+        network cannot push a device's lookups out of one page. A device guarded by MAC
+        only is found by the addresses Pi-hole's network table gives that MAC.
+        """
         by_ip = {ip: p for p in policies for ip in p.device.ips}
-        if not by_ip:
-            return []
-        now = datetime.now(UTC).timestamp()
-        data = await self._request(
-            "GET",
-            "queries",
-            params={
-                "from": str(int(since.timestamp())),
-                "until": str(int(now) + 1),
-                "length": str(QUERY_PAGE),
-            },
-        )
+        if any(p.device.macs for p in policies):
+            for mac, ips in (await self._addresses_by_mac()).items():
+                for policy in policies:
+                    if mac in {m.lower() for m in policy.device.macs}:
+                        by_ip.update(dict.fromkeys(ips, policy))
         found: list[BlockedQuery] = []
-        for query in (data or {}).get("queries") or []:
-            ip = str((query.get("client") or {}).get("ip", ""))
-            policy = by_ip.get(ip)
-            domain = str(query.get("domain", ""))
-            when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
-            if (
-                policy is None
-                or query.get("status") not in BLOCKED_STATUSES
-                or when <= since
-                or not any(matches(domain, pattern) for pattern in policy.hosts)
-            ):
-                continue
-            found.append(
-                BlockedQuery(device_id=policy.device.device_id, host=domain, time=when, client=ip)
-            )
+        until = str(int(datetime.now(UTC).timestamp()) + 1)  # FTL's until is exclusive
+        for ip, policy in by_ip.items():
+            params = {"from": str(int(since.timestamp())), "until": until, "client_ip": ip}
+            async for query in self._query_pages(params):
+                domain = str(query.get("domain", ""))
+                when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
+                if (
+                    query.get("status") not in BLOCKED_STATUSES
+                    or when <= since
+                    or not any(matches(domain, pattern) for pattern in policy.hosts)
+                ):
+                    continue
+                found.append(
+                    BlockedQuery(
+                        device_id=policy.device.device_id, host=domain, time=when, client=ip
+                    )
+                )
         return sorted(found, key=lambda q: q.time)
+
+    async def _query_pages(self, params: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        """Every query-log entry the filter parameters select, page by page."""
+        start = 0
+        cursor: Any = None
+        while True:
+            page = {**params, "length": str(QUERY_PAGE), "start": str(start)}
+            if cursor is not None:
+                page["cursor"] = str(cursor)
+            data = await self._request("GET", "queries", params=page)
+            queries = (data or {}).get("queries") or []
+            for query in queries:
+                yield query
+            cursor = (data or {}).get("cursor")
+            start += len(queries)
+            if len(queries) < QUERY_PAGE:
+                return
+
+    async def _addresses_by_mac(self) -> dict[str, list[str]]:
+        data = await self._request("GET", "network/devices")
+        return {
+            str(device.get("hwaddr") or "").lower(): [
+                str(i["ip"]) for i in device.get("ips") or [] if i.get("ip")
+            ]
+            for device in (data or {}).get("devices") or []
+            if _real_mac(device.get("hwaddr"))
+        }
 
     async def clients(self) -> list[NetworkClient]:
         """Devices of Pi-hole's network table."""
@@ -384,15 +439,29 @@ class PiHole(DnsFilter):
         found: list[NetworkClient] = []
         for device in (data or {}).get("devices") or []:
             ips = device.get("ips") or [{}]
+            hwaddr = device.get("hwaddr")
             found.append(
                 NetworkClient(
                     ip=ips[0].get("ip"),
-                    mac=str(device.get("hwaddr") or "").lower() or None,
+                    # "ip-192.168.1.5" is Pi-hole's stand-in for a device seen only by IP.
+                    mac=str(hwaddr).lower() if _real_mac(hwaddr) else None,
                     name=next((i.get("name") for i in ips if i.get("name")), None),
                     vendor=device.get("macVendor"),
                 )
             )
         return found
+
+
+def _real_mac(hwaddr: Any) -> bool:
+    """Whether a network-table hardware address is a MAC (not an "ip-…" placeholder)."""
+    text = str(hwaddr or "")
+    return bool(text) and not text.startswith("ip-") and text.count(":") == 5  # noqa: PLR2004
+
+
+def _client_in(clients: dict[str, Any], client: str, gid: int | None) -> bool:
+    """Whether every row Pi-hole has for a client (any spelling) is in the group."""
+    rows = [entry for name, entry in clients.items() if name.lower() == client.lower()]
+    return bool(rows) and all(gid in (entry.get("groups") or []) for entry in rows)
 
 
 def _conflict(
