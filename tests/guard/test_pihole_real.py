@@ -221,3 +221,24 @@ async def test_blocked_lookups_are_filtered_on_the_server_and_paged(
     assert [q.host for q in found] == ["avs-alexa-na.amazon.com"]
     assert pihole.query_requests == 2  # 1,201 of this client only: two pages
     await client.close()
+
+
+async def test_several_devices_read_only_blocked_lookups_in_one_request(
+    pihole: FakePiHole, session: aiohttp.ClientSession
+) -> None:
+    """With many devices a poll asks for blocked lookups only: one page, not one per device."""
+    client = PiHole(session, pihole.url, "secret")
+    devices = [echo(n) for n in range(1, 6)]
+    policies = [policy(d, Block.VOICE) for d in devices]
+    since = datetime.now(UTC) - timedelta(hours=1)
+    await client.reconcile(policies)
+    when = datetime.now(UTC) - timedelta(minutes=5)
+    for n in range(3000):  # allowed lookups of everyone: not read at all
+        pihole.query(devices[n % 5].ips[0], f"ok{n}.example.com", when)
+    for device in devices[:2]:
+        pihole.query(device.ips[0], "avs-alexa-na.amazon.com", when + timedelta(seconds=1))
+    pihole.query_requests = 0
+    found = await client.blocked_queries(policies, since)
+    assert sorted(q.device_id for q in found) == [devices[0].device_id, devices[1].device_id]
+    assert pihole.query_requests == 1
+    await client.close()

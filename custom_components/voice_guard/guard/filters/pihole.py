@@ -387,14 +387,24 @@ class PiHole(DnsFilter):
                     if mac in {m.lower() for m in policy.device.macs}:
                         by_ip.update(dict.fromkeys(ips, policy))
         found: list[BlockedQuery] = []
-        until = str(int(datetime.now(UTC).timestamp()) + 1)  # FTL's until is exclusive
-        for ip, policy in by_ip.items():
-            params = {"from": str(int(since.timestamp())), "until": until, "client_ip": ip}
-            async for query in self._query_pages(params):
+        window = {
+            "from": str(int(since.timestamp())),
+            "until": str(int(datetime.now(UTC).timestamp()) + 1),  # FTL's until is exclusive
+        }
+        # One device: its own lookups. Several: only blocked lookups of everyone, so a poll
+        # costs one request per page of blocked lookups, not one per device.
+        selection = (
+            [{"client_ip": ip} for ip in by_ip] if len(by_ip) == 1 else [{"upstream": "blocklist"}]
+        )
+        for params in selection:
+            async for query in self._query_pages({**window, **params}):
+                ip = str((query.get("client") or {}).get("ip", ""))
+                policy = by_ip.get(ip)
                 domain = str(query.get("domain", ""))
                 when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
                 if (
-                    query.get("status") not in BLOCKED_STATUSES
+                    policy is None
+                    or query.get("status") not in BLOCKED_STATUSES
                     or when <= since
                     or not any(matches(domain, pattern) for pattern in policy.hosts)
                 ):
