@@ -152,7 +152,7 @@ class PiHole(DnsFilter):
             status, data = await self._send(method, path, params=params, payload=payload)
             if status == 401:  # noqa: PLR2004
                 raise FilterAuthError("Pi-hole refused the new session")
-        if status == 404 and method == "DELETE" or path.endswith(":batchDelete") and status == 404:  # noqa: PLR2004
+        if status == 404 and (method == "DELETE" or path.endswith(":batchDelete")):  # noqa: PLR2004
             return None  # deleting what is already gone is done
         if status not in (200, 201, 204):
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
@@ -399,19 +399,19 @@ class PiHole(DnsFilter):
         for params in selection:
             async for query in self._query_pages({**window, **params}):
                 ip = str((query.get("client") or {}).get("ip", ""))
-                policy = by_ip.get(ip)
+                owner = by_ip.get(ip)
                 domain = str(query.get("domain", ""))
                 when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
                 if (
-                    policy is None
+                    owner is None
                     or query.get("status") not in BLOCKED_STATUSES
                     or when <= since
-                    or not any(matches(domain, pattern) for pattern in policy.hosts)
+                    or not any(matches(domain, pattern) for pattern in owner.hosts)
                 ):
                     continue
                 found.append(
                     BlockedQuery(
-                        device_id=policy.device.device_id, host=domain, time=when, client=ip
+                        device_id=owner.device.device_id, host=domain, time=when, client=ip
                     )
                 )
         return sorted(found, key=lambda q: q.time)
