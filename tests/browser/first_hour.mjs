@@ -121,6 +121,16 @@ async function openIntegration() {
   await go('/config/integrations/integration/voice_guard');
 }
 
+async function startFlowFromSearch() {
+  // As a new user does: Settings → Devices & services → Add integration → Voice Guard.
+  await go('/config/integrations/dashboard');
+  await page.getByRole('button', { name: /Add integration/ }).click();
+  await page.locator('dialog-add-integration').getByPlaceholder(/Search/).fill('Voice Guard');
+  await page.waitForTimeout(500);
+  await page.locator('dialog-add-integration').getByText('Voice Guard', { exact: true }).first().click();
+  await dialog().getByText('Inside Home Assistant (Vosk)').waitFor();
+}
+
 async function startFlowFromIntegrationPage() {
   await openIntegration();
   await page.getByRole('button', { name: /Add hub/ }).first().click();
@@ -151,13 +161,25 @@ try {
     await page.waitForURL((url) => !url.pathname.startsWith('/onboarding'), { timeout: STEP_TIMEOUT });
   }, { offline: true });
 
+  // Every form of the setup menu, each opened once and closed again (before the speech
+  // entry exists: then a second engine is refused).
+  for (const [menu, sub, expected] of [
+    ['On a Wyoming speech-to-text server in my network', null, 'Wyoming speech-to-text server'],
+    ['Cloud guard with Pi-hole', null, 'Connect Pi-hole'],
+    ['Inside Home Assistant (Vosk)', 'Download an official Vosk model', '★'],
+    ['Inside Home Assistant (Vosk)', 'A model folder on this computer', 'Model folder'],
+  ]) {
+    await step(`the form behind "${sub || menu}"`, async () => {
+      await startFlowFromSearch();
+      await dialog().getByText(menu).click();
+      if (sub) await dialog().getByText(sub).click();
+      await dialog().getByText(expected).first().waitFor();
+      await closeDialog();
+    });
+  }
+
   await step('add Voice Guard: the engine menu', async () => {
-    await go('/config/integrations/dashboard');
-    await page.getByRole('button', { name: /Add integration/ }).click();
-    await page.locator('dialog-add-integration').getByPlaceholder(/Search/).fill('Voice Guard');
-    await page.waitForTimeout(500);
-    await page.locator('dialog-add-integration').getByText('Voice Guard', { exact: true }).first().click();
-    await dialog().getByText('Inside Home Assistant (Vosk)').waitFor();
+    await startFlowFromSearch();
   });
 
   await step('add Voice Guard: the model sources', async () => {
@@ -200,6 +222,24 @@ try {
     await submit();
     await dialog().getByText(/Choose from 150 to 3000 ms/).first().waitFor();
     await closeDialog();
+  });
+
+  await step('the speech entry: reconfigure', async () => {
+    await openIntegration();
+    // The overflow menus in page order: the page's, the entry's, its device's.
+    const menus = page.getByRole('button', { name: /Menu|More options|Overflow/ });
+    await menus.nth(1).click();
+    await page.getByRole('menuitem', { name: /Reconfigure/ }).first().click();
+    await dialog().getByText('Change the speech engine').waitFor();
+    await closeDialog();
+  });
+
+  await step('the repair: use the private pipeline', async () => {
+    await go('/config/repairs');
+    await page.getByText(/Make the private Assist pipeline your preferred one/).first().click();
+    await page.getByText(/Use Private \(Voice Guard\) by default/).first().waitFor();
+    await page.getByText(/must be spoken in ko/).first().waitFor();
+    await page.getByRole('button', { name: /^(Close|Dismiss dialog)$/ }).first().click();
   });
 
   await step('add a filter: AdGuard Home', async () => {
