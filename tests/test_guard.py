@@ -390,3 +390,25 @@ async def test_hundred_devices_are_reconciled_with_few_writes(
     assert entry.runtime_data.writes == 1
     assert adguard.query("10.0.0.51", "avs-alexa-na.amazon.com") == "FilteredBlackList"
     assert hass.states.get("binary_sensor.echo_99_protection_confirmed").state == STATE_ON
+
+
+async def test_reauth_tells_a_lockout_from_a_wrong_password(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """After five failures the right password still gets 401: reauth says "wait", not "wrong"."""
+    adguard.password = "changed"  # noqa: S105
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    flow_id = hass.config_entries.flow.async_progress()[0]["flow_id"]
+    errors = []
+    for _ in range(5):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "wrong"}
+        )
+        errors.append(result["errors"]["base"])
+    assert errors[0] == "invalid_auth"
+    assert errors[-1] == "rate_limited"  # the setup's own failed request counted too
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "changed"}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    assert entry.state is ConfigEntryState.SETUP_ERROR

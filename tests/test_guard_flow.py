@@ -372,3 +372,59 @@ async def test_a_scoped_ipv6_address_is_stored_without_its_scope(
     assert subentry.data[CONF_IP] == "fe80::1"
     assert adguard.query("fe80::1", "avs-alexa-na.amazon.com") == "FilteredBlackList"
     assert not any("%" in rule for rule in adguard.user_rules)
+
+
+async def test_adguard_lockout_is_told_apart_from_a_wrong_password(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Five failures lock the address out for 15 minutes; the flows say so, then it works.
+
+    AdGuard Home answers a locked-out address with a plain 401 even for the right password;
+    the form asks its login endpoint, which answers 429 then.
+    """
+    result = await _menu(hass, "adguard_home")
+    flow_id = result["flow_id"]
+    form = {CONF_URL: adguard.url, CONF_USERNAME: "admin", CONF_VERIFY_SSL: True}
+    for _ in range(5):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {**form, CONF_PASSWORD: "wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**form, CONF_PASSWORD: "secret"}
+    )
+    assert result["errors"] == {"base": "rate_limited"}
+    adguard._failures.clear()  # fifteen minutes later
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**form, CONF_PASSWORD: "secret"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_an_adguard_home_too_old_to_confirm_is_named_in_the_flow(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Before v0.107.58 check_host ignores the client: the flow says so before saving."""
+    adguard.version = "v0.107.57"
+    result = await _menu(hass, "adguard_home")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: adguard.url,
+            CONF_USERNAME: "admin",
+            CONF_PASSWORD: "secret",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert result["step_id"] == "adguard_old"
+    assert result["description_placeholders"] == {"version": "v0.107.57", "needed": "v0.107.58"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    from custom_components.voice_guard.diagnostics import (  # noqa: PLC0415
+        async_get_config_entry_diagnostics,
+    )
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["filter"]["confirms_per_device"] is False

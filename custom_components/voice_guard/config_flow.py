@@ -104,6 +104,7 @@ from .engine.models import packaged_models, validate_model_dir
 from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
 from .guard.catalog import DeviceType
+from .guard.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
 from .guard.filters.base import FilterError, NetworkClient, normalize_ip, printable
 from .guard.hosts import normalize_pattern
 from .guard.policy import Block
@@ -238,6 +239,8 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         self._download: ModelDownload | None = None
         self._discovered: tuple[str, int, str, list[str]] | None = None
         self._dhcp: tuple[str, str, str] = ("", "", "")
+        self._filter_version = ""
+        self._pending_filter: tuple[str, dict[str, Any]] | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to set up: local speech-to-text, or a DNS filter for the cloud guard."""
@@ -327,6 +330,9 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
                     return self.async_abort(reason="reconfigure_successful")
                 self._abort_if_unique_id_configured()
+                if kind == FILTER_ADGUARD and not checks_clients(self._filter_version):
+                    self._pending_filter = (title, data)
+                    return await self.async_step_adguard_old()
                 return self.async_create_entry(title=title, data=data)
         fields: dict[Any, Any] = {
             vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -355,13 +361,30 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             return "invalid_url"
         client = create_filter(self.hass, data)
         try:
-            await client.info()
+            await client.check_login()
+            self._filter_version = (await client.info()).version
         except FilterError as err:
             LOGGER.debug("Filter at %s refused: %s", data[CONF_URL], err)
             return err.reason
         finally:
             await client.close()
         return None
+
+    async def async_step_adguard_old(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say that this AdGuard Home can block but never confirm a device's block."""
+        assert self._pending_filter is not None
+        if user_input is None:
+            return self.async_show_form(
+                step_id="adguard_old",
+                description_placeholders={
+                    "version": self._filter_version,
+                    "needed": CHECK_HOST_CLIENT_SINCE,
+                },
+            )
+        title, data = self._pending_filter
+        return self.async_create_entry(title=title, data=data)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication: the filter refused the stored credentials."""

@@ -9,9 +9,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_IP, CONF_MAC
+from .const import CONF_IP, CONF_MAC, FILTER_ADGUARD
 from .coordinator import GuardConfigEntry
 from .data import VoiceGuardConfigEntry, is_filter_entry
+from .guard.filters.adguard_home import checks_clients
 
 # Network addresses identify the home's network and its devices; diagnostics are shared
 # in public issues.
@@ -50,9 +51,13 @@ def _guard(entry: GuardConfigEntry) -> dict[str, Any]:
             "conflicts": sorted(state.conflicts) if state else None,
             "blocked_requests_24h": len(state.blocked) if state else None,
         }
+    info = asdict(snapshot.info) if snapshot else None
+    if info is not None and snapshot is not None and snapshot.info.kind == FILTER_ADGUARD:
+        # Older AdGuard Home ignores check_host's client: no block can be confirmed there.
+        info["confirms_per_device"] = checks_clients(snapshot.info.version)
     return {
         "entry": {"data": async_redact_data(dict(entry.data), TO_REDACT)},
-        "filter": asdict(snapshot.info) if snapshot else None,
+        "filter": info,
         "last_update_success": coordinator.last_update_success,
         "writes_since_start": coordinator.writes,
         "devices": devices,

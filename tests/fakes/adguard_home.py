@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 import re
+import time
 from typing import Any
 
 from aiohttp import web
 
 from . import FakeServer
 
+MAX_FAILURES = 5  # failed logins from one address ...
+LOCKOUT = 15 * 60  # ... lock it out for 15 minutes (seconds)
 _RULE = re.compile(r"^(@@)?\|\|([^$^]+)\^(?:\$(.*))?$")
 
 
@@ -53,20 +56,46 @@ class FakeAdGuardHome(FakeServer):
         self.querylog: list[dict[str, Any]] = []  # newest first, as AdGuard Home returns it
         self.persistent_clients: list[dict[str, Any]] = []
         self.auto_clients: list[dict[str, Any]] = []
+        self._failures: dict[str, list[float]] = {}
 
     def routes(self, app: web.Application) -> None:
         """The /control endpoints Voice Guard uses."""
         app.router.add_get("/control/status", self._status)
+        app.router.add_post("/control/login", self._web_login)
         app.router.add_get("/control/filtering/status", self._filtering_status)
         app.router.add_post("/control/filtering/set_rules", self._set_rules)
         app.router.add_get("/control/filtering/check_host", self._check_host)
         app.router.add_get("/control/querylog", self._querylog)
         app.router.add_get("/control/clients", self._clients)
 
+    def _locked(self, request: web.Request) -> bool:
+        now = time.monotonic()
+        source = request.remote or ""
+        self._failures[source] = [t for t in self._failures.get(source, []) if t > now - LOCKOUT]
+        return len(self._failures[source]) >= MAX_FAILURES
+
+    def _fail(self, request: web.Request) -> None:
+        self._failures.setdefault(request.remote or "", []).append(time.monotonic())
+
     def _authorized(self, request: web.Request) -> bool:
+        """Basic auth with AdGuard Home's brute-force lockout (5 failures → 15 minutes)."""
+        if self._locked(request):
+            return False  # a plain 401, even for the right password
         header = request.headers.get("Authorization", "")
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
-        return header == f"Basic {expected}"
+        if header == f"Basic {expected}":
+            return True
+        self._fail(request)
+        return False
+
+    async def _web_login(self, request: web.Request) -> web.Response:
+        if self._locked(request):
+            return web.Response(status=429, headers={"Retry-After": str(LOCKOUT)})
+        body = await request.json()
+        if body.get("name") != self.username or body.get("password") != self.password:
+            self._fail(request)
+            return web.Response(status=403, text="invalid username or password")
+        return web.Response(status=200, headers={"Set-Cookie": "agh_session=x; HttpOnly"})
 
     def _deny(self) -> web.Response:
         return web.Response(status=401, text="Unauthorized")

@@ -26,6 +26,7 @@ from .base import (
     DnsFilter,
     FilterAuthError,
     FilterInfo,
+    FilterRateLimitedError,
     FilterResponseError,
     NetworkClient,
     ReconcileResult,
@@ -46,6 +47,18 @@ QUERYLOG_PAGE = 500
 QUERYLOG_PAGES = 10
 WRITE_ATTEMPTS = 3
 TIMEOUT = 10
+
+
+# check_host takes the client to check for since this version; older ones ignore it.
+CHECK_HOST_CLIENT_SINCE = "v0.107.58"
+
+
+def checks_clients(version: str) -> bool:
+    """Whether an AdGuard Home of this version checks a rule for one client (check_host)."""
+    numbers = re.findall(r"\d+", version)
+    if len(numbers) < 3:  # noqa: PLR2004 - "edge" or unknown builds: assume current
+        return True
+    return tuple(int(n) for n in numbers[:3]) >= (0, 107, 58)
 
 
 def rule_for(pattern: str, ips: Sequence[str]) -> str:
@@ -126,6 +139,7 @@ class AdGuardHome(DnsFilter):
         """Talk to the AdGuard Home at url."""
         self._session = session
         self._base = url.rstrip("/")
+        self._login = {"name": username, "password": password}
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
         self._headers = {"Authorization": f"Basic {token}"}
         self._ssl = verify_ssl
@@ -155,12 +169,40 @@ class AdGuardHome(DnsFilter):
             ssl=self._ssl,
         )
         if status in (401, 403):
+            # Also what a locked-out address gets: check_login() tells the two apart.
             raise FilterAuthError(f"AdGuard Home refused the credentials ({status})")
         if status != 200:  # noqa: PLR2004
             raise FilterResponseError(f"AdGuard Home answered {status} to {path}: {body[:200]!r}")
         if not body or method != "GET":
             return None
         return decode_json(body, where, path)
+
+    async def check_login(self) -> None:
+        """Test the credentials the way that tells a wrong password from a lockout.
+
+        Basic auth answers a plain 401 to both: after five failures from one address that
+        address is locked out for 15 minutes, even with the right password. The login
+        endpoint says which (429 while locked out, 403 for wrong credentials) and counts as
+        one attempt, like a Basic auth request would.
+        """
+        status, _ = await http_call(
+            self._session,
+            "POST",
+            f"{self._base}/control/login",
+            where=f"AdGuard Home at {self._base}",
+            path="login",
+            timeout=TIMEOUT,
+            params=None,
+            payload=self._login,
+            headers={},
+            ssl=self._ssl,
+        )
+        if status == 429:  # noqa: PLR2004
+            raise FilterRateLimitedError(
+                "AdGuard Home locked this address out after failed logins (15 minutes)"
+            )
+        if status in (401, 403):
+            raise FilterAuthError("AdGuard Home refused the credentials")
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         data = await self._request("GET", path, params=params)

@@ -96,6 +96,9 @@ class DnsFilter(ABC):
 
     kind: str
 
+    async def check_login(self) -> None:  # noqa: B027 - optional: most filters need none
+        """Test the credentials before use, where the filter can say more than a 401."""
+
     @abstractmethod
     async def info(self) -> FilterInfo:
         """Check the connection and credentials; describe the filter."""
