@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import shutil
-import signal
 import subprocess
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from smoke_develop import REPO, Client, free_port, wait_until_up
+from smoke_develop import REPO, Client, free_port, start_develop, stop, wait_until_up
 
 CONFIG = REPO / ".venvs" / "browser-config"
 SHOTS = REPO / ".venvs" / "browser-shots"
@@ -28,40 +27,14 @@ BROWSER_TIMEOUT = 300
 FAKE_ADGUARD = "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard"
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def main() -> int:
     """Run the browser test against fresh instances; 0 when every step passed."""
-    shutil.rmtree(CONFIG, ignore_errors=True)
     shutil.rmtree(SHOTS, ignore_errors=True)
     fake = subprocess.Popen(
-        [
-            "bash",
-            "-c",
-            "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        start_new_session=True,
+        ["bash", "-c", FAKE_ADGUARD], cwd=REPO, stdout=subprocess.PIPE, start_new_session=True
     )
     port = free_port()
-    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(CONFIG), "VOICE_GUARD_DEV_PORT": str(port)}
-    with LOG.open("wb") as log:
-        develop = subprocess.Popen(
-            [str(REPO / "scripts" / "develop")],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    develop = start_develop(CONFIG, port, LOG)
     try:
         assert fake.stdout is not None
         adguard_url = fake.stdout.readline().decode().strip()
@@ -90,8 +63,8 @@ def main() -> int:
             print(f"  screenshots: {SHOTS}; Home Assistant's log: {LOG}")
         return done.returncode
     finally:
-        _stop(develop)
-        _stop(fake)
+        stop(develop)
+        stop(fake)
 
 
 if __name__ == "__main__":

@@ -298,13 +298,12 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
     return results
 
 
-def main() -> int:
-    """Run the smoke check against a fresh development instance."""
-    shutil.rmtree(CONFIG, ignore_errors=True)
-    port = free_port()
-    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(CONFIG), "VOICE_GUARD_DEV_PORT": str(port)}
-    with LOG.open("wb") as log:
-        proc = subprocess.Popen(
+def start_develop(config: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start scripts/develop with a fresh config folder on a port, logging to a file."""
+    shutil.rmtree(config, ignore_errors=True)
+    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(config), "VOICE_GUARD_DEV_PORT": str(port)}
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
             [str(REPO / "scripts" / "develop")],
             env=env,
             stdout=log,
@@ -312,6 +311,22 @@ def main() -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a process group started with start_new_session (SIGTERM, then SIGKILL)."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def main() -> int:
+    """Run the smoke check against a fresh development instance."""
+    port = free_port()
+    proc = start_develop(CONFIG, port, LOG)
     results: list[tuple[str, bool]] = []
     try:
         client = Client(f"http://127.0.0.1:{port}")
@@ -325,12 +340,7 @@ def main() -> int:
         print(f"  FAIL {err!r}; log: {LOG}")
         print(LOG.read_text(errors="replace")[-3000:])
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
     passed = sum(ok for _, ok in results)
     failed = len(results) - passed
     print(f"smoke: {passed} passed, {failed} failed")
