@@ -69,17 +69,29 @@ async def speak_to_pipeline(
             yield chunk
 
     events: list[Any] = []
+    await run_pipeline(hass, pipeline_id, microphone(), events, end_stage=end_stage)
+    return events
+
+
+async def run_pipeline(
+    hass: HomeAssistant,
+    pipeline_id: str,
+    audio: AsyncIterator[bytes],
+    events: list[Any],
+    *,
+    end_stage: PipelineStage,
+) -> None:
+    """Run a pipeline from speech-to-text on an audio stream, collecting its events."""
     await async_pipeline_from_audio_stream(
         hass,
         context=Context(),
         event_callback=events.append,
         stt_metadata=METADATA,
-        stt_stream=microphone(),
+        stt_stream=audio,
         pipeline_id=pipeline_id,
         start_stage=PipelineStage.STT,
         end_stage=end_stage,
     )
-    return events
 
 
 def events_of(events: list[Any], kind: PipelineEventType) -> list[Any]:

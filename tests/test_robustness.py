@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.voice_guard.const import DEFAULT_MAX_DECODERS, DOMAIN
 from custom_components.voice_guard.engine.base import STALL_SECONDS
 
-from .assist import ENTITY_ID, HEADERS, events_of, korean_pipeline, post_speech
+from .assist import ENTITY_ID, HEADERS, events_of, korean_pipeline, post_speech, run_pipeline
 from .fakes.adguard_home import FakeAdGuardHome
 from .speech import FRAME, to_wav
 from .test_guard import KITCHEN_IP, _device, _setup, filter_entry, kitchen
@@ -157,13 +157,6 @@ async def test_unload_during_a_pipeline_run_reports_speech_to_text_failed(
     hass: HomeAssistant, init_integration: MockConfigEntry, kitchen_on: bytes
 ) -> None:
     """Inside an Assist pipeline the run ends with Assist's own speech-to-text error."""
-    from homeassistant.components.assist_pipeline import (  # noqa: PLC0415
-        async_pipeline_from_audio_stream,
-    )
-    from homeassistant.core import Context  # noqa: PLC0415
-
-    from .assist import METADATA  # noqa: PLC0415
-
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "assist_pipeline", {})
     pipeline_id = await korean_pipeline(hass, "Private")
@@ -178,16 +171,7 @@ async def test_unload_during_a_pipeline_run_reports_speech_to_text_failed(
 
     events: list[Any] = []
     run = asyncio.create_task(
-        async_pipeline_from_audio_stream(
-            hass,
-            context=Context(),
-            event_callback=events.append,
-            stt_metadata=METADATA,
-            stt_stream=microphone(),
-            pipeline_id=pipeline_id,
-            start_stage=PipelineStage.STT,
-            end_stage=PipelineStage.STT,
-        )
+        run_pipeline(hass, pipeline_id, microphone(), events, end_stage=PipelineStage.STT)
     )
     await speaking.wait()
     await asyncio.sleep(0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import aiohttp
@@ -20,15 +19,6 @@ from custom_components.voice_guard.guard.policy import Block
 
 from ..fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy
-
-
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
-    """A fake AdGuard Home with one rule of the user's."""
-    fake = FakeAdGuardHome()
-    fake.user_rules = ["||ads.example.com^"]
-    async with fake.serve():
-        yield fake
 
 
 def test_a_name_with_a_line_break_stays_a_comment() -> None:
