@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 import time
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.assist_pipeline import PipelineEventType, PipelineStage
 from homeassistant.config_entries import ConfigEntryState
@@ -282,10 +283,19 @@ async def test_bad_paths_and_files_get_translated_errors(
         locked.chmod(0)
 
     await hass.async_add_executor_job(write)
-    if key == "file_unreadable" and os.geteuid() == 0:
-        pytest.skip("root reads files without permission")
     data = {k: v.format(tmp=tmp_path) for k, v in data.items()}
-    with pytest.raises(ServiceValidationError) as err:
+    real_open = os.open
+
+    def refusing_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        # Root reads any file whatever its mode (CI runs as root): refuse as the kernel would.
+        if str(path).endswith("locked.wav"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    with (
+        patch("custom_components.voice_guard.services.os.open", refusing_open),
+        pytest.raises(ServiceValidationError) as err,
+    ):
         await _transcribe(hass, data)
     assert err.value.translation_key == key
     assert "Traceback" not in caplog.text
