@@ -372,6 +372,22 @@ async def test_removing_the_filter_removes_all_rules(
     assert adguard.user_rules == ["||ads.example.com^"]
 
 
+@pytest.mark.parametrize("kind", ["adguard_home", "pihole"])
+async def test_removing_a_filter_that_is_down_leaves_a_repair(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, pihole: FakePiHole, kind: str
+) -> None:
+    """The rules cannot be removed now: a repair names what to delete, and where."""
+    fake = adguard if kind == "adguard_home" else pihole
+    entry = await _setup(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
+    fake.fail_status = 503
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"leftover_rules_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == f"leftover_rules_{kind}"
+    assert issue.translation_placeholders["filter"] == entry.title
+
+
 async def test_hundred_devices_are_reconciled_with_few_writes(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:

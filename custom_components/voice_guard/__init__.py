@@ -19,6 +19,7 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 
 from .const import (
     CONF_ENGINE,
+    CONF_FILTER,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
     CONF_MODEL_NAME,
@@ -240,6 +241,17 @@ async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
             "Could not remove Voice Guard's rules from %s: %s; remove them by hand",
             entry.title,
             err,
+        )
+        # The entry is gone, so nothing can retry: a repair names what is left and where.
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"leftover_rules_{entry.entry_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=f"leftover_rules_{entry.data.get(CONF_FILTER)}",
+            translation_placeholders={"filter": entry.title, "error": str(err)},
         )
     finally:
         await client.close()
