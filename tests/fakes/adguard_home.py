@@ -57,6 +57,9 @@ class FakeAdGuardHome(FakeServer):
         self.persistent_clients: list[dict[str, Any]] = []
         self.auto_clients: list[dict[str, Any]] = []
         self._failures: dict[str, list[float]] = {}
+        self.dns_allowlist: list[str] = []  # domains of an allowlist filter: win over rules
+        self.rebuild_later = False  # set_rules takes effect only at rebuild()
+        self._engine: list[str] | None = None
 
     def routes(self, app: web.Application) -> None:
         """The /control endpoints Voice Guard uses."""
@@ -129,15 +132,28 @@ class FakeAdGuardHome(FakeServer):
         body = await request.json()
         if not isinstance(body.get("rules"), list):
             return web.Response(status=400, text="rules must be a list")
+        if self.rebuild_later and self._engine is None:
+            self._engine = list(self.user_rules)  # the engine keeps the old rules for now
         self.user_rules = [str(rule) for rule in body["rules"]]  # the whole list is replaced
         return web.Response(status=200)
 
-    def evaluate(self, host: str, client: str) -> tuple[str, list[str]]:
-        """AdGuard Home's verdict for a lookup: reason and matching rules."""
-        if not (self.protection_enabled and self.filtering_enabled):
+    def rebuild(self) -> None:
+        """The asynchronous engine rebuild after set_rules has finished."""
+        self._engine = None
+
+    def evaluate(self, host: str, client: str, *, forced: bool = False) -> tuple[str, list[str]]:
+        """AdGuard Home's verdict for a lookup: reason and matching rules.
+
+        check_host forces protection and filtering on (forced). DNS allowlists are a
+        separate engine checked first; rules come from the engine, which lags behind
+        set_rules until rebuilt.
+        """
+        if not forced and not (self.protection_enabled and self.filtering_enabled):
             return "NotFilteredNotFound", []
+        if any(host == a or host.endswith(f".{a}") for a in self.dns_allowlist):
+            return "NotFilteredAllowList", []
         blocking: list[str] = []
-        for rule in self.user_rules:
+        for rule in self._engine if self._engine is not None else self.user_rules:
             if rule.startswith(("!", "#")):
                 continue
             hit, allow = _rule_matches(rule, host, client)
@@ -155,7 +171,7 @@ class FakeAdGuardHome(FakeServer):
         name = request.query.get("name", "")
         if not name:
             return web.Response(status=400, text="name is required")
-        reason, rules = self.evaluate(name, request.query.get("client", ""))
+        reason, rules = self.evaluate(name, request.query.get("client", ""), forced=True)
         return web.json_response(
             {"reason": reason, "rules": [{"filter_list_id": 0, "text": r} for r in rules]}
         )

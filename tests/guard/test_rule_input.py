@@ -7,6 +7,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
+from custom_components.voice_guard.guard.filters import adguard_home as adguard_module
 from custom_components.voice_guard.guard.filters.adguard_home import (
     AdGuardHome,
     is_our_rule,
@@ -92,3 +93,51 @@ def test_a_user_rule_inside_the_block_that_is_not_ours_is_moved_out() -> None:
     theirs, ours = split_rules(["||ads.example.com^", *block[:-1], user, block[-1]])
     assert theirs == ["||ads.example.com^", user]
     assert user not in ours
+
+
+async def test_a_check_right_after_a_write_is_asked_again(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """AdGuard Home rebuilds its engine after set_rules: a first "no" is not kept."""
+    adguard.rebuild_later = True
+    client = AdGuardHome(session, adguard.url, "admin", "secret")
+    device = echo()
+    await client.reconcile([policy(device, Block.VOICE)])
+    first = await client.verify([policy(device, Block.VOICE)])
+    assert not any(first[device.device_id].values())  # the engine still has the old rules
+    adguard.rebuild()
+    again = await client.verify([policy(device, Block.VOICE)])
+    assert all(again[device.device_id].values())
+    await client.close()
+
+
+async def test_a_confirmation_expires_when_something_else_cancels_the_rule(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An allowlist (no change to the custom rules) cancels the block: seen within minutes."""
+    client = AdGuardHome(session, adguard.url, "admin", "secret")
+    device = echo()
+    await client.reconcile([policy(device, Block.VOICE)])
+    assert all((await client.verify([policy(device, Block.VOICE)]))[device.device_id].values())
+    adguard.dns_allowlist = ["amazon.com", "a2z.com"]
+    later = adguard_module.time.monotonic() + adguard_module.CONFIRM_TTL + 1
+    monkeypatch.setattr(adguard_module.time, "monotonic", lambda: later)
+    states = (await client.verify([policy(device, Block.VOICE)]))[device.device_id]
+    assert not any(states.values())  # the allowlist covers every voice host
+    await client.close()
+
+
+async def test_check_host_forces_protection_on(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """check_host says "blocked" while protection is paused: verify asks the status too."""
+    client = AdGuardHome(session, adguard.url, "admin", "secret")
+    device = echo()
+    await client.reconcile([policy(device, Block.VOICE)])
+    adguard.protection_enabled = False
+    states = (await client.verify([policy(device, Block.VOICE)]))[device.device_id]
+    assert not any(states.values())
+    assert adguard.evaluate("avs-alexa-na.amazon.com", device.ips[0], forced=True)[0] == (
+        "FilteredBlackList"
+    )
+    await client.close()

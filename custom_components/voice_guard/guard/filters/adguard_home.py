@@ -14,6 +14,7 @@ from datetime import datetime
 import hashlib
 import logging
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -46,6 +47,7 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 QUERYLOG_PAGE = 500
 QUERYLOG_PAGES = 10
 WRITE_ATTEMPTS = 3
+CONFIRM_TTL = 300.0  # seconds a check_host "yes" is trusted without asking again
 TIMEOUT = 10
 
 
@@ -143,7 +145,8 @@ class AdGuardHome(DnsFilter):
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
         self._headers = {"Authorization": f"Basic {token}"}
         self._ssl = verify_ssl
-        self._checked: dict[tuple[str, str, str], bool] = {}
+        # Confirmations by (rule list generation, rule, pattern): when each was given.
+        self._confirmed: dict[tuple[str, str, str], float] = {}
         self.requests = 0
 
     async def _request(
@@ -282,16 +285,29 @@ class AdGuardHome(DnsFilter):
         return result
 
     async def _blocked(self, pattern: str, ip: str, rule: str, generation: str) -> bool:
-        """Ask check_host, once per rule list generation, whether our rule blocks the host."""
+        """Ask check_host whether our rule blocks the host for the device.
+
+        A "yes" is kept for CONFIRM_TTL within one generation of the user's rules: filter
+        lists, DNS allowlists, rewrites and the client's own filtering switch can cancel a
+        rule without changing the custom rules. A "no" is never kept: right after a write
+        AdGuard Home may still answer for the old rules (its engine is rebuilt
+        asynchronously), and the next poll asks again.
+        """
         key = (generation, rule, pattern)
-        if key not in self._checked:
-            answer = await self._get(
-                "filtering/check_host", {"name": sample_host(pattern), "client": ip}
-            )
-            texts = {str(r.get("text")) for r in answer.get("rules") or [] if isinstance(r, dict)}
-            self._checked = {k: v for k, v in self._checked.items() if k[0] == generation}
-            self._checked[key] = answer.get("reason") == "FilteredBlackList" and rule in texts
-        return self._checked[key]
+        now = time.monotonic()
+        self._confirmed = {
+            k: t for k, t in self._confirmed.items() if k[0] == generation and now - t < CONFIRM_TTL
+        }
+        if key in self._confirmed:
+            return True
+        answer = await self._get(
+            "filtering/check_host", {"name": sample_host(pattern), "client": ip}
+        )
+        texts = {str(r.get("text")) for r in answer.get("rules") or [] if isinstance(r, dict)}
+        blocked = answer.get("reason") == "FilteredBlackList" and rule in texts
+        if blocked:
+            self._confirmed[key] = now
+        return blocked
 
     async def blocked_queries(
         self, policies: Sequence[DevicePolicy], since: datetime
