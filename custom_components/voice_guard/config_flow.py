@@ -100,7 +100,7 @@ from .downloads import ModelDownload, async_catalog
 from .engine.base import MODES
 from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
-from .engine.models import packaged_models, validate_model_dir
+from .engine.models import model_name, packaged_models, validate_model_dir
 from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
 from .guard.catalog import DeviceType
@@ -187,8 +187,7 @@ def speech_title(data: Mapping[str, Any]) -> str:
     """Title the speech entry by what it is, next to the filter entries' titles."""
     if data[CONF_ENGINE] == ENGINE_WYOMING:
         return f"{NAME} speech-to-text (Wyoming, {data[CONF_HOST]}:{data[CONF_PORT]})"
-    model = Path(data[CONF_MODEL_PATH])
-    name = data.get(CONF_MODEL_NAME) or (model.parent.name if model.name == "model" else model.name)
+    name = data.get(CONF_MODEL_NAME) or model_name(Path(data[CONF_MODEL_PATH]))
     return f"{NAME} speech-to-text (Vosk, {str(name).replace('_', '-')})"
 
 
@@ -399,7 +398,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, **user_input}
             if (error := await self._async_test_filter(data)) is None:
-                async_update_and_reload(self.hass, entry, data={**entry.data, **user_input})
+                async_update_and_reload(self.hass, entry, data=data)
                 return self.async_abort(reason="reauth_successful")
             errors["base"] = error
         fields: dict[Any, Any] = {}

@@ -11,16 +11,9 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import (
-    CONF_DEVICE_TYPE,
-    CONF_KIND,
-    CONF_LINKED_DEVICE,
-    CONF_MAC,
-    DOMAIN,
-    KIND_FILTER,
-    NAME,
-)
+from .const import CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN, NAME
 from .coordinator import DeviceState, GuardCoordinator, GuardSnapshot
+from .data import is_filter_entry
 
 MANUFACTURERS = {
     "echo": "Amazon",
@@ -61,7 +54,7 @@ def service_device(entry: ConfigEntry[Any]) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         # The speech engine's device keeps the name its entity ids are made of.
-        name=entry.title if entry.data.get(CONF_KIND) == KIND_FILTER else NAME,
+        name=entry.title if is_filter_entry(entry) else NAME,
         manufacturer=NAME,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=entry.data.get(CONF_URL),

@@ -29,9 +29,14 @@ class CloudFinding:
 
     pipeline_id: str
     pipeline_name: str
+    language: str
     services: list[str]  # "stt: cloud", "conversation: openai_conversation", ...
     names: list[str]  # the integrations' names: "Home Assistant Cloud", ...
-    cloud_tts: bool  # text-to-speech is one of them
+
+    @property
+    def cloud_tts(self) -> bool:
+        """Whether text-to-speech is one of the cloud stages."""
+        return any(service.startswith("tts: ") for service in self.services)
 
 
 def _store(hass: HomeAssistant) -> Store[dict[str, Any]]:
@@ -150,9 +155,9 @@ async def async_audit(hass: HomeAssistant) -> list[CloudFinding]:
             CloudFinding(
                 pipeline_id=pipeline.id,
                 pipeline_name=pipeline.name,
+                language=pipeline.language,
                 services=[f"{stage}: {domain}" for stage, domain in stages],
                 names=list(dict.fromkeys(names)),
-                cloud_tts=any(stage == "tts" for stage, _ in stages),
             )
         )
     return findings
@@ -167,9 +172,8 @@ async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding
         if issue_id not in current:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
     for finding in findings:
-        pipeline = next(p for p in async_get_pipelines(hass) if p.id == finding.pipeline_id)
         # Say so when the fix leaves the pipeline without text-to-speech.
-        silent = finding.cloud_tts and await _local_tts(hass, pipeline.language) is None
+        silent = finding.cloud_tts and await _local_tts(hass, finding.language) is None
         ir.async_create_issue(
             hass,
             DOMAIN,

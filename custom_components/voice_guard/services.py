@@ -249,7 +249,11 @@ async def _allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     coordinator, subentry_id = found
     duration: timedelta = call.data[ATTR_DURATION]
     if not MIN_ALLOWANCE <= duration <= MAX_ALLOWANCE:
-        raise _error("duration_out_of_range", minimum="1 min", maximum="7 d")
+        raise _error(
+            "duration_out_of_range",
+            minimum=f"{MIN_ALLOWANCE // timedelta(minutes=1)} min",
+            maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
+        )
     until = await coordinator.async_allow_temporarily(subentry_id, duration)
     # Stored either way; a filter that is down gets it when it answers again.
     return {"allowed_until": until.isoformat(), "filter_updated": _updated(coordinator)}

@@ -39,6 +39,22 @@ def _processed(success: list[str], errors: list[tuple[str, str]]) -> dict[str, A
     }
 
 
+def _session(
+    *, valid: bool, message: str, sid: str | None = None, validity: int = -1
+) -> dict[str, Any]:
+    """FTL's session object, as /api/auth answers it."""
+    session: dict[str, Any] = {
+        "valid": valid,
+        "totp": False,
+        "sid": sid,
+        "validity": validity,
+        "message": message,
+    }
+    if sid is not None:
+        session["csrf"] = "x"
+    return {"session": session}
+
+
 def _not_found() -> web.Response:
     return web.json_response({}, status=404)  # FTL's answer to deleting what is not there
 
@@ -117,33 +133,14 @@ class FakePiHole(FakeServer):
         now = time.monotonic()
         if not self.password:
             self.logins += 1
-            return _ok(
-                {
-                    "session": {
-                        "valid": True,
-                        "totp": False,
-                        "sid": None,
-                        "validity": -1,
-                        "message": "no password set",
-                    }
-                }
-            )
+            return _ok(_session(valid=True, message="no password set"))
         self._failed_logins = [t for t in self._failed_logins if t > now - 1]
         if len(self._failed_logins) >= 3:  # more than three failures in a second
             return _error(429, "rate_limiting", "Rate-limiting login attempts")
         if body.get("password") != self.password:
             self._failed_logins.append(now)
             return web.json_response(
-                {
-                    "session": {
-                        "valid": False,
-                        "totp": False,
-                        "sid": None,
-                        "validity": -1,
-                        "message": "password incorrect",
-                    }
-                },
-                status=401,
+                _session(valid=False, message="password incorrect"), status=401
             )
         if len(self.sessions) >= self.seats:
             expired = [s for s, e in sorted(self.sessions.items(), key=lambda i: i[1]) if e < now]
@@ -154,34 +151,14 @@ class FakePiHole(FakeServer):
         self.sessions[sid] = now + self.validity
         self.logins += 1
         return web.json_response(
-            {
-                "session": {
-                    "valid": True,
-                    "totp": False,
-                    "sid": sid,
-                    "csrf": "x",
-                    "validity": self.validity,
-                    "message": "app-password correct",
-                }
-            }
+            _session(valid=True, sid=sid, validity=self.validity, message="app-password correct")
         )
 
     async def _logout(self, request: web.Request) -> web.Response:
         sid = request.headers.get("X-FTL-SID", "")
         if self.sessions.pop(sid, None) is None:
-            return web.json_response(
-                {
-                    "session": {
-                        "valid": False,
-                        "totp": False,
-                        "sid": None,
-                        "validity": -1,
-                        "message": "session unknown" if sid else "no SID provided",
-                    },
-                    "took": 0.0001,
-                },
-                status=401,
-            )
+            message = "session unknown" if sid else "no SID provided"
+            return _ok(_session(valid=False, message=message), 401)
         self.logouts += 1
         return web.Response(status=204)
 

@@ -242,3 +242,14 @@ async def test_several_devices_read_only_blocked_lookups_in_one_request(
     assert sorted(q.device_id for q in found) == [devices[0].device_id, devices[1].device_id]
     assert pihole.query_requests == 1
     await client.close()
+
+
+async def test_no_guarded_address_reads_no_query_log(
+    pihole: FakePiHole, session: aiohttp.ClientSession
+) -> None:
+    """A poll without any device address costs no query-log request."""
+    client = PiHole(session, pihole.url, "secret")
+    device = replace(echo(), ips=())
+    assert await client.blocked_queries([policy(device, Block.VOICE)], datetime.now(UTC)) == []
+    assert pihole.query_requests == 0
+    await client.close()

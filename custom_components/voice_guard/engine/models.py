@@ -26,6 +26,11 @@ class ModelInfo:
     size_bytes: int
 
 
+def model_name(path: Path) -> str:
+    """Name a model by its folder; a packaged model's folder is <package>/model."""
+    return path.parent.name if path.name == "model" else path.name
+
+
 def validate_model_dir(path: Path) -> ModelInfo:
     """Check that path holds a complete Vosk model (blocking: run in an executor)."""
     if not path.is_dir():

@@ -20,7 +20,7 @@ from typing import Any
 from .audio import SAMPLE_RATE
 from .base import MODE_HYBRID, MODE_OPEN, Decoder, RecognitionSettings, SpeechEngine
 from .errors import EngineUnavailableError, ModelError
-from .models import ModelInfo, validate_model_dir
+from .models import ModelInfo, model_name, validate_model_dir
 
 
 def vosk_available() -> bool:
@@ -276,9 +276,7 @@ class VoskEngine(SpeechEngine):
             "max_decoders": self.max_decoders,
             "model": {
                 "path": str(self.model_path),
-                "name": self.model_path.name
-                if self.model_path.name != "model"
-                else self.model_path.parent.name,
+                "name": model_name(self.model_path),
                 "language": self.language,
                 "size_bytes": info.size_bytes if info else None,
                 "supports_grammar": info.supports_grammar if info else None,

@@ -381,11 +381,12 @@ class PiHole(DnsFilter):
         only is found by the addresses Pi-hole's network table gives that MAC.
         """
         by_ip = {ip: p for p in policies for ip in p.device.ips}
-        if any(p.device.macs for p in policies):
+        if by_mac := {mac.lower(): p for p in policies for mac in p.device.macs}:
             for mac, ips in (await self._addresses_by_mac()).items():
-                for policy in policies:
-                    if mac in {m.lower() for m in policy.device.macs}:
-                        by_ip.update(dict.fromkeys(ips, policy))
+                if (owner := by_mac.get(mac)) is not None:
+                    by_ip.update(dict.fromkeys(ips, owner))
+        if not by_ip:
+            return []
         found: list[BlockedQuery] = []
         window = {
             "from": str(int(since.timestamp())),
