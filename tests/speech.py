@@ -59,8 +59,11 @@ def speak(text: str, folder: Path, voice: str = "ko") -> bytes:
     raw = folder / "espeak.wav"
     out = folder / "speech.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
+    # -R: sox dithers with random noise; repeatable mode seeds it, or the same text would
+    # decode differently from run to run (a test flaked on it in CI).
     subprocess.run(
-        ["sox", "-V1", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
+        ["sox", "-V1", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+        check=True,
     )
     with wave.open(str(out)) as wav:
         return wav.readframes(wav.getnframes())
