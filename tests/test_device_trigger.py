@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
 
 from .fakes.adguard_home import FakeAdGuardHome
-from .test_guard import _device, _setup, filter_entry, kitchen
+from .test_guard import KITCHEN_IP, _device, _setup, filter_entry, kitchen
 
 
 async def test_guarded_device_offers_two_triggers(
@@ -33,6 +33,7 @@ async def test_triggers_fire_in_an_automation(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """Blocked voice lookups and a lost protection run the automation's actions."""
+    adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
     entry = await _setup(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )

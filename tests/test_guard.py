@@ -164,6 +164,7 @@ async def test_switches_block_and_are_confirmed(
 ) -> None:
     """Turning a switch on blocks the hosts at once, for that device, confirmed by the filter."""
     fake: Any = adguard if kind == "adguard_home" else pihole
+    fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks this filter
     await _setup(hass, filter_entry(kind, fake.url, kitchen()))
     blocked = {"FilteredBlackList", "REGEX"}
 
@@ -216,6 +217,7 @@ async def test_filter_down_and_back(
     hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
 ) -> None:
     """Unreachable: entities unavailable, policy kept. Back: the policy is applied again."""
+    adguard.query(KITCHEN_IP, "www.example.com")
     await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
 
@@ -401,6 +403,8 @@ async def test_hundred_devices_are_reconciled_with_few_writes(
         )
         for n in range(100)
     ]
+    for n in range(100):
+        adguard.query(f"10.0.{n // 200}.{n % 200 + 2}", "www.example.com")
     entry = await _setup(hass, filter_entry("adguard_home", adguard.url, *devices))
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.writes == 1

@@ -197,6 +197,7 @@ async def test_apply_policy_by_area_and_label(
 
 async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
     """The report lists guarded devices with proof, and cloud devices nobody guards."""
+    adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
     await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
     other = MockConfigEntry(domain="ring")
     other.add_to_hass(hass)

@@ -4,9 +4,14 @@ Every update (every 30 s, on start, and right after a switch changes) it
 1. reconciles the filter's Voice Guard rules with the switches' desired state — so rules
    removed by hand are restored and a filter that was down gets the policy again;
 2. reads the rules back to confirm which are in force;
-3. reads the blocked lookups from the filter's query log and fires one event per lookup.
+3. reads the filter's query log since the newest entry it already read: blocked lookups
+   (one event each) and the proof that each device's lookups reach the filter at all.
+"Protection confirmed" needs both: the rules in force, and a lookup of the device in the
+filter's log within EVIDENCE_WINDOW — a device with hard-coded DNS or DNS over HTTPS
+never asks the filter, and rules alone would show it protected.
 The desired policy lives in Home Assistant's storage, never only in the filter: with the
-filter unreachable the entities become unavailable and the policy is kept.
+filter unreachable the entities become unavailable and the policy is kept. The store is
+written when something in it changed, not on every poll.
 """
 
 from __future__ import annotations
@@ -46,7 +51,15 @@ from .const import (
 )
 from .guard.catalog import Catalog, Category, DeviceType
 from .guard.filters.adguard_home import AdGuardHome
-from .guard.filters.base import BlockedQuery, DnsFilter, FilterAuthError, FilterError, FilterInfo
+from .guard.filters.base import (
+    NO_PROOF,
+    BlockedQuery,
+    DnsFilter,
+    FilterAuthError,
+    FilterError,
+    FilterInfo,
+    QueryLog,
+)
 from .guard.filters.pihole import PiHole
 from .guard.policy import (
     Block,
@@ -58,7 +71,9 @@ from .guard.policy import (
 )
 
 STORAGE_VERSION = 1
-MAX_HISTORY = 5000
+MAX_HISTORY = 5000  # blocked lookups kept per device
+# A device counts as protected only if the filter saw it look something up this recently.
+EVIDENCE_WINDOW = timedelta(hours=24)
 VOICE_CATEGORIES = frozenset({Category.VOICE.value, Category.GENERATIVE.value})
 
 type GuardConfigEntry = ConfigEntry[GuardCoordinator]
@@ -76,6 +91,25 @@ class BlockedRequest:
     host: str
     category: str
     time: datetime
+    rule: str = ""  # the rule the filter says blocked it
+
+    def stored(self, device_id: str) -> dict[str, str]:
+        """Return the lookup as the store keeps it."""
+        return {
+            "device_id": device_id,
+            "host": self.host,
+            "category": self.category,
+            "time": self.time.isoformat(),
+            "rule": self.rule,
+        }
+
+
+# Why "Protection confirmed" is off (or "confirmed"), the sensor's proof attribute.
+PROOF_CONFIRMED = "confirmed"
+PROOF_NOTHING_BLOCKED = "nothing_blocked"
+PROOF_RULES = "rules_not_in_force"
+PROOF_NO_LOOKUPS = "no_lookups_seen"
+PROOF_HIDDEN = "hidden_by_filter"
 
 
 @dataclass(slots=True)
@@ -86,13 +120,37 @@ class DeviceState:
     confirmed: dict[str, bool] = field(default_factory=dict)
     conflicts: set[str] = field(default_factory=set)
     blocked: list[BlockedRequest] = field(default_factory=list)  # last 24 h, oldest first
+    last_lookup: datetime | None = None  # the device's newest lookup the filter logged
+    hidden: tuple[str, ...] = ()  # why the filter's log hides (some of) its lookups
+    now: datetime = field(default_factory=dt_util.utcnow)
+
+    @property
+    def proof(self) -> str:
+        """Whether the device is shown protected, and if not, the first reason why not."""
+        if not self.policy.hosts:
+            return PROOF_NOTHING_BLOCKED
+        if not all(self.confirmed.get(host, False) for host in self.policy.hosts):
+            return PROOF_RULES
+        if NO_PROOF.intersection(self.hidden):
+            return PROOF_HIDDEN
+        if not self.lookups_seen:
+            return PROOF_NO_LOOKUPS
+        return PROOF_CONFIRMED
+
+    @property
+    def lookups_seen(self) -> bool:
+        """Whether the filter logged a lookup of the device within EVIDENCE_WINDOW."""
+        return self.last_lookup is not None and self.now - self.last_lookup <= EVIDENCE_WINDOW
+
+    @property
+    def counts_complete(self) -> bool:
+        """Whether the filter's log shows all of the device's blocked lookups."""
+        return not self.hidden
 
     @property
     def protection_confirmed(self) -> bool:
-        """Whether the filter confirms every desired rule (and there is one)."""
-        return bool(self.policy.hosts) and all(
-            self.confirmed.get(host, False) for host in self.policy.hosts
-        )
+        """Whether every rule is in force and the device's lookups reach the filter."""
+        return self.proof == PROOF_CONFIRMED
 
     @property
     def last_blocked(self) -> BlockedRequest | None:
@@ -138,8 +196,15 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._store = guard_store(hass, entry.entry_id)
         self._blocks: dict[str, list[str]] = {}
         self._applied: dict[str, list[str]] = {}
-        self._history: list[dict[str, Any]] = []
+        # Blocked lookups of the last 24 h per device, oldest first, and their keys.
+        self._history: dict[str, list[BlockedRequest]] = {}
+        self._known: set[tuple[str, str, datetime]] = set()
         self._last_event: str | None = None
+        # The query log is read from here on (the filter's clock), and what it proved.
+        self._cursor: datetime | None = None
+        self._last_lookup: dict[str, datetime | None] = {}
+        self._watched_since: dict[str, datetime] = {}
+        self._filter_memory: dict[str, Any] = {}
         self._allowed: dict[str, str] = {}
         self._restore_timers: dict[str, CALLBACK_TYPE] = {}
         self.writes = 0
@@ -151,19 +216,57 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         stored = await self._store.async_load() or {}
         self._blocks = dict(stored.get("blocks") or {})
         self._applied = dict(stored.get("applied") or {})
-        self._history = list(stored.get("history") or [])
+        for item in stored.get("history") or []:
+            request = BlockedRequest(
+                host=item["host"],
+                category=item["category"],
+                time=datetime.fromisoformat(item["time"]),
+                rule=item.get("rule", ""),
+            )
+            self._add_history(item["device_id"], request)
         self._last_event = stored.get("last_event")
         self._allowed = dict(stored.get("allowed") or {})
+        log = stored.get("query_log") or {}
+        self._cursor = _time(log.get("cursor"))
+        self._last_lookup = {d: _time(t) for d, t in (log.get("last_lookup") or {}).items()}
+        self._watched_since = {
+            d: when for d, t in (log.get("watched_since") or {}).items() if (when := _time(t))
+        }
+        self._filter_memory = dict(stored.get("filter_memory") or {})
+        self.client.remember(self._filter_memory)
         self.resume_allowances()
 
     def _stored(self) -> dict[str, Any]:
         return {
             "blocks": self._blocks,
             "applied": self._applied,
-            "history": self._history[-MAX_HISTORY:],
+            "history": sorted(
+                (r.stored(d) for d, rs in self._history.items() for r in rs),
+                key=lambda h: h["time"],
+            ),
             "last_event": self._last_event,
             "allowed": self._allowed,
+            "query_log": {
+                "cursor": self._cursor.isoformat() if self._cursor else None,
+                "last_lookup": {
+                    d: t.isoformat() if t else None for d, t in self._last_lookup.items()
+                },
+                "watched_since": {d: t.isoformat() for d, t in self._watched_since.items()},
+            },
+            "filter_memory": self._filter_memory,
         }
+
+    def _add_history(self, device_id: str, request: BlockedRequest) -> bool:
+        """Keep a blocked lookup once; return whether it is new."""
+        key = (device_id, request.host, request.time)
+        if key in self._known:
+            return False
+        self._known.add(key)
+        requests = self._history.setdefault(device_id, [])
+        requests.append(request)
+        if len(requests) > 1 and requests[-2].time > request.time:
+            requests.sort(key=lambda r: r.time)
+        return True
 
     def _save(self) -> None:
         self._store.async_delay_save(self._stored, 5)
@@ -273,12 +376,17 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         devices = self.devices()
         self._blocks = {d: b for d, b in self._blocks.items() if d in devices}
         policies = self.policies(devices)
+        now = dt_util.utcnow()
+        window_start = now - HISTORY_WINDOW
+        since = max(self._cursor, window_start) if self._cursor else window_start
+        unknown = [d for d in devices if d not in self._last_lookup]
         try:
             info = await self.client.info()
             result = await self.client.reconcile(policies)
             confirmed = await self.client.verify(policies)
-            since = dt_util.utcnow() - HISTORY_WINDOW
-            queries = await self.client.blocked_queries(policies, since)
+            log = await self.client.query_log(
+                policies, since, find_last=unknown, window_start=window_start
+            )
         except FilterAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="filter_auth_failed"
@@ -291,26 +399,86 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             ) from err
         self.writes += result.writes
         self._report_removed_rules(devices, result.missing)
-        self._applied = {p.device.device_id: list(p.hosts) for p in policies}
         by_device = {p.device.device_id: p for p in policies}
-        self._record(queries, by_device)
-        self._save()
-        states: dict[str, DeviceState] = {}
-        for device_id, policy in by_device.items():
-            blocked = [
-                BlockedRequest(
-                    host=h["host"], category=h["category"], time=datetime.fromisoformat(h["time"])
-                )
-                for h in self._history
-                if h["device_id"] == device_id
-            ]
-            states[device_id] = DeviceState(
+        changed = self._applied != {d: list(p.hosts) for d, p in by_device.items()}
+        self._applied = {d: list(p.hosts) for d, p in by_device.items()}
+        if (memory := self.client.memory) != self._filter_memory:
+            self._filter_memory, changed = memory, True
+        changed |= self._record(log.blocked, by_device, window_start)
+        changed |= self._follow_lookups(log, devices, unknown, now)
+        if changed:
+            self._save()
+        states = {
+            device_id: DeviceState(
                 policy=policy,
                 confirmed=confirmed.get(device_id, {}),
                 conflicts=result.conflicts.get(device_id, set()),
-                blocked=blocked,
+                blocked=list(self._history.get(device_id, ())),
+                last_lookup=self._last_lookup.get(device_id),
+                hidden=log.hidden.get(device_id, ()),
+                now=now,
             )
+            for device_id, policy in by_device.items()
+        }
+        self._report_missing_proof(states, devices, now)
         return GuardSnapshot(info=info, devices=states)
+
+    def _follow_lookups(
+        self, log: QueryLog, devices: dict[str, GuardedDevice], unknown: list[str], now: datetime
+    ) -> bool:
+        """Move the cursor on and keep each device's newest lookup; True if that matters.
+
+        The cursor and the exact times change on every poll: they are stored with the next
+        real change or at shutdown, not each time (a restart then reads a little again).
+        """
+        if log.newest is not None and (self._cursor is None or log.newest > self._cursor):
+            self._cursor = log.newest
+        before = {d: self._seen(d, now) for d in devices}
+        for device_id in unknown:
+            self._last_lookup.setdefault(device_id, None)
+        for device_id, when in log.last_lookup.items():
+            last = self._last_lookup.get(device_id)
+            if last is None or when > last:
+                self._last_lookup[device_id] = when
+        for device_id in devices:
+            self._watched_since.setdefault(device_id, now)
+        for gone in set(self._last_lookup) - set(devices):
+            del self._last_lookup[gone]
+        for gone in set(self._watched_since) - set(devices):
+            del self._watched_since[gone]
+        return bool(unknown) or before != {d: self._seen(d, now) for d in devices}
+
+    def _seen(self, device_id: str, now: datetime) -> bool:
+        last = self._last_lookup.get(device_id)
+        return last is not None and now - last <= EVIDENCE_WINDOW
+
+    def _report_missing_proof(
+        self, states: dict[str, DeviceState], devices: dict[str, GuardedDevice], now: datetime
+    ) -> None:
+        """Raise a repair for each device the filter has not seen for a day, or hides."""
+        for device_id, state in states.items():
+            issue_id = f"no_lookups_{device_id}"
+            watched = self._watched_since.get(device_id, now)
+            hidden = sorted(NO_PROOF.intersection(state.hidden))
+            if not state.policy.hosts or (
+                not hidden and (state.lookups_seen or now - watched < EVIDENCE_WINDOW)
+            ):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="proof_hidden" if hidden else "no_lookups",
+                translation_placeholders={
+                    "device": devices[device_id].name,
+                    "filter": self.config_entry.title,
+                    "address": ", ".join((*devices[device_id].ips, *devices[device_id].macs)),
+                    "reasons": ", ".join(hidden),
+                },
+            )
 
     def _report_removed_rules(
         self, devices: dict[str, GuardedDevice], missing: dict[str, set[str]]
@@ -340,32 +508,47 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             translation_placeholders={"devices": names, "filter": self.config_entry.title},
         )
 
-    def _record(self, queries: list[BlockedQuery], policies: dict[str, DevicePolicy]) -> None:
-        """Keep 24 h of blocked lookups; fire one event per lookup not seen before."""
-        cutoff = (dt_util.utcnow() - HISTORY_WINDOW).isoformat()
-        known = {(h["device_id"], h["host"], h["time"]) for h in self._history}
+    def _record(
+        self,
+        queries: list[BlockedQuery],
+        policies: dict[str, DevicePolicy],
+        cutoff: datetime,
+    ) -> bool:
+        """Keep 24 h of blocked lookups; fire one event per lookup not seen before.
+
+        Returns whether the history changed.
+        """
+        changed = False
         fire_after = self._last_event
         for query in queries:
-            when = dt_util.as_utc(query.time).isoformat()
-            key = (query.device_id, query.host, when)
-            if key in known or query.device_id not in policies:
+            if query.device_id not in policies:
                 continue
-            known.add(key)
             category = category_of(query.host, policies[query.device_id])
-            self._history.append(
-                {
-                    "device_id": query.device_id,
-                    "host": query.host,
-                    "category": category,
-                    "time": when,
-                }
-            )
-            if fire_after is None or when > fire_after:
+            when = dt_util.as_utc(query.time)
+            request = BlockedRequest(host=query.host, category=category, time=when, rule=query.rule)
+            if not self._add_history(query.device_id, request):
+                continue
+            changed = True
+            stamp = when.isoformat()
+            if fire_after is None or stamp > fire_after:
                 self._fire(query, category, policies[query.device_id])
-                self._last_event = max(self._last_event or when, when)
-        self._history = sorted(
-            (h for h in self._history if h["time"] >= cutoff), key=lambda h: h["time"]
-        )[-MAX_HISTORY:]
+                self._last_event = max(self._last_event or stamp, stamp)
+        for device_id in list(self._history):
+            requests = self._history[device_id]
+            if device_id in policies and requests[0].time >= cutoff:
+                continue  # oldest first: nothing to drop, and no need to look further
+            keep = [r for r in requests if r.time >= cutoff][-MAX_HISTORY:]
+            if device_id not in policies:
+                keep = []
+            if len(keep) != len(requests):
+                changed = True
+                dropped = set(requests) - set(keep)
+                self._known -= {(device_id, r.host, r.time) for r in dropped}
+                if keep:
+                    self._history[device_id] = keep
+                else:
+                    del self._history[device_id]
+        return changed
 
     def _fire(self, query: BlockedQuery, category: str, policy: DevicePolicy) -> None:
         self.hass.bus.async_fire(
@@ -396,6 +579,10 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         """Whether a device type has this switch."""
         device = self.devices().get(device_id)
         return device is not None and block in blocks_for(device.device_type)
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def create_filter(hass: HomeAssistant, data: Mapping[str, Any]) -> DnsFilter:

@@ -1,15 +1,28 @@
-"""A fake AdGuard Home: /control API with Basic auth, whole-list rules, check_host, query log.
+r"""A fake AdGuard Home: /control API with Basic auth, whole-list rules, check_host, query log.
 
-Rules are evaluated the way AdGuard Home does for the syntax Voice Guard and users write
-here: `||domain^` blocks the domain and its subdomains, `*` is a wildcard, `$client=`
-restricts a rule to clients (IP or quoted name), `@@` rules allow and win over blocks,
-`!` and `#` start comments.
+It answers as `../shared/notes/adguard-home-source.md` says AdGuard Home v0.107.79 does:
+
+- rules (urlfilter): `||domain^` blocks the domain and its subdomains, `*` crosses dots,
+  `$client=` takes IPs, CIDRs and persistent clients' names (quoted, `\` escapes, `~`
+  negates); a rule with an unknown modifier is dropped; priority is `@@`+`$important` >
+  `$important` > `@@` > a `$client` rule > a basic rule, and one rule is reported;
+  DNS allowlists are checked first and win; a persistent client's `filtering_enabled`
+  turns filtering off for it;
+- `set_rules` replaces the list; the engine can be rebuilt later (`rebuild_later`);
+- `check_host` forces protection on, ignores `client` before v0.107.58;
+- the query log: local-time RFC3339Nano with trailing zeros trimmed, at most `scan_window`
+  lines scanned per call (so `data: []` with `oldest` set), `search`, `response_status`,
+  `reason` (since v0.107.77), clients with `ignore_querylog`, ignored domains, the log
+  switched off, anonymised addresses;
+- empty lists are `null`; Basic auth with the brute-force lockout.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+import ipaddress
 import re
 import time
 from typing import Any
@@ -20,25 +33,68 @@ from . import FakeServer
 
 MAX_FAILURES = 5  # failed logins from one address ...
 LOCKOUT = 15 * 60  # ... lock it out for 15 minutes (seconds)
+SCAN_WINDOW = 50_000  # log lines one querylog call scans at most
+KNOWN_MODIFIERS = {"client", "important", "dnstype", "dnsrewrite", "denyallow", "ctag"}
+BLOCKED_STATUS = ("FilteredBlackList", "FilteredBlockedService")
 _RULE = re.compile(r"^(@@)?\|\|([^$^]+)\^(?:\$(.*))?$")
 
 
-def _rule_matches(rule: str, host: str, client: str) -> tuple[bool, bool]:
-    """(matches, is_allow) for one rule line."""
-    found = _RULE.match(rule.strip())
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule line."""
+
+    text: str
+    allow: bool
+    regex: re.Pattern[str]
+    important: bool
+    clients: list[tuple[bool, str]] | None  # (negated, IP | CIDR | name)
+
+
+def _split(value: str, separator: str) -> list[str]:
+    """Split at separator outside quotes; a backslash escapes the next character."""
+    items, current, quote, escaped = [], "", None, False
+    for char in value:
+        if escaped:
+            current += char
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = None
+            else:
+                current += char
+        elif char in "'\"" and not current.strip("~"):
+            quote = char
+        elif char == separator:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    return [*items, current]
+
+
+def compile_rule(line: str) -> Rule | None:
+    """Compile a rule line as urlfilter does; None for comments and dropped rules."""
+    text = line.strip()
+    if not text or text.startswith(("!", "#")):
+        return None
+    found = _RULE.match(text)
     if not found:
-        return False, False
+        return None
     allow, pattern, modifiers = found.groups()
-    regex = r"(^|\.)" + re.escape(pattern).replace(r"\*", ".*") + "$"
-    if not re.search(regex, host):
-        return False, False
-    if modifiers:
-        for modifier in modifiers.split(","):
-            if modifier.startswith("client="):
-                clients = [c.strip("'\"") for c in modifier.removeprefix("client=").split("|")]
-                if client not in clients:
-                    return False, False
-    return True, bool(allow)
+    important = False
+    clients: list[tuple[bool, str]] | None = None
+    for modifier in _split(modifiers, ",") if modifiers else []:
+        name, _, value = modifier.partition("=")
+        if name not in KNOWN_MODIFIERS:
+            return None  # an unknown modifier drops the whole rule
+        if name == "important":
+            important = True
+        elif name == "client":
+            clients = [(item.startswith("~"), item.lstrip("~")) for item in _split(value, "|")]
+    regex = re.compile(r"(^|\.)" + re.escape(pattern).replace(r"\*", ".*") + "$")
+    return Rule(text, bool(allow), regex, important, clients)
 
 
 class FakeAdGuardHome(FakeServer):
@@ -49,17 +105,25 @@ class FakeAdGuardHome(FakeServer):
         super().__init__()
         self.username = username
         self.password = password
-        self.version = "v0.107.63"
+        self.version = "v0.107.79"
         self.protection_enabled = True
         self.filtering_enabled = True
         self.user_rules: list[str] = []
-        self.querylog: list[dict[str, Any]] = []  # newest first, as AdGuard Home returns it
         self.persistent_clients: list[dict[str, Any]] = []
         self.auto_clients: list[dict[str, Any]] = []
         self._failures: dict[str, list[float]] = {}
         self.dns_allowlist: list[str] = []  # domains of an allowlist filter: win over rules
         self.rebuild_later = False  # set_rules takes effect only at rebuild()
         self._engine: list[str] | None = None
+        # The query log, newest first, with AdGuard Home's settings for it.
+        self.log: list[dict[str, Any]] = []
+        self.querylog_enabled = True
+        self.querylog_ignored: list[str] = []
+        self.anonymize_client_ip = False
+        self.scan_window = SCAN_WINDOW
+        self.timezone = timezone(timedelta(hours=9))  # AdGuard Home writes local time
+        self.querylog_calls = 0
+        self.bytes_sent = 0
 
     def routes(self, app: web.Application) -> None:
         """The /control endpoints Voice Guard uses."""
@@ -69,7 +133,10 @@ class FakeAdGuardHome(FakeServer):
         app.router.add_post("/control/filtering/set_rules", self._set_rules)
         app.router.add_get("/control/filtering/check_host", self._check_host)
         app.router.add_get("/control/querylog", self._querylog)
+        app.router.add_get("/control/querylog/config", self._querylog_config)
         app.router.add_get("/control/clients", self._clients)
+
+    # --- auth --------------------------------------------------------------------------
 
     def _locked(self, request: web.Request) -> bool:
         now = time.monotonic()
@@ -101,12 +168,17 @@ class FakeAdGuardHome(FakeServer):
         return web.Response(status=200, headers={"Set-Cookie": "agh_session=x; HttpOnly"})
 
     def _deny(self) -> web.Response:
-        return web.Response(status=401, text="Unauthorized")
+        return web.Response(status=401)  # an empty body, as AdGuard Home sends
+
+    def _json(self, data: Any) -> web.Response:
+        response = web.json_response(data)
+        self.bytes_sent += len(response.body or b"")  # type: ignore[arg-type]
+        return response
 
     async def _status(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return self._deny()
-        return web.json_response(
+        return self._json(
             {
                 "version": self.version,
                 "running": True,
@@ -114,15 +186,18 @@ class FakeAdGuardHome(FakeServer):
             }
         )
 
+    # --- rules -------------------------------------------------------------------------
+
     async def _filtering_status(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return self._deny()
-        return web.json_response(
+        return self._json(
             {
                 "enabled": self.filtering_enabled,
                 "interval": 24,
-                "filters": [],
-                "user_rules": self.user_rules,
+                "filters": None,  # every list is null when empty
+                "whitelist_filters": None,
+                "user_rules": self.user_rules or None,
             }
         )
 
@@ -141,29 +216,64 @@ class FakeAdGuardHome(FakeServer):
         """The asynchronous engine rebuild after set_rules has finished."""
         self._engine = None
 
-    def evaluate(self, host: str, client: str, *, forced: bool = False) -> tuple[str, list[str]]:
-        """AdGuard Home's verdict for a lookup: reason and matching rules.
+    def persistent_client(self, ip: str) -> dict[str, Any] | None:
+        """The persistent client an address belongs to (an IP or CIDR among its ids)."""
+        for client in self.persistent_clients:
+            for item in client.get("ids") or []:
+                if item == ip or _in_network(ip, item):
+                    return client
+        return None
 
-        check_host forces protection and filtering on (forced). DNS allowlists are a
-        separate engine checked first; rules come from the engine, which lags behind
-        set_rules until rebuilt.
+    def _client_matches(self, rule: Rule, ip: str) -> bool:
+        if rule.clients is None:
+            return True
+        owner = self.persistent_client(ip) if ip else None
+        positive = [c for negated, c in rule.clients if not negated]
+        negative = [c for negated, c in rule.clients if negated]
+
+        def hit(item: str) -> bool:
+            return item == ip or _in_network(ip, item) or bool(owner and owner["name"] == item)
+
+        if any(hit(item) for item in negative):
+            return False
+        return not positive or any(hit(item) for item in positive)
+
+    def evaluate(self, host: str, client: str, *, forced: bool = False) -> tuple[str, list[str]]:
+        """AdGuard Home's verdict for a lookup: reason and the one rule reported.
+
+        check_host forces protection and filtering on (forced). A persistent client's own
+        filtering switch still applies; DNS allowlists are a separate engine checked
+        first; rules come from the engine, which lags behind set_rules until rebuilt.
         """
         if not forced and not (self.protection_enabled and self.filtering_enabled):
             return "NotFilteredNotFound", []
+        owner = self.persistent_client(client) if client else None
+        if owner is not None and owner.get("filtering_enabled") is False:
+            return "NotFilteredNotFound", []
         if any(host == a or host.endswith(f".{a}") for a in self.dns_allowlist):
             return "NotFilteredAllowList", []
-        blocking: list[str] = []
-        for rule in self._engine if self._engine is not None else self.user_rules:
-            if rule.startswith(("!", "#")):
-                continue
-            hit, allow = _rule_matches(rule, host, client)
-            if hit and allow:
-                return "NotFilteredWhiteList", [rule]
-            if hit:
-                blocking.append(rule)
-        if blocking:
-            return "FilteredBlackList", blocking[:1]
-        return "NotFilteredNotFound", []
+        hits = [
+            rule
+            for line in (self._engine if self._engine is not None else self.user_rules)
+            if (rule := compile_rule(line)) is not None
+            and rule.regex.search(host)
+            and self._client_matches(rule, client)
+        ]
+        if not hits:
+            return "NotFilteredNotFound", []
+
+        def rank(rule: Rule) -> int:
+            if rule.allow and rule.important:
+                return 0
+            if rule.important:
+                return 1
+            if rule.allow:
+                return 2
+            return 3 if rule.clients is not None else 4
+
+        winner = min(hits, key=rank)
+        reason = "NotFilteredAllowList" if winner.allow else "FilteredBlackList"
+        return reason, [winner.text]
 
     async def _check_host(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -171,49 +281,146 @@ class FakeAdGuardHome(FakeServer):
         name = request.query.get("name", "")
         if not name:
             return web.Response(status=400, text="name is required")
-        reason, rules = self.evaluate(name, request.query.get("client", ""), forced=True)
-        return web.json_response(
+        # The client parameter exists since v0.107.58; older versions ignore it.
+        client = request.query.get("client", "") if _version(self.version) >= (0, 107, 58) else ""
+        reason, rules = self.evaluate(name, client, forced=True)
+        return self._json(
             {"reason": reason, "rules": [{"filter_list_id": 0, "text": r} for r in rules]}
         )
+
+    # --- the query log -----------------------------------------------------------------
 
     def query(self, client: str, host: str, when: datetime | None = None) -> str:
         """A device looks host up: AdGuard Home answers and logs it. Returns the reason."""
         reason, rules = self.evaluate(host, client)
-        when = when or datetime.now(UTC)
-        self.querylog.insert(
-            0,
-            {
-                "client": client,
-                "question": {"class": "IN", "name": host, "type": "A"},
-                "reason": reason,
-                "rules": [{"filter_list_id": 0, "text": r} for r in rules],
-                # Nanoseconds, as AdGuard Home writes them.
-                "time": when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123+00:00",
-                "status": "NOERROR",
-            },
-        )
-        self.querylog.sort(key=lambda e: e["time"], reverse=True)
+        self.record(client, host, reason, rules, when)
         return reason
 
+    def record(
+        self,
+        client: str,
+        host: str,
+        reason: str = "NotFilteredNotFound",
+        rules: list[str] | None = None,
+        when: datetime | None = None,
+    ) -> None:
+        """Write one log line, unless the log, the client or the domain is not logged."""
+        owner = self.persistent_client(client)
+        if not self.querylog_enabled or (owner and owner.get("ignore_querylog")):
+            return
+        if any(host == d or host.endswith(f".{d}") for d in self.querylog_ignored):
+            return
+        when = when or datetime.now(UTC)
+        shown = client
+        if self.anonymize_client_ip and "." in client:
+            shown = ".".join([*client.split(".")[:3], "0"])
+        entry = {
+            "client": shown,
+            "client_id": "",
+            "client_info": {"name": owner["name"] if owner else "", "whois": {}},
+            "question": {"class": "IN", "name": host, "type": "A", "unicode_name": host},
+            "reason": reason,
+            "rules": [{"filter_list_id": 0, "text": r} for r in rules or []],
+            "status": "NOERROR",
+            "_when": when,
+        }
+        self.log.append(entry)
+        if len(self.log) > 1 and self.log[-2]["_when"] < when:
+            self.log.sort(key=lambda e: e["_when"], reverse=True)
+
+    def _shown(self, entry: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: v for k, v in entry.items() if k != "_when"}
+        shown["time"] = rfc3339nano(entry["_when"], self.timezone)
+        return shown
+
+    def _selected(self, entry: dict[str, Any], query: Any) -> bool:
+        if (status := query.get("response_status")) == "blocked" and entry[
+            "reason"
+        ] not in BLOCKED_STATUS:
+            return False
+        if status and status not in ("all", "blocked"):
+            return False
+        reasons = query.getall("reason", [])
+        if reasons and _version(self.version) >= (0, 107, 77) and entry["reason"] not in reasons:
+            return False
+        if search := query.get("search"):
+            fields = [entry["client"], entry["question"]["name"], entry["client_info"]["name"]]
+            if search.startswith('"') and search.endswith('"') and len(search) > 1:
+                return search[1:-1].lower() in (f.lower() for f in fields)
+            return any(search.lower() in f.lower() for f in fields)
+        return True
+
     async def _querylog(self, request: web.Request) -> web.Response:
+        """Scan at most scan_window lines older than older_than, as the source does."""
         if not self._authorized(request):
             return self._deny()
-        entries = self.querylog
-        if request.query.get("response_status") == "blocked":
-            entries = [e for e in entries if e["reason"] == "FilteredBlackList"]
-        if older := request.query.get("older_than"):
-            entries = [e for e in entries if e["time"] < older]
+        self.querylog_calls += 1
+        older = request.query.get("older_than")
+        older_than = datetime.fromisoformat(older) if older else None
         limit = int(request.query.get("limit", "500"))
-        page = entries[:limit]
-        return web.json_response({"data": page, "oldest": page[-1]["time"] if page else ""})
+        found: list[dict[str, Any]] = []
+        scanned = 0
+        last_scanned: dict[str, Any] | None = None
+        lines = [e for e in self.log if older_than is None or e["_when"] < older_than]
+        for entry in lines:
+            if scanned == self.scan_window or len(found) == limit:
+                break
+            scanned += 1
+            last_scanned = entry
+            if self._selected(entry, request.query):
+                found.append(entry)
+        more = scanned < len(lines)
+        if found and (len(found) == limit or not more):
+            oldest = self._shown(found[-1])["time"]
+        elif more and last_scanned is not None:
+            oldest = self._shown(last_scanned)["time"]  # nothing found in this window
+        else:
+            oldest = ""
+        return self._json({"data": [self._shown(e) for e in found], "oldest": oldest})
+
+    async def _querylog_config(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._deny()
+        return self._json(
+            {
+                "enabled": self.querylog_enabled,
+                "interval": 90 * 24 * 3600 * 1000,
+                "anonymize_client_ip": self.anonymize_client_ip,
+                "ignored": self.querylog_ignored or None,
+                "ignored_enabled": bool(self.querylog_ignored),
+            }
+        )
 
     async def _clients(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return self._deny()
-        return web.json_response(
+        return self._json(
             {
-                "clients": self.persistent_clients,
-                "auto_clients": self.auto_clients,
-                "supported_tags": [],
+                "clients": self.persistent_clients or None,
+                "auto_clients": self.auto_clients or None,
+                "supported_tags": None,
             }
         )
+
+
+def rfc3339nano(when: datetime, zone: timezone) -> str:
+    """Go's time.RFC3339Nano in AdGuard Home's local zone: trailing zeros trimmed."""
+    local = when.astimezone(zone)
+    nanos = f"{local.microsecond * 1000 + 123 * bool(local.microsecond):09d}".rstrip("0")
+    offset = local.strftime("%z")
+    offset = "Z" if offset == "+0000" else f"{offset[:3]}:{offset[3:]}"
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + (f".{nanos}" if nanos else "") + offset
+
+
+def _version(version: str) -> tuple[int, ...]:
+    numbers = re.findall(r"\d+", version)
+    return tuple(int(n) for n in numbers[:3]) if len(numbers) >= 3 else (9, 9, 9)
+
+
+def _in_network(ip: str, cidr: str) -> bool:
+    if "/" not in cidr or not ip:
+        return False
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False

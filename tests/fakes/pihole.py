@@ -87,6 +87,10 @@ class FakePiHole(FakeServer):
         self.queries: list[dict[str, Any]] = []
         self.network: list[dict[str, Any]] = []
         self.query_requests = 0
+        # Pi-hole's privacy level (0 shows everything, 1 hides domains, 2 also clients,
+        # 3 anonymous) and dns.queryLogging, per Pi-hole's documentation of /api/config.
+        self.privacy_level = 0
+        self.query_logging = True
         self._next_id = 1
 
     def routes(self, app: web.Application) -> None:
@@ -111,6 +115,8 @@ class FakePiHole(FakeServer):
         app.router.add_post("/api/domains:batchDelete", self._batch_delete)
         app.router.add_get("/api/queries", self._queries)
         app.router.add_get("/api/network/devices", self._devices)
+        app.router.add_get("/api/config/misc/privacylevel", self._privacy_level)
+        app.router.add_get("/api/config/dns/queryLogging", self._query_logging)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -457,14 +463,20 @@ class FakePiHole(FakeServer):
                     )
                     break
         when = when or datetime.now(UTC)
+        if not self.query_logging or self.privacy_level >= 3:
+            return status
+        hide_domain = self.privacy_level >= 1
+        hide_client = self.privacy_level >= 2
         self.queries.append(
             {
                 "id": len(self.queries) + 1,
                 "time": when.timestamp(),
                 "type": "A",
                 "status": status,
-                "domain": domain,
-                "client": {"ip": ip, "name": None},
+                "domain": "hidden" if hide_domain else domain,
+                "client": {"ip": "0.0.0.0", "name": "hidden"}  # noqa: S104 - what FTL shows
+                if hide_client
+                else {"ip": ip, "name": None},
                 "list_id": list_id,
                 "upstream": "blocklist" if status in ("REGEX", "DENYLIST") else "8.8.8.8#53",
                 "dnssec": "UNKNOWN",
@@ -500,6 +512,16 @@ class FakePiHole(FakeServer):
                 "draw": 0,
             }
         )
+
+    async def _privacy_level(self, request: web.Request) -> web.Response:
+        if not self._valid(request):
+            return self._unauthorized()
+        return _ok({"config": {"misc": {"privacylevel": self.privacy_level}}})
+
+    async def _query_logging(self, request: web.Request) -> web.Response:
+        if not self._valid(request):
+            return self._unauthorized()
+        return _ok({"config": {"dns": {"queryLogging": self.query_logging}}})
 
     async def _devices(self, request: web.Request) -> web.Response:
         if not self._valid(request):

@@ -95,7 +95,7 @@ async def test_blocked_lookups_of_a_mac_only_device_are_counted(
     since = datetime.now(UTC) - timedelta(minutes=1)
     await client.reconcile([policy(device, Block.VOICE)])
     assert pihole.query(ECHO_IP, "avs-alexa-na.amazon.com") == "REGEX"
-    found = await client.blocked_queries([policy(device, Block.VOICE)], since)
+    found = (await client.query_log([policy(device, Block.VOICE)], since)).blocked
     assert [(q.device_id, q.host, q.client) for q in found] == [
         (device.device_id, "avs-alexa-na.amazon.com", ECHO_IP)
     ]
@@ -217,16 +217,17 @@ async def test_blocked_lookups_are_filtered_on_the_server_and_paged(
     for n in range(1200):  # and the device itself, chatty
         pihole.query(ip, f"ok{n}.example.com", first + timedelta(seconds=2))
     pihole.query_requests = 0
-    found = await client.blocked_queries([policy(device, Block.VOICE)], since)
+    found = (await client.query_log([policy(device, Block.VOICE)], since)).blocked
     assert [q.host for q in found] == ["avs-alexa-na.amazon.com"]
-    assert pihole.query_requests == 2  # 1,201 of this client only: two pages
+    # 1,201 of this client only: two pages, and the newest entry of all (the next read's start)
+    assert pihole.query_requests == 3
     await client.close()
 
 
 async def test_several_devices_read_only_blocked_lookups_in_one_request(
     pihole: FakePiHole, session: aiohttp.ClientSession
 ) -> None:
-    """With many devices a poll asks for blocked lookups only: one page, not one per device."""
+    """After a gap, many devices cost one page of blocked lookups, not one request per device."""
     client = PiHole(session, pihole.url, "secret")
     devices = [echo(n) for n in range(1, 6)]
     policies = [policy(d, Block.VOICE) for d in devices]
@@ -238,9 +239,11 @@ async def test_several_devices_read_only_blocked_lookups_in_one_request(
     for device in devices[:2]:
         pihole.query(device.ips[0], "avs-alexa-na.amazon.com", when + timedelta(seconds=1))
     pihole.query_requests = 0
-    found = await client.blocked_queries(policies, since)
+    found = (await client.query_log(policies, since)).blocked
     assert sorted(q.device_id for q in found) == [devices[0].device_id, devices[1].device_id]
-    assert pihole.query_requests == 1
+    # One page of blocked lookups, the newest entry of all, and the latest lookup of each
+    # of the three devices the blocked page did not show (a first read: once, not per poll).
+    assert pihole.query_requests == 5
     await client.close()
 
 
@@ -250,6 +253,7 @@ async def test_no_guarded_address_reads_no_query_log(
     """A poll without any device address costs no query-log request."""
     client = PiHole(session, pihole.url, "secret")
     device = replace(echo(), ips=())
-    assert await client.blocked_queries([policy(device, Block.VOICE)], datetime.now(UTC)) == []
+    log = await client.query_log([policy(device, Block.VOICE)], datetime.now(UTC))
+    assert (log.blocked, log.last_lookup) == ([], {})
     assert pihole.query_requests == 0
     await client.close()

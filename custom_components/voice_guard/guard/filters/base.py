@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 import ipaddress
@@ -73,12 +73,40 @@ class ReconcileResult:
 
 @dataclass(frozen=True, slots=True)
 class BlockedQuery:
-    """One lookup the filter blocked because of a Voice Guard rule."""
+    """One blocked lookup of a guarded device for one of its blocked patterns.
+
+    It counts whatever blocked it (Voice Guard's rule, a list, a blocked service); rule is
+    what the filter reports as the rule that won, when it says.
+    """
 
     device_id: str
     host: str
     time: datetime
     client: str
+    rule: str = ""
+
+
+# Why a filter keeps a device's lookups out of its query log, so nothing proves them.
+HIDDEN_LOG_OFF = "query_log_off"
+HIDDEN_CLIENT_IGNORED = "client_not_logged"
+HIDDEN_ADDRESSES = "client_addresses_hidden"
+# Why blocked lookups may be missing from the log, though lookups of the device show.
+HIDDEN_DOMAINS = "domains_not_logged"
+NO_PROOF = frozenset({HIDDEN_LOG_OFF, HIDDEN_CLIENT_IGNORED, HIDDEN_ADDRESSES})
+
+
+@dataclass(slots=True)
+class QueryLog:
+    """What one read of the filter's query log found about the guarded devices."""
+
+    blocked: list[BlockedQuery] = field(default_factory=list)  # oldest first
+    # The newest lookup of any host from each device that this read saw.
+    last_lookup: dict[str, datetime] = field(default_factory=dict)
+    # Per device: why the filter hides (some of) its lookups (HIDDEN_* keys).
+    hidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The newest entry read: the next read needs nothing older.
+    newest: datetime | None = None
+    requests: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +143,33 @@ class DnsFilter(ABC):
         """Read the rules back: per device id, per pattern, whether it is in force."""
 
     @abstractmethod
-    async def blocked_queries(
-        self, policies: Sequence[DevicePolicy], since: datetime
-    ) -> list[BlockedQuery]:
-        """Lookups of the devices' blocked patterns since the given time, oldest first."""
+    async def query_log(
+        self,
+        policies: Sequence[DevicePolicy],
+        since: datetime,
+        *,
+        find_last: Collection[str] = (),
+        window_start: datetime | None = None,
+    ) -> QueryLog:
+        """Read the query log back to since (exclusive): blocked lookups and who looked up.
+
+        Only entries newer than since are read, so a poll costs what happened since the
+        last one. The devices in find_last (not seen before) have their most recent lookup
+        since window_start (default: since) searched for separately; after a long gap
+        (the first read, a stop) only blocked lookups are read and every device is.
+        """
 
     @abstractmethod
     async def clients(self) -> list[NetworkClient]:
         """Devices the filter knows on the network."""
+
+    @property
+    def memory(self) -> dict[str, Any]:
+        """What the client needs to remember across restarts (JSON); most need nothing."""
+        return {}
+
+    def remember(self, memory: dict[str, Any]) -> None:  # noqa: B027 - most need nothing
+        """Take back what memory said, after a restart."""
 
     async def close(self) -> None:  # noqa: B027 - most filters hold no session
         """Release sessions held on the filter."""
@@ -136,7 +183,7 @@ async def http_call(  # noqa: PLR0913 - the parts of one request
     where: str,
     path: str,
     timeout: float,  # noqa: ASYNC109 - each client passes its own TIMEOUT
-    params: dict[str, str] | None = None,
+    params: dict[str, str] | list[tuple[str, str]] | None = None,
     payload: Any = None,
     headers: dict[str, str] | None = None,
     ssl: bool = True,

@@ -10,8 +10,8 @@ renewed before it expires and re-created on 401; it is closed on unload.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Collection, Sequence
+from datetime import UTC, datetime, timedelta
 import logging
 import time
 from typing import Any
@@ -22,6 +22,9 @@ import aiohttp
 from ..hosts import matches, pattern_regex
 from ..policy import DevicePolicy
 from .base import (
+    HIDDEN_ADDRESSES,
+    HIDDEN_DOMAINS,
+    HIDDEN_LOG_OFF,
     MARK,
     BlockedQuery,
     DnsFilter,
@@ -31,6 +34,7 @@ from .base import (
     FilterRateLimitedError,
     FilterResponseError,
     NetworkClient,
+    QueryLog,
     ReconcileResult,
     decode_json,
     http_call,
@@ -45,6 +49,11 @@ BLOCKED_STATUSES = frozenset(
     {"GRAVITY", "REGEX", "DENYLIST", "GRAVITY_CNAME", "REGEX_CNAME", "DENYLIST_CNAME"}
 )
 QUERY_PAGE = 1000  # entries per query-log page (paged with the cursor, no cap)
+# A steady poll reads every lookup since the last one; after a longer gap only blocked ones.
+FULL_READ_SPAN = timedelta(minutes=10)
+CONTEXT_TTL = 300.0  # seconds the privacy level is reused
+PRIVACY_HIDE_DOMAINS = 1  # Pi-hole's privacy levels: 1 hides domains,
+PRIVACY_HIDE_CLIENTS = 2  # 2 domains and clients, 3 everything
 RENEW_MARGIN = 30  # seconds before a session expires that it is renewed
 TIMEOUT = 10
 
@@ -76,6 +85,7 @@ class PiHole(DnsFilter):
         self._expires = 0.0
         self._authenticated = False
         self._lock = asyncio.Lock()
+        self._settings: tuple[float, int, bool] | None = None
         self.requests = 0
 
     async def _send(
@@ -371,58 +381,143 @@ class PiHole(DnsFilter):
         enabled = isinstance(blocking, dict) and blocking.get("blocking") == "enabled"
         return self._in_force(policies, groups, clients, domains, blocking=enabled)
 
-    async def blocked_queries(
-        self, policies: Sequence[DevicePolicy], since: datetime
-    ) -> list[BlockedQuery]:
-        """Blocked lookups of the guarded devices' patterns since the given time.
+    async def _log_settings(self) -> tuple[int, bool]:
+        """Pi-hole's privacy level and whether it logs queries, re-read now and then."""
+        now = time.monotonic()
+        if self._settings is not None and now - self._settings[0] < CONTEXT_TTL:
+            return self._settings[1], self._settings[2]
+        level, logging_on = 0, True
+        try:
+            data = await self._request("GET", "config/misc/privacylevel")
+            level = int(((data or {}).get("config") or {}).get("misc", {}).get("privacylevel", 0))
+            data = await self._request("GET", "config/dns/queryLogging")
+            logging_on = bool(
+                ((data or {}).get("config") or {}).get("dns", {}).get("queryLogging", True)
+            )
+        except (FilterResponseError, TypeError, ValueError):
+            _LOGGER.debug("Pi-hole does not say its privacy level; assuming the default")
+        self._settings = (now, level, logging_on)
+        return level, logging_on
 
-        Filtered by client address on the server and paged with FTL's cursor, so a busy
-        network cannot push a device's lookups out of one page. A device guarded by MAC
-        only is found by the addresses Pi-hole's network table gives that MAC.
+    async def query_log(
+        self,
+        policies: Sequence[DevicePolicy],
+        since: datetime,
+        *,
+        find_last: Collection[str] = (),
+        window_start: datetime | None = None,
+    ) -> QueryLog:
+        """Read FTL's query log back to since: every lookup then, or only blocked ones.
+
+        A steady poll reads all lookups since the last one (paged with FTL's cursor); a
+        longer gap reads only blocked lookups (filtered on the server) and asks for each
+        device's latest lookup on its own. A device guarded by MAC only is found by the
+        addresses Pi-hole's network table gives that MAC.
         """
+        requests = self.requests
+        report = QueryLog()
+        level, logging_on = await self._log_settings()
+        reasons = [
+            *([HIDDEN_LOG_OFF] if not logging_on else []),
+            *([HIDDEN_ADDRESSES] if level >= PRIVACY_HIDE_CLIENTS else []),
+            *([HIDDEN_DOMAINS] if level == PRIVACY_HIDE_DOMAINS else []),
+        ]
+        if reasons:
+            report.hidden = {p.device.device_id: tuple(reasons) for p in policies}
+        by_ip = await self._owners(policies)
+        if by_ip and logging_on:
+            catch_up = datetime.now(UTC) - since > FULL_READ_SPAN
+            await self._read_log(report, by_ip, since, catch_up=catch_up)
+            ids = {p.device.device_id for p in by_ip.values()}
+            wanted = ids if catch_up else set(find_last) & ids
+            await self._latest_lookups(report, by_ip, wanted, window_start or since)
+        report.blocked.sort(key=lambda q: q.time)
+        report.requests = self.requests - requests
+        return report
+
+    async def _owners(self, policies: Sequence[DevicePolicy]) -> dict[str, DevicePolicy]:
+        """Client address -> the device's policy (MACs through Pi-hole's network table)."""
         by_ip = {ip: p for p in policies for ip in p.device.ips}
         if by_mac := {mac.lower(): p for p in policies for mac in p.device.macs}:
             for mac, ips in (await self._addresses_by_mac()).items():
                 if (owner := by_mac.get(mac)) is not None:
                     by_ip.update(dict.fromkeys(ips, owner))
-        if not by_ip:
-            return []
-        found: list[BlockedQuery] = []
-        window = {
-            "from": str(int(since.timestamp())),
-            "until": str(int(datetime.now(UTC).timestamp()) + 1),  # FTL's until is exclusive
-        }
-        # One device: its own lookups. Several: only blocked lookups of everyone, so a poll
-        # costs one request per page of blocked lookups, not one per device.
-        selection = (
-            [{"client_ip": ip} for ip in by_ip] if len(by_ip) == 1 else [{"upstream": "blocklist"}]
-        )
+        return by_ip
+
+    async def _read_log(
+        self,
+        report: QueryLog,
+        by_ip: dict[str, DevicePolicy],
+        since: datetime,
+        *,
+        catch_up: bool,
+    ) -> None:
+        """Every lookup since then (steady), or only blocked ones (after a gap)."""
+        window = {"from": str(int(since.timestamp())), "until": _until()}
+        selection: list[dict[str, str]] = [{}]
+        if catch_up:
+            # Only blocked lookups: per device if there is one, else of everyone (one
+            # request per page, not per device). The newest entry of all is the cursor.
+            selection = (
+                [{"client_ip": ip} for ip in by_ip]
+                if len(by_ip) == 1
+                else [{"upstream": "blocklist"}]
+            )
+            async for query in self._query_pages({"length": "1"}, pages=1):
+                report.newest = _when(query)
         for params in selection:
             async for query in self._query_pages({**window, **params}):
-                ip = str((query.get("client") or {}).get("ip", ""))
-                owner = by_ip.get(ip)
-                domain = str(query.get("domain", ""))
-                when = datetime.fromtimestamp(float(query.get("time", 0)), UTC)
-                if (
-                    owner is None
-                    or query.get("status") not in BLOCKED_STATUSES
-                    or when <= since
-                    or not any(matches(domain, pattern) for pattern in owner.hosts)
-                ):
+                when = _when(query)
+                if when < since:
                     continue
-                found.append(
-                    BlockedQuery(
-                        device_id=owner.device.device_id, host=domain, time=when, client=ip
+                report.newest = max(report.newest or when, when)
+                ip = str((query.get("client") or {}).get("ip", ""))
+                if (owner := by_ip.get(ip)) is None:
+                    continue
+                device_id = owner.device.device_id
+                report.last_lookup[device_id] = max(report.last_lookup.get(device_id, when), when)
+                domain = str(query.get("domain", ""))
+                if query.get("status") in BLOCKED_STATUSES and any(
+                    matches(domain, pattern) for pattern in owner.hosts
+                ):
+                    report.blocked.append(
+                        BlockedQuery(
+                            device_id=device_id,
+                            host=domain,
+                            time=when,
+                            client=ip,
+                            rule=str(query.get("status", "")),
+                        )
                     )
-                )
-        return sorted(found, key=lambda q: q.time)
 
-    async def _query_pages(self, params: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
-        """Every query-log entry the filter parameters select, page by page."""
+    async def _latest_lookups(
+        self,
+        report: QueryLog,
+        by_ip: dict[str, DevicePolicy],
+        wanted: set[str],
+        since: datetime,
+    ) -> None:
+        """Ask for the newest lookup of each wanted device not seen in this read."""
+        begin = str(int(since.timestamp()))
+        for device_id in sorted(wanted - set(report.last_lookup)):
+            for ip in (ip for ip, p in by_ip.items() if p.device.device_id == device_id):
+                params = {"from": begin, "until": _until(), "client_ip": ip, "length": "1"}
+                async for query in self._query_pages(params, pages=1):
+                    when = _when(query)
+                    report.last_lookup[device_id] = max(
+                        report.last_lookup.get(device_id, when), when
+                    )
+
+    async def _query_pages(
+        self, params: dict[str, str], *, pages: int | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every query-log entry the filter parameters select (newest first), page by page."""
         start = 0
         cursor: Any = None
-        while True:
-            page = {**params, "length": str(QUERY_PAGE), "start": str(start)}
+        length = int(params.get("length", QUERY_PAGE))
+        while pages is None or pages > 0:
+            pages = None if pages is None else pages - 1
+            page = {**params, "length": str(length), "start": str(start)}
             if cursor is not None:
                 page["cursor"] = str(cursor)
             data = await self._request("GET", "queries", params=page)
@@ -431,7 +526,7 @@ class PiHole(DnsFilter):
                 yield query
             cursor = (data or {}).get("cursor")
             start += len(queries)
-            if len(queries) < QUERY_PAGE:
+            if len(queries) < length:
                 return
 
     async def _addresses_by_mac(self) -> dict[str, list[str]]:
@@ -488,3 +583,12 @@ def _conflict(
             result.conflicts.setdefault(policy.device.device_id, set()).update(
                 p for p in policy.hosts if pattern_regex(p) == regex
             )
+
+
+def _when(query: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(query.get("time", 0)), UTC)
+
+
+def _until() -> str:
+    """Now as FTL's until (exclusive, whole seconds): nothing logged so far is left out."""
+    return str(int(datetime.now(UTC).timestamp()) + 1)
