@@ -232,6 +232,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
         ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
         return
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
+    for subentry_id in entry.subentries:
+        ir.async_delete_issue(hass, DOMAIN, f"no_lookups_{subentry_id}")
     await guard_store(hass, entry.entry_id).async_remove()
     client = create_filter(hass, entry.data)
     try:

@@ -31,7 +31,11 @@ class GuardBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _confirmation(state: DeviceState) -> dict[str, Any]:
+    """Say why the device is (not) shown protected: rules, and lookups reaching the filter."""
     return {
+        "proof": state.proof,
+        "last_lookup": state.last_lookup.isoformat() if state.last_lookup else None,
+        "hidden_by_filter": list(state.hidden),
         "blocked_hosts": list(state.policy.hosts),
         "unconfirmed_hosts": sorted(h for h in state.policy.hosts if not state.confirmed.get(h)),
         "conflicting_hosts": sorted(state.conflicts),

@@ -446,6 +446,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             del self._last_lookup[gone]
         for gone in set(self._watched_since) - set(devices):
             del self._watched_since[gone]
+            ir.async_delete_issue(self.hass, DOMAIN, f"no_lookups_{gone}")
         return bool(unknown) or before != {d: self._seen(d, now) for d in devices}
 
     def _seen(self, device_id: str, now: datetime) -> bool:

@@ -39,14 +39,23 @@ class GuardSensorDescription(SensorEntityDescription):
     attributes: Callable[[DeviceState], dict[str, Any]] = lambda _: {}
 
 
-def _blocked_24h(_: GuardCoordinator, __: str, state: DeviceState) -> int:
+def _blocked_24h(_: GuardCoordinator, __: str, state: DeviceState) -> int | None:
+    """Count the blocked lookups of 24 h; unknown where the filter's log hides some."""
+    if not state.counts_complete:
+        return None
     cutoff = dt_util.utcnow() - HISTORY_WINDOW
     return sum(1 for b in state.blocked if b.time >= cutoff)
 
 
+def _hidden(state: DeviceState) -> dict[str, Any]:
+    return {"hidden_by_filter": list(state.hidden)} if state.hidden else {}
+
+
 def _last(state: DeviceState) -> dict[str, Any]:
     last = state.last_blocked
-    return {"host": last.host, "category": last.category} if last else {}
+    if last is None:
+        return _hidden(state)
+    return {"host": last.host, "category": last.category, "rule": last.rule, **_hidden(state)}
 
 
 def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> str:
@@ -77,6 +86,7 @@ DESCRIPTIONS = (
         translation_key="blocked_requests_24h",
         state_class=SensorStateClass.MEASUREMENT,
         value=_blocked_24h,
+        attributes=_hidden,
     ),
     GuardSensorDescription(
         key="last_blocked_request",

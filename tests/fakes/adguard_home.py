@@ -50,7 +50,7 @@ class Rule:
     clients: list[tuple[bool, str]] | None  # (negated, IP | CIDR | name)
 
 
-def _split(value: str, separator: str) -> list[str]:
+def _split(value: str, separator: str, *, unescape: bool = True) -> list[str]:
     """Split at separator outside quotes; a backslash escapes the next character."""
     items, current, quote, escaped = [], "", None, False
     for char in value:
@@ -59,6 +59,13 @@ def _split(value: str, separator: str) -> list[str]:
             escaped = False
         elif char == "\\":
             escaped = True
+            current += "" if unescape else char
+        elif not unescape:
+            if char == separator:
+                items.append(current)
+                current = ""
+            else:
+                current += char
         elif quote:
             if char == quote:
                 quote = None
@@ -85,7 +92,7 @@ def compile_rule(line: str) -> Rule | None:
     allow, pattern, modifiers = found.groups()
     important = False
     clients: list[tuple[bool, str]] | None = None
-    for modifier in _split(modifiers, ",") if modifiers else []:
+    for modifier in _split(modifiers, ",", unescape=False) if modifiers else []:
         name, _, value = modifier.partition("=")
         if name not in KNOWN_MODIFIERS:
             return None  # an unknown modifier drops the whole rule

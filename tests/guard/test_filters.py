@@ -129,12 +129,17 @@ async def test_blocked_queries_are_read_from_the_log(setup: Setup) -> None:
     setup.resolve(
         "192.168.1.99", "avs-alexa-na.amazon.com", start + timedelta(seconds=4)
     )  # unguarded
-    found = await setup.client.blocked_queries(policies, start)
-    assert [(q.device_id, q.host) for q in found] == [
+    log = await setup.client.query_log(policies, start)
+    assert [(q.device_id, q.host) for q in log.blocked] == [
         ("dev001", "avs-alexa-na.amazon.com"),
         ("dev002", "unagi-na.amazon.com"),
     ]
-    assert found[0].time > start
+    assert log.blocked[0].time > start
+    # Every lookup of a device proves that it asks the filter, blocked or not.
+    assert log.last_lookup["dev001"] == log.blocked[0].time + timedelta(seconds=1)
+    assert log.last_lookup["dev002"] == log.blocked[1].time
+    assert log.newest is not None
+    assert log.newest >= start + timedelta(seconds=4)
 
 
 async def test_unreachable_and_failing_filter(setup: Setup) -> None:

@@ -51,9 +51,14 @@ def test_our_rules_are_recognised_by_the_code_that_writes_them() -> None:
     """Exactly the lines rule_for writes count as ours; near misses are the user's."""
     ours = rule_for("avs-alexa-na.amazon.com", ["192.168.1.20", "fd00::20"])
     assert is_our_rule(ours)
+    named = rule_for("avs-alexa-na.amazon.com", ["192.168.1.20"], ["Kitchen 'Echo'|2"])
+    assert named == r"||avs-alexa-na.amazon.com^$client=192.168.1.20|'Kitchen \'Echo\'\|2'"
+    assert is_our_rule(named)
     for theirs in (
         "||avs-alexa-na.amazon.com^$client=fe80::1%eth0",
-        "||avs-alexa-na.amazon.com^$client='Kitchen Echo'",
+        '||avs-alexa-na.amazon.com^$client="Kitchen Echo"',
+        "||avs-alexa-na.amazon.com^$client='Kitchen|Echo'",
+        "||avs-alexa-na.amazon.com^$client='Kitchen Echo",
         "||Example.com^$client=192.168.1.20",
         "||example.com^$client=192.168.1.20,important",
         "@@||example.com^$client=192.168.1.20",

@@ -557,11 +557,12 @@ class AdGuardHome(DnsFilter):
                         rule=str(rules[0].get("text", "")) if rules else "",
                     )
                 )
-        wanted = set(by_id) if catch_up else set(find_last) & set(by_id)
-        for device_id in sorted(wanted - set(report.last_lookup)):
+        # After a gap the blocked lookups read do not show a device's newest lookup.
+        wanted = set(by_id) if catch_up else (set(find_last) & set(by_id)) - set(report.last_lookup)
+        for device_id in sorted(wanted):
             last = await self._latest_lookup(by_id[device_id], context, window_start or since)
             if last is not None:
-                report.last_lookup[device_id] = last
+                report.last_lookup[device_id] = max(report.last_lookup.get(device_id, last), last)
         report.blocked.sort(key=lambda q: q.time)
         report.requests = self.requests - requests
         return report

@@ -427,9 +427,10 @@ class PiHole(DnsFilter):
         by_ip = await self._owners(policies)
         if by_ip and logging_on:
             catch_up = datetime.now(UTC) - since > FULL_READ_SPAN
-            await self._read_log(report, by_ip, since, catch_up=catch_up)
+            whole = await self._read_log(report, by_ip, since, catch_up=catch_up)
             ids = {p.device.device_id for p in by_ip.values()}
-            wanted = ids if catch_up else set(find_last) & ids
+            # Where only blocked lookups were read, they do not show a device's newest one.
+            wanted = (ids - whole) if catch_up else (set(find_last) & ids) - set(report.last_lookup)
             await self._latest_lookups(report, by_ip, wanted, window_start or since)
         report.blocked.sort(key=lambda q: q.time)
         report.requests = self.requests - requests
@@ -451,8 +452,11 @@ class PiHole(DnsFilter):
         since: datetime,
         *,
         catch_up: bool,
-    ) -> None:
-        """Every lookup since then (steady), or only blocked ones (after a gap)."""
+    ) -> set[str]:
+        """Read every lookup since then (steady), or only blocked ones (after a gap).
+
+        Return the devices whose every lookup since then was read.
+        """
         window = {"from": str(int(since.timestamp())), "until": _until()}
         selection: list[dict[str, str]] = [{}]
         if catch_up:
@@ -489,6 +493,9 @@ class PiHole(DnsFilter):
                             rule=str(query.get("status", "")),
                         )
                     )
+        if not catch_up:
+            return {p.device.device_id for p in by_ip.values()}
+        return {by_ip[s["client_ip"]].device.device_id for s in selection if "client_ip" in s}
 
     async def _latest_lookups(
         self,
@@ -499,7 +506,7 @@ class PiHole(DnsFilter):
     ) -> None:
         """Ask for the newest lookup of each wanted device not seen in this read."""
         begin = str(int(since.timestamp()))
-        for device_id in sorted(wanted - set(report.last_lookup)):
+        for device_id in sorted(wanted):
             for ip in (ip for ip, p in by_ip.items() if p.device.device_id == device_id):
                 params = {"from": begin, "until": _until(), "client_ip": ip, "length": "1"}
                 async for query in self._query_pages(params, pages=1):
