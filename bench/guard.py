@@ -1,22 +1,34 @@
-"""Cloud guard benchmark (not a test): time and filter API calls to reconcile devices.
+"""Cloud guard benchmark (not a test): filter API calls, bytes and time per coordinator update.
 
-    scripts/bench guard
+    scripts/bench guard [--devices 1,10,100] [--lookups 100000]
 
-For AdGuard Home and Pi-hole (the loopback fakes that behave as their APIs do), with
-1, 10 and 100 guarded Echo devices blocking voice and telemetry: the first apply, a
-steady-state update (nothing changed: what every 30 s poll costs), and one switch changed.
-An update is what the coordinator does: reconcile, verify, read the query log.
+For AdGuard Home and Pi-hole (the loopback fakes that answer as the notes say), with
+guarded Echo devices blocking voice and telemetry and a query log that already holds
+`--lookups` lookups of the day (a busy home: about 100,000), it measures
+
+- the first apply (nothing in the filter, nothing read before),
+- a steady update: what every 30 s poll costs once 30 s of new lookups arrived
+  (100,000 a day is about 35 per poll),
+- one switch changed.
+
+An update is what the coordinator does: reconcile, verify, read the query log since the
+newest entry already read. Calls and bytes are counted on the client's HTTP session, so
+the same benchmark measures an older revision of the clients (one that read the query
+log with `blocked_queries`) for a before/after comparison.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import os
 from pathlib import Path
 import platform
 import sys
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -38,6 +50,12 @@ from tests.fakes.adguard_home import FakeAdGuardHome  # noqa: E402
 from tests.fakes.pihole import FakePiHole  # noqa: E402
 
 CATALOG = load_catalog()
+POLL = timedelta(seconds=30)
+
+
+def address(n: int) -> str:
+    """Return the address of guarded device n."""
+    return f"10.0.{n // 200}.{n % 200 + 2}"
 
 
 def policies(count: int, blocks: set[Block]) -> list[DevicePolicy]:
@@ -48,7 +66,7 @@ def policies(count: int, blocks: set[Block]) -> list[DevicePolicy]:
                 device_id=f"dev{n:03d}",
                 name=f"Echo {n}",
                 device_type=DeviceType.ECHO_DOT,
-                ips=(f"10.0.{n // 200}.{n % 200 + 2}",),
+                ips=(address(n),),
             ),
             blocks,
             CATALOG,
@@ -57,54 +75,183 @@ def policies(count: int, blocks: set[Block]) -> list[DevicePolicy]:
     ]
 
 
-async def update(client: DnsFilter, wanted: list[DevicePolicy]) -> int:
-    """One coordinator update; return the writes."""
-    result = await client.reconcile(wanted)
-    await client.verify(wanted)
-    await client.blocked_queries(wanted, datetime.now(UTC) - timedelta(hours=24))
-    return result.writes
+@dataclass
+class Traffic:
+    """Requests and response bytes seen on the client's session."""
+
+    calls: int = 0
+    received: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+    def config(self) -> aiohttp.TraceConfig:
+        """Return a trace config that counts."""
+        trace = aiohttp.TraceConfig()
+
+        async def start(_: Any, __: Any, params: aiohttp.TraceRequestStartParams) -> None:
+            self.calls += 1
+            path = params.url.path
+            self.by_path[path] = self.by_path.get(path, 0) + 1
+
+        async def chunk(_: Any, __: Any, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
+            self.received += len(params.chunk)
+
+        trace.on_request_start.append(start)
+        trace.on_response_chunk_received.append(chunk)
+        return trace
 
 
-async def measure(fake: Any, client: DnsFilter, wanted: list[DevicePolicy]) -> str:
-    """Time and count the API calls of one update."""
-    before = len(fake.requests)
+def fill_log(fake: Any, lookups: int, devices: int, now: datetime) -> None:
+    """Log a day of lookups, newest first: the devices' and other clients', mostly allowed."""
+    step = timedelta(days=1) / max(lookups, 1)
+    for n in range(lookups):
+        when = now - step * (n + 1)
+        device = n % (devices + 20)  # 20 other clients besides the guarded devices
+        client = address(device) if device < devices else f"10.9.0.{device}"
+        host = f"site{n % 5000}.example.com"
+        blocked = n % 500 == 0 and device < devices  # now and then a blocked voice lookup
+        if blocked:
+            host = "avs-alexa-na.amazon.com"
+        rule = f"||avs-alexa-*.amazon.com^$client={client}"
+        if isinstance(fake, FakeAdGuardHome):
+            reason = "FilteredBlackList" if blocked else "NotFilteredNotFound"
+            if hasattr(fake, "record"):
+                fake.record(client, host, reason, [rule] if blocked else [], when)
+            else:  # the fake of an older revision
+                fake.querylog.append(_old_adguard_entry(client, host, when, reason, rule))
+        else:
+            entry = _pihole_entry(len(fake.queries) + 1, client, host, when)
+            if blocked:
+                entry.update(status="REGEX", upstream="blocklist")
+            fake.queries.append(entry)
+    if isinstance(fake, FakePiHole):
+        fake.queries.sort(key=lambda q: q["time"])
+
+
+def _old_adguard_entry(
+    client: str, host: str, when: datetime, reason: str = "NotFilteredNotFound", rule: str = ""
+) -> dict[str, Any]:
+    return {
+        "client": client,
+        "question": {"class": "IN", "name": host, "type": "A"},
+        "reason": reason,
+        "rules": [{"filter_list_id": 0, "text": rule}] if rule else [],
+        "time": when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123+00:00",
+        "status": "NOERROR",
+    }
+
+
+def _pihole_entry(number: int, client: str, host: str, when: datetime) -> dict[str, Any]:
+    return {
+        "id": number,
+        "time": when.timestamp(),
+        "type": "A",
+        "status": "FORWARDED",
+        "domain": host,
+        "client": {"ip": client, "name": None},
+        "list_id": None,
+        "upstream": "8.8.8.8#53",
+        "dnssec": "UNKNOWN",
+        "reply": {"type": "IP", "time": 0.3},
+        "ede": {"code": -1, "text": None},
+        "cname": None,
+    }
+
+
+class Poller:
+    """What the coordinator does each update, with the cursor it keeps."""
+
+    def __init__(self, client: DnsFilter) -> None:
+        """Poll with client."""
+        self.client = client
+        self.cursor: datetime | None = None
+        self.seen: set[str] = set()
+
+    async def update(self, wanted: list[DevicePolicy]) -> int:
+        """One update; return the writes."""
+        result = await self.client.reconcile(wanted)
+        await self.client.verify(wanted)
+        now = datetime.now(UTC)
+        window = now - timedelta(hours=24)
+        if not hasattr(self.client, "query_log"):  # an older revision
+            await self.client.blocked_queries(wanted, window)  # type: ignore[attr-defined]
+            return result.writes
+        since = max(self.cursor, window) if self.cursor else window
+        unknown = [p.device.device_id for p in wanted if p.device.device_id not in self.seen]
+        log = await self.client.query_log(wanted, since, find_last=unknown, window_start=window)
+        self.seen.update(unknown)
+        if log.newest is not None:
+            self.cursor = max(self.cursor or log.newest, log.newest)
+        return result.writes
+
+
+async def measure(traffic: Traffic, poller: Poller, wanted: list[DevicePolicy]) -> str:
+    """Time, calls and bytes of one update."""
+    calls, received = traffic.calls, traffic.received
     start = time.perf_counter()
-    writes = await update(client, wanted)
+    writes = await poller.update(wanted)
     elapsed = (time.perf_counter() - start) * 1000
-    return f"{elapsed:7.1f} ms, {len(fake.requests) - before:4d} calls ({writes} writes)"
+    return (
+        f"{elapsed:7.1f} ms, {traffic.calls - calls:4d} calls, "
+        f"{(traffic.received - received) / 1024:8.1f} kB ({writes} writes)"
+    )
 
 
-async def run(kind: str, count: int, session: aiohttp.ClientSession) -> None:
+def new_lookups(fake: Any, devices: int, count: int) -> None:
+    """Log the lookups of one poll interval, happening now."""
+    now = datetime.now(UTC)
+    for n in range(count):
+        when = now - POLL + POLL * (n + 1) / (count + 1)
+        client = address(n % devices)
+        if isinstance(fake, FakeAdGuardHome) and hasattr(fake, "record"):
+            fake.record(client, f"poll{n}.example.com", "NotFilteredNotFound", [], when)
+        elif isinstance(fake, FakeAdGuardHome):
+            fake.querylog.insert(0, _old_adguard_entry(client, f"poll{n}.example.com", when))
+        else:
+            fake.queries.append(_pihole_entry(len(fake.queries) + 1, client, "poll.example", when))
+
+
+async def run(kind: str, count: int, lookups: int) -> None:
     """Cold apply, steady state and one change for count devices."""
     fake: Any = FakeAdGuardHome() if kind == "AdGuard Home" else FakePiHole()
-    async with fake.serve():
+    fill_log(fake, lookups, count, datetime.now(UTC))
+    traffic = Traffic()
+    async with fake.serve(), aiohttp.ClientSession(trace_configs=[traffic.config()]) as session:
         client: DnsFilter = (
             AdGuardHome(session, fake.url, "admin", "secret")
             if isinstance(fake, FakeAdGuardHome)
             else PiHole(session, fake.url, "secret")
         )
+        poller = Poller(client)
         wanted = policies(count, {Block.VOICE, Block.TELEMETRY})
-        first = await measure(fake, client, wanted)
-        await update(client, wanted)  # warm caches (check_host per rule generation)
-        steady = await measure(fake, client, wanted)
+        first = await measure(traffic, poller, wanted)
+        await poller.update(wanted)  # warm caches (check_host per rule generation)
+        new_lookups(fake, count, 35)
+        steady = await measure(traffic, poller, wanted)
         changed = [*wanted[:-1], policies(count, {Block.ALL_CLOUD})[-1]]
-        change = await measure(fake, client, changed)
+        new_lookups(fake, count, 35)
+        change = await measure(traffic, poller, changed)
         await client.close()
-    print(f"| {kind} | {count} | {first} | {steady} | {change} |")
+    print(f"| {kind} | {count} | {first} | {steady} | {change} |", flush=True)
 
 
 async def main() -> None:
     """Run every filter and size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", default="1,10,100")
+    parser.add_argument("--lookups", type=int, default=100_000)
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.devices.split(",")]
+    machine = SimpleNamespace(arch=platform.machine(), cores=os.cpu_count())
     print(
-        f"# Voice Guard cloud guard benchmark on {platform.machine()}, {os.cpu_count()} cores, "
-        f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}\n"
+        f"# Voice Guard cloud guard benchmark on {machine.arch}, {machine.cores} cores, "
+        f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
+        f"query log of {args.lookups:,} lookups\n"
     )
     print("| Filter | Devices | First apply | Steady update (every 30 s) | One switch changed |")
     print("| --- | --- | --- | --- | --- |")
-    async with aiohttp.ClientSession() as session:
-        for kind in ("AdGuard Home", "Pi-hole"):
-            for count in (1, 10, 100):
-                await run(kind, count, session)
+    for kind in ("AdGuard Home", "Pi-hole"):
+        for count in sizes:
+            await run(kind, count, args.lookups)
 
 
 if __name__ == "__main__":

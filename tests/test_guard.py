@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
@@ -19,6 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -432,3 +434,102 @@ async def test_reauth_tells_a_lockout_from_a_wrong_password(
     )
     assert result["errors"] == {"base": "rate_limited"}
     assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, after: timedelta) -> None:
+    freezer.tick(after)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("kind", ["adguard_home", "pihole"])
+async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
+    hass: HomeAssistant,
+    adguard: FakeAdGuardHome,
+    pihole: FakePiHole,
+    freezer: FrozenDateTimeFactory,
+    kind: str,
+) -> None:
+    """Rules in force are not enough: a device that never asks the filter is not protected."""
+    fake: Any = adguard if kind == "adguard_home" else pihole
+    entry = await _setup(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert confirmed.state == STATE_OFF
+    assert confirmed.attributes["proof"] == "no_lookups_seen"
+    assert confirmed.attributes["unconfirmed_hosts"] == []  # the rules are in force
+
+    fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter now
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert confirmed.state == STATE_ON
+    assert confirmed.attributes["proof"] == "confirmed"
+    assert confirmed.attributes["last_lookup"] is not None
+
+    # A day later without a single lookup (DNS over HTTPS, say): off, and a repair.
+    issue_id = f"no_lookups_{next(iter(entry.subentries))}"
+    await _poll(hass, freezer, timedelta(hours=24, minutes=1))
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert (confirmed.state, confirmed.attributes["proof"]) == (STATE_OFF, "no_lookups_seen")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "no_lookups"
+    assert issue.translation_placeholders["device"] == "Kitchen Echo"
+    assert KITCHEN_IP in issue.translation_placeholders["address"]
+
+    fake.query(KITCHEN_IP, "www.example.com")
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_filter_that_hides_the_proof_says_so(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A client AdGuard Home does not log: no silent zero, no "protected"; a repair says why."""
+    adguard.persistent_clients = [
+        {"name": "Echo", "ids": [KITCHEN_IP], "ignore_querylog": True, "filtering_enabled": True}
+    ]
+    adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com")  # blocked, and not logged
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert confirmed.state == STATE_OFF
+    assert confirmed.attributes["proof"] == "hidden_by_filter"
+    assert confirmed.attributes["hidden_by_filter"] == ["client_not_logged"]
+    count = hass.states.get("sensor.kitchen_echo_blocked_requests_24_h")
+    assert count.state == "unknown"
+    assert count.attributes["hidden_by_filter"] == ["client_not_logged"]
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"no_lookups_{next(iter(entry.subentries))}")
+    assert issue is not None
+    assert issue.translation_key == "proof_hidden"
+    assert issue.translation_placeholders["reasons"] == "client_not_logged"
+
+
+async def test_a_steady_poll_reads_only_new_lookups_and_writes_nothing(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Polling costs what changed: one query-log request, no store write when nothing did."""
+    old = dt_util.utcnow() - timedelta(hours=2)
+    for n in range(2000):
+        adguard.query(f"10.0.1.{n % 200}", f"site{n}.example.com", old)
+    adguard.query(KITCHEN_IP, "www.example.com")
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    with (
+        patch.object(Store, "async_delay_save") as delayed,
+        patch.object(Store, "async_save") as saved,
+    ):
+        adguard.querylog_calls = 0
+        for _ in range(3):
+            adguard.query(KITCHEN_IP, "www.example.com")  # allowed lookups: nothing to keep
+            await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+        assert adguard.querylog_calls == 3
+        assert (delayed.call_count, saved.call_count) == (0, 0)
+
+        adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com")  # something to keep
+        await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+        assert delayed.call_count == 1
+    assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON

@@ -225,6 +225,7 @@ async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> 
             "filter": "AdGuard Home (test)",
             "switches_on": ["block_voice"],
             "protection_confirmed": True,
+            "proof": "confirmed",
             "unconfirmed_hosts": [],
             "blocked_requests_24h": 0,
             "allowed_until": None,

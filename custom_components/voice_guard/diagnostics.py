@@ -50,6 +50,9 @@ def _guard(entry: GuardConfigEntry) -> dict[str, Any]:
             "confirmed": state.confirmed if state else None,
             "conflicts": sorted(state.conflicts) if state else None,
             "blocked_requests_24h": len(state.blocked) if state else None,
+            "proof": state.proof if state else None,
+            "last_lookup": state.last_lookup.isoformat() if state and state.last_lookup else None,
+            "hidden_by_filter": list(state.hidden) if state else None,
         }
     info = asdict(snapshot.info) if snapshot else None
     if info is not None and snapshot is not None and snapshot.info.kind == FILTER_ADGUARD:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+import functools
 import ipaddress
 import re
 import time
@@ -81,6 +82,7 @@ def _split(value: str, separator: str, *, unescape: bool = True) -> list[str]:
     return [*items, current]
 
 
+@functools.lru_cache(maxsize=65536)
 def compile_rule(line: str) -> Rule | None:
     """Compile a rule line as urlfilter does; None for comments and dropped rules."""
     text = line.strip()

@@ -239,8 +239,13 @@ async def test_adguard_allowlist_of_the_user_is_not_shown_as_confirmed(
     adguard.user_rules = ["@@||gateway.devices.a2z.com^", *adguard.user_rules]
     verified = (await client.verify(policies))["dev001"]
     assert verified == {"avs-alexa-*.amazon.com": True, "gateway.devices.a2z.com": False}
-    adguard.protection_enabled = False
+    adguard.protection_enabled = False  # paused in AdGuard Home's UI
+    # An update reads the status first; verify then uses it (and the rules reconcile read).
+    await client.info()
+    await client.reconcile(policies)
+    calls = len(adguard.requests)
     assert not any((await client.verify(policies))["dev001"].values())
+    assert all("check_host" not in path for _, path in adguard.requests[calls:])
 
 
 async def test_pihole_sessions_are_reused_renewed_and_closed(

@@ -52,6 +52,7 @@ DEVICE_PREFIX = f"! {MARK} device "
 _RULE_PARTS = re.compile(r"^\|\|([^^$|]+)\^\$client=(.+)$")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 QUERYLOG_PAGE = 500
+STEADY_PAGE = 50  # the least a steady read asks for
 QUERYLOG_MAX_PAGES = 400  # a safety stop: 200,000 entries, more than a day of a busy home
 # Reading every lookup since the last poll costs what happened meanwhile; after a longer
 # gap (the first read, Home Assistant stopped for a while) only blocked lookups are read,
@@ -60,6 +61,7 @@ FULL_READ_SPAN = timedelta(minutes=10)
 WRITE_ATTEMPTS = 3
 CONFIRM_TTL = 300.0  # seconds a check_host "yes" is trusted without asking again
 CONTEXT_TTL = 300.0  # seconds persistent clients and query-log settings are reused
+FRESH = 5.0  # seconds a status or rule list read in this update is reused by verify
 TIMEOUT = 10
 # What a blocked lookup's reason is (AdGuard Home's filtering.Reason names).
 BLOCKED_REASONS = (
@@ -279,6 +281,10 @@ class AdGuardHome(DnsFilter):
         self._written: list[str] | None = None
         self._context_cache: tuple[float, list[dict[str, Any]], dict[str, Any]] | None = None
         self._version: str | None = None
+        self._page_hint = STEADY_PAGE
+        # The last status and rule list read, with when: reused within FRESH seconds.
+        self._status: tuple[float, bool] | None = None
+        self._read: tuple[float, list[str], bool] | None = None
         self.requests = 0
 
     async def _request(
@@ -357,6 +363,7 @@ class AdGuardHome(DnsFilter):
         except KeyError as err:
             raise FilterResponseError(f"AdGuard Home status lacks {err}") from err
         self._version = info.version
+        self._status = (time.monotonic(), info.protection_enabled)
         return info
 
     async def _rules(self) -> tuple[list[str], bool]:
@@ -365,7 +372,20 @@ class AdGuardHome(DnsFilter):
         rules = data.get("user_rules") or []  # null when there are none
         if not isinstance(rules, list):
             raise FilterResponseError("AdGuard Home user_rules is not a list")
-        return [str(rule) for rule in rules], bool(data.get("enabled", True))
+        read = [str(rule) for rule in rules], bool(data.get("enabled", True))
+        self._read = (time.monotonic(), *read)
+        return read
+
+    async def _recent_rules(self) -> tuple[list[str], bool]:
+        """Return the rules read a moment ago (by this update's reconcile), or read them now."""
+        if self._read is not None and time.monotonic() - self._read[0] < FRESH:
+            return self._read[1], self._read[2]
+        return await self._rules()
+
+    async def _protection(self) -> bool:
+        if self._status is not None and time.monotonic() - self._status[0] < FRESH:
+            return self._status[1]
+        return (await self.info()).protection_enabled
 
     @property
     def memory(self) -> dict[str, Any]:
@@ -454,8 +474,9 @@ class AdGuardHome(DnsFilter):
 
     async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
         """Read the rules back and ask AdGuard Home whether each pattern is blocked."""
-        rules, enabled = await self._rules()
-        protection = (await self.info()).protection_enabled
+        # The update read the status and the rules a moment ago: no need to ask again.
+        rules, enabled = await self._recent_rules()
+        protection = await self._protection()
         context = await self._context(policies)
         theirs, ours = split_rules(rules, self._written)
         present = set(ours)
@@ -527,7 +548,12 @@ class AdGuardHome(DnsFilter):
             return report
         by_id = {p.device.device_id: p for p in policies}
         catch_up = datetime.now(UTC) - since > FULL_READ_SPAN
+        # AdGuard Home has no "newer than": a steady read asks for about as many entries
+        # as the last poll brought (twice that, at least STEADY_PAGE), and pages on if
+        # more came, so it reads little more than what is new.
+        first_page = QUERYLOG_PAGE if catch_up else self._page_hint
         params: list[tuple[str, str]] = [("limit", str(QUERYLOG_PAGE))]
+        read = 0
         if catch_up:
             # Only blocked lookups are read; the newest entry of all is where the next
             # read starts (AdGuard Home's clock, not ours).
@@ -535,28 +561,13 @@ class AdGuardHome(DnsFilter):
             async for _, when in self._entries([("limit", "1")], since):
                 report.newest = when
                 break
-        async for entry, when in self._entries(params, since):
+        async for entry, when in self._entries(params, since, first_page=first_page):
+            read += 1
             report.newest = max(report.newest or when, when)
-            owner = self._owner(entry, owners)
-            if owner is None:
-                continue
-            policy = by_id[owner]
-            if owner not in report.last_lookup or when > report.last_lookup[owner]:
-                report.last_lookup[owner] = when
-            host = _host(entry)
-            if entry.get("reason") in BLOCKED_REASONS and any(
-                matches(host, p) for p in policy.hosts
-            ):
-                rules = [r for r in entry.get("rules") or [] if isinstance(r, dict)]
-                report.blocked.append(
-                    BlockedQuery(
-                        device_id=owner,
-                        host=host,
-                        time=when,
-                        client=str(entry.get("client", "")),
-                        rule=str(rules[0].get("text", "")) if rules else "",
-                    )
-                )
+            if (owner := self._owner(entry, owners)) is not None:
+                _attribute(report, by_id[owner], entry, when)
+        if not catch_up:
+            self._page_hint = min(QUERYLOG_PAGE, max(STEADY_PAGE, 2 * read))
         # After a gap the blocked lookups read do not show a device's newest lookup.
         wanted = set(by_id) if catch_up else (set(find_last) & set(by_id)) - set(report.last_lookup)
         for device_id in sorted(wanted):
@@ -595,13 +606,17 @@ class AdGuardHome(DnsFilter):
         return owners.get(f"name:{name}") if name else None
 
     async def _entries(
-        self, params: list[tuple[str, str]], since: datetime
+        self, params: list[tuple[str, str]], since: datetime, *, first_page: int | None = None
     ) -> AsyncIterator[tuple[dict[str, Any], datetime]]:
         """Entries newer than or as old as since, newest first, page by page."""
         older_than: str | None = None
-        for _ in range(QUERYLOG_MAX_PAGES):
-            extra = [("older_than", older_than)] if older_than else []
-            page = await self._get_log([*params, *extra])
+        for number in range(QUERYLOG_MAX_PAGES):
+            query = list(params)
+            if number == 0 and first_page is not None:
+                query = [p for p in query if p[0] != "limit"] + [("limit", str(first_page))]
+            if older_than:
+                query.append(("older_than", older_than))
+            page = await self._get_log(query)
             for entry in page.get("data") or []:
                 when = _parse_time(entry.get("time"))
                 if when is None:
@@ -666,6 +681,29 @@ _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
 
 def _is_mac(value: str) -> bool:
     return bool(_MAC.match(value))
+
+
+def _attribute(
+    report: QueryLog, policy: DevicePolicy, entry: dict[str, Any], when: datetime
+) -> None:
+    """Count one log entry of a device: a lookup, and a blocked one if it is."""
+    owner = policy.device.device_id
+    report.last_lookup[owner] = max(report.last_lookup.get(owner, when), when)
+    host = _host(entry)
+    if entry.get("reason") not in BLOCKED_REASONS or not any(
+        matches(host, p) for p in policy.hosts
+    ):
+        return
+    rules = [r for r in entry.get("rules") or [] if isinstance(r, dict)]
+    report.blocked.append(
+        BlockedQuery(
+            device_id=owner,
+            host=host,
+            time=when,
+            client=str(entry.get("client", "")),
+            rule=str(rules[0].get("text", "")) if rules else "",
+        )
+    )
 
 
 def _host(entry: dict[str, Any]) -> str:
