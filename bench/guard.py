@@ -11,8 +11,8 @@ guarded Echo devices blocking voice and telemetry and a query log that already h
   (100,000 a day is about 35 per poll),
 - one switch changed.
 
-An update is what the coordinator does: reconcile, verify, read the query log since the
-newest entry already read. Calls and bytes are counted on the client's HTTP session, so
+An update is what the coordinator does: status, reconcile, verify, read the query log
+since the newest entry already read. Calls and bytes are counted on the client's HTTP session, so
 the same benchmark measures an older revision of the clients (one that read the query
 log with `blocked_queries`) for a before/after comparison.
 """
@@ -167,7 +167,8 @@ class Poller:
         self.seen: set[str] = set()
 
     async def update(self, wanted: list[DevicePolicy]) -> int:
-        """One update; return the writes."""
+        """One update, as the coordinator runs it; return the writes."""
+        await self.client.info()
         result = await self.client.reconcile(wanted)
         await self.client.verify(wanted)
         now = datetime.now(UTC)

@@ -19,10 +19,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.voice_guard.const import (
     CONF_ENGINE,
+    CONF_KIND,
     CONF_LANGUAGE,
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_EMBEDDED,
+    KIND_SPEECH,
     NAME,
 )
 from custom_components.voice_guard.engine import vosk_engine
@@ -117,7 +119,9 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title=NAME,
         unique_id=DOMAIN,
+        minor_version=2,
         data={
+            CONF_KIND: KIND_SPEECH,
             CONF_ENGINE: ENGINE_EMBEDDED,
             CONF_MODEL_PATH: str(MODEL_PATH),
             CONF_LANGUAGE: "ko",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
@@ -20,12 +21,14 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 from .const import (
     CONF_ENGINE,
     CONF_FILTER,
+    CONF_KIND,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_WYOMING,
+    KIND_SPEECH,
     LOGGER,
     VOSK_REQUIREMENT,
 )
@@ -35,6 +38,7 @@ from .data import (
     VoiceGuardConfigEntry,
     VoiceGuardRuntimeData,
     is_filter_entry,
+    is_speech_entry,
     stt_entity_id,
 )
 from .engine.base import MODE_OPEN, SpeechEngine
@@ -62,10 +66,33 @@ GUARD_PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Plat
 MODEL_ISSUE = "model_unavailable"
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Bring an entry of an older version up to date.
+
+    1.1 -> 1.2: the speech entry records its kind, as filter entries always did, so that
+    nothing else in the domain (an ignored discovery) is ever taken for it.
+    """
+    if entry.version > 1:
+        return False  # written by a newer Voice Guard: do not guess
+    if entry.minor_version < 2:  # noqa: PLR2004
+        data = dict(entry.data)
+        if CONF_KIND not in data and CONF_ENGINE in data:
+            data[CONF_KIND] = KIND_SPEECH
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Set up a speech engine entry or a DNS filter entry."""
     if is_filter_entry(entry):
-        return await _async_setup_guard(hass, entry)  # type: ignore[arg-type]
+        return await _async_setup_guard(hass, entry)
+    if not is_speech_entry(entry):
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry_kind",
+            translation_placeholders={"kind": str(entry.data.get(CONF_KIND))},
+        )
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
     entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
@@ -226,10 +253,15 @@ async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bo
     return True
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
-    """Forget the entry's issues; a removed filter entry takes its rules with it."""
-    if not is_filter_entry(entry):
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Forget the entry's issues; a removed filter entry takes its rules with it.
+
+    Anything else in the domain (an ignored discovery) owns nothing: it touches nothing.
+    """
+    if is_speech_entry(entry):
         ir.async_delete_issue(hass, DOMAIN, MODEL_ISSUE)
+        return
+    if not is_filter_entry(entry):
         return
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
     for subentry_id in entry.subentries:
@@ -259,15 +291,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) 
         await client.close()
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Unload: stop recognitions and free the engine, or close the filter session."""
     if is_filter_entry(entry):
-        guard: GuardConfigEntry = entry  # type: ignore[assignment]
         unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
         if unloaded:
-            await guard.runtime_data.async_shutdown()
-            await guard.runtime_data.client.close()
+            await entry.runtime_data.async_shutdown()
+            await entry.runtime_data.client.close()
         return unloaded
+    if not is_speech_entry(entry):
+        return True
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.engine.async_close()

@@ -77,6 +77,7 @@ from .const import (
     FILTER_ADGUARD,
     FILTER_PIHOLE,
     KIND_FILTER,
+    KIND_SPEECH,
     LOGGER,
     MAX_MAX_DECODERS,
     MAX_MAX_SECONDS,
@@ -95,6 +96,7 @@ from .data import (
     async_update_and_reload,
     filter_entries,
     is_filter_entry,
+    is_speech_entry,
 )
 from .downloads import ModelDownload, async_catalog
 from .engine.base import MODES
@@ -231,7 +233,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create the single Voice Guard entry: pick an engine and a model or server."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: the speech entry records its kind too
 
     def __init__(self) -> None:
         """Start with no download and no discovered server."""
@@ -721,6 +723,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _finish(self, data: dict[str, Any]) -> ConfigFlowResult:
         """Create the entry, or replace the engine of the existing one when reconfiguring."""
+        data = {**data, CONF_KIND: KIND_SPEECH}
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
             options = {k: v for k, v in entry.options.items() if k not in ENGINE_OPTIONS}
@@ -734,7 +737,7 @@ class VoiceGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
         """Only the speech engine has options; guarded devices have their own flows."""
-        return not is_filter_entry(config_entry)
+        return is_speech_entry(config_entry)
 
     @staticmethod
     @callback

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
@@ -21,8 +21,12 @@ from .const import (
     DEFAULT_SILENCE_MS,
     DOMAIN,
     KIND_FILTER,
+    KIND_SPEECH,
 )
 from .engine.base import MODES, SpeechEngine
+
+if TYPE_CHECKING:
+    from .coordinator import GuardCoordinator
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,18 @@ class VoiceGuardRuntimeData:
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]
 
 
-def is_filter_entry(entry: ConfigEntry[Any]) -> bool:
-    """Whether an entry is a DNS filter (with guarded devices) rather than the speech engine."""
+def is_filter_entry(entry: ConfigEntry[Any]) -> TypeGuard[ConfigEntry[GuardCoordinator]]:
+    """Whether an entry is a DNS filter (with guarded devices).
+
+    Every entry records its kind. An ignored discovery (an entry Home Assistant stores with
+    empty data) or an entry of a kind this version does not know is neither kind.
+    """
     return entry.data.get(CONF_KIND) == KIND_FILTER
+
+
+def is_speech_entry(entry: ConfigEntry[Any]) -> TypeGuard[VoiceGuardConfigEntry]:
+    """Whether an entry is the speech engine."""
+    return entry.data.get(CONF_KIND) == KIND_SPEECH
 
 
 def filter_entries(hass: HomeAssistant, *, loaded: bool = False) -> list[ConfigEntry[Any]]:
@@ -82,7 +95,7 @@ def filter_entries(hass: HomeAssistant, *, loaded: bool = False) -> list[ConfigE
 def loaded_speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry | None:
     """Return the speech engine's entry if it is running."""
     for entry in hass.config_entries.async_entries(DOMAIN):
-        if not is_filter_entry(entry):
+        if is_speech_entry(entry):
             return entry if entry.state is ConfigEntryState.LOADED else None
     return None
 

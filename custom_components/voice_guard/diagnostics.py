@@ -6,12 +6,13 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_IP, CONF_MAC, FILTER_ADGUARD
 from .coordinator import GuardConfigEntry
-from .data import VoiceGuardConfigEntry, is_filter_entry
+from .data import is_filter_entry, is_speech_entry
 from .guard.filters.adguard_home import checks_clients
 
 # Network addresses identify the home's network and its devices; diagnostics are shared
@@ -20,11 +21,13 @@ TO_REDACT = {CONF_HOST, "server", CONF_PASSWORD, CONF_USERNAME, CONF_URL, CONF_I
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: VoiceGuardConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
     """Return diagnostics for a speech or filter entry."""
     if is_filter_entry(entry):
-        return _guard(entry)  # type: ignore[arg-type]
+        return _guard(entry)
+    if not is_speech_entry(entry):
+        return {"entry": {"data": async_redact_data(dict(entry.data), TO_REDACT)}}
     runtime = entry.runtime_data
     return {
         "entry": {

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -21,8 +22,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, HISTORY_WINDOW, SUBENTRY_DEVICE
-from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
-from .data import VoiceGuardConfigEntry, is_filter_entry
+from .coordinator import DeviceState, GuardCoordinator
+from .data import VoiceGuardConfigEntry, is_filter_entry, is_speech_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
 from .phrase_mode import SIGNAL_PHRASES, PhraseManager
@@ -107,12 +108,14 @@ DESCRIPTIONS = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: GuardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's sensors, or the speech entry's pipeline audit."""
     if not is_filter_entry(entry):
-        speech: VoiceGuardConfigEntry = entry  # type: ignore[assignment]
+        if not is_speech_entry(entry):
+            return
+        speech = entry
         sensors: list[SensorEntity] = [CloudPipelineSensor(speech)]
         if speech.runtime_data.phrases is not None:
             sensors.append(PhraseSensor(speech))

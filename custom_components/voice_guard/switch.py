@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SUBENTRY_DEVICE
-from .coordinator import GuardConfigEntry, GuardCoordinator
-from .data import VoiceGuardConfigEntry, is_filter_entry
+from .coordinator import GuardCoordinator
+from .data import VoiceGuardConfigEntry, is_filter_entry, is_speech_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
 from .guard.policy import Block
 from .satellites import Satellite, SatellitePins, find_satellites
@@ -25,12 +26,14 @@ DESCRIPTIONS = tuple(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: GuardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's switches, or the speech entry's satellite switches."""
+    if is_speech_entry(entry):
+        _setup_satellites(hass, entry, async_add_entities)
+        return
     if not is_filter_entry(entry):
-        _setup_satellites(hass, entry, async_add_entities)  # type: ignore[arg-type]
         return
     coordinator = entry.runtime_data
     for subentry_id, subentry in entry.subentries.items():
