@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 import home_assistant_intents  # noqa: E402
 
-from bench.stt import percentile  # noqa: E402
+from bench.common import AREAS, COMMANDS, percentile  # noqa: E402
 from custom_components.voice_guard.engine.base import RecognitionSettings  # noqa: E402
 from custom_components.voice_guard.engine.phrases import PhraseSet, build_phrase_set  # noqa: E402
 from custom_components.voice_guard.engine.vosk_engine import (  # noqa: E402
@@ -90,10 +90,6 @@ WORDS = [
     "큰",
 ]
 VOICES = ("ko", "ko+f2", "ko+f3")
-AREAS = ("거실", "부엌", "침실", "현관", "안방")
-COMMANDS = [
-    f"{a} {light} {verb}" for a in AREAS for light in ("불", "조명") for verb in ("켜줘", "꺼")
-]
 NOT_COMMANDS = [
     "안녕하세요",
     "오늘 날씨 어때",

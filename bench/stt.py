@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import wyoming_vosk  # noqa: E402
+from bench.common import COMMANDS, percentile  # noqa: E402
 from custom_components.voice_guard.engine.base import RecognitionSettings, SpeechEngine  # noqa: E402
 from custom_components.voice_guard.engine.vosk_engine import VoskEngine  # noqa: E402
 from custom_components.voice_guard.engine.wyoming_engine import WyomingEngine  # noqa: E402
@@ -55,13 +56,6 @@ UTTERANCES = (
 FRAME_S = 0.02
 PAUSES_MS = (150, 250, 400)
 SILENCE = b"\0" * FRAME
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def summary(values: list[float]) -> str:
@@ -616,8 +610,6 @@ async def set_mode(session: Any, base: str, entry_id: str, mode: str) -> None:
 
 async def bench_pipeline_phrases(version: str, voice: str) -> None:
     """Hybrid vs open vocabulary through a real pipeline, in a home with lights in 5 areas."""
-    from bench.phrases import COMMANDS  # noqa: PLC0415 - the phrase benchmark's corpus
-
     folder = Path(tempfile.mkdtemp(prefix="voice-guard-bench-"))
     speech = {text: speak(text, folder, voice) for text in COMMANDS}
     shutil.rmtree(folder)

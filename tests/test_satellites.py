@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from homeassistant.components.assist_pipeline.select import AssistPipelineSelect
 from homeassistant.components.assist_satellite import (
@@ -113,7 +114,7 @@ def _switch_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     entity_id = er.async_get(hass).async_get_entity_id(
         "switch",
         "voice_guard",
-        f"{entry.entry_id}_assist_satellite.kitchen_satellite_local_voice_only",
+        f"{entry.entry_id}_{TEST_DOMAIN}:kitchen-satellite_local_voice_only",
     )
     assert entity_id is not None
     return entity_id
@@ -162,3 +163,80 @@ async def test_local_voice_only_pins_and_restores(
     assert hass.states.get(SELECT).state == "Home Assistant"
     await _select(hass, "preferred")
     assert hass.states.get(SELECT).state == "preferred"
+
+
+async def test_a_renamed_satellite_keeps_its_switch_and_pin(
+    hass: HomeAssistant, satellite: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """Switch and pin are keyed by unique and registry ids, not by entity ids."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    switch = _switch_id(hass, mock_config_entry)
+    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: switch}, blocking=True)
+    registry = er.async_get(hass)
+    satellite_id = registry.async_get_entity_id(
+        "assist_satellite", TEST_DOMAIN, "kitchen-satellite"
+    )
+    assert satellite_id is not None
+    registry.async_update_entity(satellite_id, new_entity_id="assist_satellite.galley")
+    registry.async_update_entity(_select_id(hass), new_entity_id="select.galley_pipeline")
+    await hass.async_block_till_done()
+
+    assert _switch_id(hass, mock_config_entry) == switch
+    assert hass.states.get(switch).state == "on"
+    await _select(hass, "preferred")  # on the renamed select: pinned again
+    assert hass.states.get("select.galley_pipeline").state == PRIVATE_PIPELINE_NAME
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(switch).state == "on"
+
+
+async def test_the_switch_of_a_removed_satellite_goes_with_it(
+    hass: HomeAssistant, satellite: None, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    switch = _switch_id(hass, mock_config_entry)
+    registry = er.async_get(hass)
+    satellite_id = registry.async_get_entity_id(
+        "assist_satellite", TEST_DOMAIN, "kitchen-satellite"
+    )
+    assert satellite_id is not None
+    registry.async_remove(satellite_id)
+    await hass.async_block_till_done()
+    assert registry.async_get(switch) is None
+    assert hass.states.get(switch) is None
+
+
+async def test_switches_and_pins_of_older_versions_are_taken_over(
+    hass: HomeAssistant,
+    satellite: None,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Keyed by entity ids before: the same switch and the same pin afterwards."""
+    mock_config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    satellite_id = registry.async_get_entity_id(
+        "assist_satellite", TEST_DOMAIN, "kitchen-satellite"
+    )
+    old = registry.async_get_or_create(
+        "switch",
+        "voice_guard",
+        f"{mock_config_entry.entry_id}_{satellite_id}_local_voice_only",
+        config_entry=mock_config_entry,
+        suggested_object_id="kitchen_satellite_local_voice_only",
+    )
+    hass_storage["voice_guard.satellites"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "voice_guard.satellites",
+        "data": {"pinned": {_select_id(hass): "preferred"}},
+    }
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _switch_id(hass, mock_config_entry) == old.entity_id
+    assert hass.states.get(old.entity_id).state == "on"
+    assert hass.states.get(_select_id(hass)).state == PRIVATE_PIPELINE_NAME

@@ -239,14 +239,14 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
 async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:
     """Connect to the filter, apply the stored policy, then add the devices' entities."""
     client = create_filter(hass, entry.data)
+    # Unload callbacks run last-registered first: the session closes after the
+    # coordinator's own shutdown (which DataUpdateCoordinator registers, once), also when
+    # the first refresh fails.
+    entry.async_on_unload(client.close)
     catalog = await hass.async_add_executor_job(load_catalog)
     coordinator = GuardCoordinator(hass, entry, client, catalog)
     await coordinator.async_load()
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except BaseException:
-        await client.close()
-        raise
+    await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, GUARD_PLATFORMS)
@@ -294,11 +294,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Unload: stop recognitions and free the engine, or close the filter session."""
     if is_filter_entry(entry):
-        unloaded = await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
-        if unloaded:
-            await entry.runtime_data.async_shutdown()
-            await entry.runtime_data.client.close()
-        return unloaded
+        # The coordinator's shutdown and the session's close are unload callbacks.
+        return await hass.config_entries.async_unload_platforms(entry, GUARD_PLATFORMS)
     if not is_speech_entry(entry):
         return True
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

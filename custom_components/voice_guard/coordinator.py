@@ -292,12 +292,15 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         return found
 
     def enabled_blocks(self, device_id: str) -> set[Block]:
-        """Return the switches that are on for a device."""
-        if device_id not in self._blocks:
-            subentry = self.config_entry.subentries.get(device_id)
-            initial = (subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or []
-            self._blocks[device_id] = [Block(b).value for b in initial]
-        return {Block(b) for b in self._blocks[device_id]}
+        """Return the switches that are on for a device (reading never changes them).
+
+        Until a switch is changed, those chosen when the device was added are on.
+        """
+        if (stored := self._blocks.get(device_id)) is not None:
+            return {Block(b) for b in stored}
+        subentry = self.config_entry.subentries.get(device_id)
+        initial = (subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or []
+        return {Block(b) for b in initial}
 
     def allowed_until(self, device_id: str) -> datetime | None:
         """Return until when a device's blocks are lifted, if they are."""

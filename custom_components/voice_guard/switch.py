@@ -10,7 +10,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_DEVICE
+from .const import DOMAIN, SUBENTRY_DEVICE
 from .coordinator import GuardCoordinator
 from .data import VoiceGuardConfigEntry, is_filter_entry, is_speech_entry
 from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
@@ -85,20 +85,60 @@ def _setup_satellites(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One switch per Assist satellite, also for satellites added later."""
-    pins = entry.runtime_data.satellites
-    if pins is None:
+    if entry.runtime_data.satellites is None:
         return  # Assist is not loaded: no private pipeline to pin to
-    known: set[str] = set()
+    switches = _SatelliteSwitches(hass, entry, async_add_entities)
+    switches.sync()
+    entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, switches.sync))
+
+
+class _SatelliteSwitches:
+    """The satellite switches, following the entity registry.
+
+    A switch is keyed by the satellite's platform and unique id, so a renamed satellite
+    keeps its switch; the switch of a removed satellite is removed with it.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: VoiceGuardConfigEntry,
+        add: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        self._entry = entry
+        self._add = add
+        self._hass = hass
+        self._registry = er.async_get(hass)
+        self._known: dict[str, Satellite] = {}  # satellite key -> satellite
+
+    def _unique_id(self, satellite: Satellite) -> str:
+        return f"{self._entry.entry_id}_{satellite.key}_{LOCAL_VOICE.key}"
 
     @callback
-    def add_new(_event: Event[Any] | None = None) -> None:
-        new = [s for s in find_satellites(hass) if s.select_entity_id not in known]
-        known.update(s.select_entity_id for s in new)
+    def sync(self, event: Event[er.EventEntityRegistryUpdatedData] | None = None) -> None:
+        """Add switches of new satellites, remove those of satellites that are gone."""
+        found = {s.key: s for s in find_satellites(self._hass)}
+        for key in set(self._known) - set(found):
+            self._remove(self._unique_id(self._known.pop(key)))
+        new = [s for key, s in found.items() if key not in self._known]
+        for satellite in new:
+            # Before 2026-12 a switch was keyed by the satellite's entity id.
+            old = f"{self._entry.entry_id}_{satellite.entity_id}_{LOCAL_VOICE.key}"
+            if switch := self._registry.async_get_entity_id("switch", DOMAIN, old):
+                self._registry.async_update_entity(switch, new_unique_id=self._unique_id(satellite))
+        self._known.update(found)
         if new:
-            async_add_entities([SatelliteSwitch(entry, pins, s) for s in new])
+            pins = self._entry.runtime_data.satellites
+            self._add([SatelliteSwitch(self._entry, pins, s) for s in new])
+        if event is None:  # at setup: the switches of satellites removed meanwhile
+            ours = {self._unique_id(s) for s in found.values()}
+            for stale in er.async_entries_for_config_entry(self._registry, self._entry.entry_id):
+                if stale.domain == "switch" and stale.unique_id not in ours:
+                    self._registry.async_remove(stale.entity_id)
 
-    add_new()
-    entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, add_new))
+    def _remove(self, unique_id: str) -> None:
+        if switch := self._registry.async_get_entity_id("switch", DOMAIN, unique_id):
+            self._registry.async_remove(switch)
 
 
 class SatelliteSwitch(VoiceGuardEntity, SwitchEntity):
@@ -110,14 +150,10 @@ class SatelliteSwitch(VoiceGuardEntity, SwitchEntity):
         self, entry: VoiceGuardConfigEntry, pins: SatellitePins, satellite: Satellite
     ) -> None:
         """Switch one satellite."""
-        super().__init__(
-            f"{entry.entry_id}_{satellite.satellite_entity_id}",
-            LOCAL_VOICE,
-            service_device(entry),
-        )
+        super().__init__(f"{entry.entry_id}_{satellite.key}", LOCAL_VOICE, service_device(entry))
         self._attr_translation_placeholders = {"satellite": satellite.name}
         self._pins = pins
-        self._select = satellite.select_entity_id
+        self._select = satellite.select_id
 
     @property
     def is_on(self) -> bool:
