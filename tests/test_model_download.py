@@ -98,6 +98,7 @@ async def test_download_in_the_config_flow(hass: HomeAssistant, site: ModelSite)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     path = Path(hass.config.path("voice_guard", "models", NAME))
     assert result["data"] == {
+        "kind": "speech",
         CONF_ENGINE: ENGINE_EMBEDDED,
         CONF_MODEL_PATH: str(path),
         CONF_LANGUAGE: "ko",

@@ -173,10 +173,7 @@ async def _async_start_engine(
 async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
     """Create the private pipeline once, audit all pipelines now and whenever they change."""
     # Imported here: Assist's module needs its own requirements, present once it is loaded.
-    from homeassistant.components.assist_pipeline.pipeline import (  # noqa: PLC0415
-        KEY_ASSIST_PIPELINE,
-    )
-
+    from .compat import async_listen_pipelines  # noqa: PLC0415
     from .pipelines import (  # noqa: PLC0415
         PREFERRED_ISSUE,
         PRIVATE_PIPELINE_NAME,
@@ -232,8 +229,7 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
     async def pipelines_changed(_changes: Any) -> None:
         debouncer.async_schedule_call()
 
-    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
-    entry.async_on_unload(store.async_add_change_set_listener(pipelines_changed))
+    entry.async_on_unload(async_listen_pipelines(hass, pipelines_changed))
 
 
 async def _async_setup_guard(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:

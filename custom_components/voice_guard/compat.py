@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 try:  # Home Assistant 2026.x validates with probatio, voluptuous' maintained fork.
@@ -44,3 +45,58 @@ def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
 
 
 __all__ += ["all_devices"]
+
+
+# --- What Assist and text-to-speech have no public helper for (neither version) -----------
+# Assist's public helpers create a pipeline only in the home's language
+# (async_create_default_pipeline) and cannot read or set the preferred pipeline or tell
+# about changes; text-to-speech cannot say which languages one entity speaks. These go
+# through Assist's pipeline store and the tts component here, and nowhere else.
+
+
+def _pipeline_store(hass: HomeAssistant) -> Any:
+    from homeassistant.components.assist_pipeline.pipeline import (  # noqa: PLC0415
+        KEY_ASSIST_PIPELINE,
+    )
+
+    return hass.data[KEY_ASSIST_PIPELINE].pipeline_store
+
+
+async def async_create_pipeline(hass: HomeAssistant, settings: dict[str, Any]) -> str:
+    """Create a pipeline with these settings (any language); return its id."""
+    pipeline = await _pipeline_store(hass).async_create_item(settings)
+    return str(pipeline.id)
+
+
+def async_get_preferred_pipeline(hass: HomeAssistant) -> str:
+    """Return the id of the preferred pipeline."""
+    return str(_pipeline_store(hass).async_get_preferred_item())
+
+
+def async_set_preferred_pipeline(hass: HomeAssistant, pipeline_id: str) -> None:
+    """Make a pipeline the preferred one."""
+    _pipeline_store(hass).async_set_preferred_item(pipeline_id)
+
+
+def async_listen_pipelines(hass: HomeAssistant, listener: Any) -> CALLBACK_TYPE:
+    """Call listener (a coroutine function taking the changes) when pipelines change."""
+    unsub: CALLBACK_TYPE = _pipeline_store(hass).async_add_change_set_listener(listener)
+    return unsub
+
+
+def tts_languages(hass: HomeAssistant, entity_id: str) -> list[str]:
+    """Return the languages a text-to-speech entity speaks."""
+    from homeassistant.components.tts.const import DATA_COMPONENT  # noqa: PLC0415
+
+    component = hass.data.get(DATA_COMPONENT)
+    entity = component.get_entity(entity_id) if component is not None else None
+    return list(entity.supported_languages or []) if entity is not None else []
+
+
+__all__ += [
+    "async_create_pipeline",
+    "async_get_preferred_pipeline",
+    "async_listen_pipelines",
+    "async_set_preferred_pipeline",
+    "tts_languages",
+]

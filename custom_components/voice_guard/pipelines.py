@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.assist_pipeline import async_get_pipelines
-from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE, Pipeline
+from homeassistant.components.assist_pipeline import async_get_pipelines, async_update_pipeline
+from homeassistant.components.assist_pipeline.pipeline import Pipeline
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
+from .compat import (
+    async_create_pipeline,
+    async_get_preferred_pipeline,
+    async_set_preferred_pipeline,
+    tts_languages,
+)
 from .const import DOMAIN, LOGGER
 
 PRIVATE_PIPELINE_NAME = "Private (Voice Guard)"
@@ -67,23 +73,19 @@ async def async_ensure_private_pipeline(
     }
     if (tts := await _local_tts(hass, language)) is not None:
         settings.update(tts_engine=tts, tts_language=language)
-    pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(settings)
-    await store.async_save({**stored, "private_pipeline": pipeline.id})
+    pipeline_id = await async_create_pipeline(hass, settings)
+    await store.async_save({**stored, "private_pipeline": pipeline_id})
     LOGGER.info("Created the Assist pipeline %s", PRIVATE_PIPELINE_NAME)
-    return str(pipeline.id)
+    return pipeline_id
 
 
 async def _local_tts(hass: HomeAssistant, language: str) -> str | None:
     """Find a text-to-speech entity of a local integration that speaks the language."""
-    from homeassistant.components.tts.const import DATA_COMPONENT  # noqa: PLC0415
-
-    component = hass.data.get(DATA_COMPONENT)
     for state in hass.states.async_all("tts"):
         domain = _domain_of(hass, state.entity_id)
-        if domain is None or component is None or await _is_cloud(hass, domain):
+        if domain is None or await _is_cloud(hass, domain):
             continue
-        entity = component.get_entity(state.entity_id)
-        languages = entity.supported_languages if entity is not None else []
+        languages = tts_languages(hass, state.entity_id)
         if any(lang.split("-")[0] == language.split("-", maxsplit=1)[0] for lang in languages):
             return state.entity_id
     return None
@@ -91,12 +93,12 @@ async def _local_tts(hass: HomeAssistant, language: str) -> str | None:
 
 def make_preferred(hass: HomeAssistant, pipeline_id: str) -> None:
     """Make a pipeline the preferred one."""
-    hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_set_preferred_item(pipeline_id)
+    async_set_preferred_pipeline(hass, pipeline_id)
 
 
 def preferred(hass: HomeAssistant) -> str:
     """Return the preferred pipeline's id."""
-    return str(hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_get_preferred_item())
+    return async_get_preferred_pipeline(hass)
 
 
 def _domain_of(hass: HomeAssistant, engine: str | None) -> str | None:
@@ -195,8 +197,7 @@ async def async_make_local(hass: HomeAssistant, pipeline_id: str, stt_entity_id:
     pipeline = next((p for p in async_get_pipelines(hass) if p.id == pipeline_id), None)
     if pipeline is None:
         return False
-    settings = pipeline.to_json()
-    settings.pop("id", None)
+    settings: dict[str, Any] = {}
     for stage, _domain in await _cloud_stages(hass, pipeline):
         if stage == "stt":
             settings.update(stt_engine=stt_entity_id, stt_language=pipeline.language)
@@ -211,6 +212,5 @@ async def async_make_local(hass: HomeAssistant, pipeline_id: str, stt_entity_id:
                 tts_language=pipeline.language if tts else None,
                 tts_voice=None,
             )
-    store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
-    await store.async_update_item(pipeline_id, settings)
+    await async_update_pipeline(hass, pipeline, **settings)
     return True
