@@ -25,8 +25,11 @@ from .const import (
 )
 from .engine.base import MODES, SpeechEngine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported for types only: these need Assist's requirements
     from .coordinator import GuardCoordinator
+    from .phrase_mode import PhraseManager
+    from .pipelines import CloudFinding
+    from .satellites import SatellitePins
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,9 @@ class VoiceGuardRuntimeData:
     speech: SpeechSettings
     engine: SpeechEngine
     private_pipeline_id: str | None = None
-    cloud_pipelines: list[Any] = field(default_factory=list)  # pipelines.CloudFinding
-    satellites: Any = None  # satellites.SatellitePins, once the private pipeline exists
-    phrases: Any = None  # phrases.PhraseManager, unless the mode is open vocabulary
+    cloud_pipelines: list[CloudFinding] = field(default_factory=list)
+    satellites: SatellitePins | None = None  # once the private pipeline exists
+    phrases: PhraseManager | None = None  # unless the mode is open vocabulary
 
 
 type VoiceGuardConfigEntry = ConfigEntry[VoiceGuardRuntimeData]

@@ -117,8 +117,8 @@ async def async_setup_entry(
             return
         speech = entry
         sensors: list[SensorEntity] = [CloudPipelineSensor(speech)]
-        if speech.runtime_data.phrases is not None:
-            sensors.append(PhraseSensor(speech))
+        if (phrases := speech.runtime_data.phrases) is not None:
+            sensors.append(PhraseSensor(speech, phrases))
         else:
             # Open vocabulary has no phrases: the sensor goes away instead of staying
             # unavailable (it comes back when phrase or hybrid mode is chosen again).
@@ -209,10 +209,10 @@ class PhraseSensor(VoiceGuardEntity, SensorEntity):
 
     _attr_should_poll = False
 
-    def __init__(self, entry: VoiceGuardConfigEntry) -> None:
+    def __init__(self, entry: VoiceGuardConfigEntry, phrases: PhraseManager) -> None:
         """Read the speech entry's phrase manager."""
         super().__init__(entry.entry_id, PHRASES, service_device(entry))
-        self._phrases: PhraseManager = entry.runtime_data.phrases
+        self._phrases = phrases
 
     @property
     def native_value(self) -> int | None:

@@ -85,9 +85,9 @@ def _setup_satellites(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One switch per Assist satellite, also for satellites added later."""
-    if entry.runtime_data.satellites is None:
+    if (pins := entry.runtime_data.satellites) is None:
         return  # Assist is not loaded: no private pipeline to pin to
-    switches = _SatelliteSwitches(hass, entry, async_add_entities)
+    switches = _SatelliteSwitches(hass, entry, pins, async_add_entities)
     switches.sync()
     entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, switches.sync))
 
@@ -103,9 +103,11 @@ class _SatelliteSwitches:
         self,
         hass: HomeAssistant,
         entry: VoiceGuardConfigEntry,
+        pins: SatellitePins,
         add: AddConfigEntryEntitiesCallback,
     ) -> None:
         self._entry = entry
+        self._pins = pins
         self._add = add
         self._hass = hass
         self._registry = er.async_get(hass)
@@ -128,8 +130,7 @@ class _SatelliteSwitches:
                 self._registry.async_update_entity(switch, new_unique_id=self._unique_id(satellite))
         self._known.update(found)
         if new:
-            pins = self._entry.runtime_data.satellites
-            self._add([SatelliteSwitch(self._entry, pins, s) for s in new])
+            self._add([SatelliteSwitch(self._entry, self._pins, s) for s in new])
         if event is None:  # at setup: the switches of satellites removed meanwhile
             ours = {self._unique_id(s) for s in found.values()}
             for stale in er.async_entries_for_config_entry(self._registry, self._entry.entry_id):

@@ -21,11 +21,14 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 import logging
 import time
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .audio import PcmReader, bytes_to_ms
 from .errors import AudioError, EngineUnavailableError, SpeechError
 from .vad import FRAME_MS, Endpointer, VadState
+
+if TYPE_CHECKING:
+    from .phrases import PhraseSet
 
 _LOGGER = logging.getLogger(__name__)
 HISTORY = 20
@@ -79,7 +82,7 @@ class RecognitionSettings:
     # (phrase first, open vocabulary when that is no sure command); phrases is a
     # phrases.PhraseSet.
     mode: str = "open"
-    phrases: Any = None
+    phrases: PhraseSet | None = None
 
 
 @dataclass(frozen=True, slots=True)
