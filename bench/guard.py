@@ -36,11 +36,11 @@ import aiohttp
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from custom_components.voice_guard.guard.catalog import DeviceType, load_catalog  # noqa: E402
-from custom_components.voice_guard.guard.filters.adguard_home import AdGuardHome  # noqa: E402
-from custom_components.voice_guard.guard.filters.base import DnsFilter  # noqa: E402
-from custom_components.voice_guard.guard.filters.pihole import PiHole  # noqa: E402
-from custom_components.voice_guard.guard.policy import (  # noqa: E402
+from custom_components.voice_guard.cloud_guard.dns.catalog import DeviceType, load_catalog  # noqa: E402
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import AdGuardHome  # noqa: E402
+from custom_components.voice_guard.cloud_guard.dns.filters.base import DnsFilter  # noqa: E402
+from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole  # noqa: E402
+from custom_components.voice_guard.cloud_guard.dns.policy import (  # noqa: E402
     Block,
     DevicePolicy,
     GuardedDevice,

@@ -39,9 +39,9 @@ sys.path.insert(0, str(REPO))
 import home_assistant_intents  # noqa: E402
 
 from bench.common import AREAS, COMMANDS, percentile  # noqa: E402
-from custom_components.voice_guard.engine.base import RecognitionSettings  # noqa: E402
-from custom_components.voice_guard.engine.phrases import PhraseSet, build_phrase_set  # noqa: E402
-from custom_components.voice_guard.engine.vosk_engine import (  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.vosk_engine import (  # noqa: E402
     VoskEngine,
     _new_recognizer,
 )

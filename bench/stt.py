@@ -36,9 +36,9 @@ sys.path.insert(0, str(REPO))
 
 from bench import wyoming_vosk  # noqa: E402
 from bench.common import COMMANDS, percentile  # noqa: E402
-from custom_components.voice_guard.engine.base import RecognitionSettings, SpeechEngine  # noqa: E402
-from custom_components.voice_guard.engine.vosk_engine import VoskEngine  # noqa: E402
-from custom_components.voice_guard.engine.wyoming_engine import WyomingEngine  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings, SpeechEngine  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine  # noqa: E402
+from custom_components.voice_guard.local_voice.engine.wyoming_engine import WyomingEngine  # noqa: E402
 from tests.speech import FRAME, MODEL_PATH, speak  # noqa: E402
 
 UTTERANCES = (

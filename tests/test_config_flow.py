@@ -135,7 +135,7 @@ async def test_no_model_package_installed(hass: HomeAssistant) -> None:
 
 async def test_packaged_model_that_became_invalid(hass: HomeAssistant, tmp_path: Path) -> None:
     """A package whose model folder is broken shows an error instead of an entry."""
-    from custom_components.voice_guard.engine.models import PackagedModel  # noqa: PLC0415
+    from custom_components.voice_guard.local_voice.engine.models import PackagedModel  # noqa: PLC0415
 
     broken = [PackagedModel(package="vosk-model-xx", language="xx", path=tmp_path)]
     result = await _start(hass, "embedded")

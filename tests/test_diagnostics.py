@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.voice_guard.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from .speech import reference_transcript, stream
 from .wyoming_server import wyoming_entry, wyoming_vosk_server

@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import BEGIN
 from custom_components.voice_guard.const import (
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
@@ -40,7 +41,6 @@ from custom_components.voice_guard.const import (
     KIND_FILTER,
     SUBENTRY_DEVICE,
 )
-from custom_components.voice_guard.guard.filters.adguard_home import BEGIN
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .fakes.pihole import FakePiHole

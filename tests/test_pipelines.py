@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.voice_guard.const import DOMAIN
-from custom_components.voice_guard.pipelines import PRIVATE_PIPELINE_NAME
+from custom_components.voice_guard.local_voice.pipelines import PRIVATE_PIPELINE_NAME
 
 STT = "stt.voice_guard_speech_to_text"
 

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.voice_guard.const import DEFAULT_MAX_DECODERS, DOMAIN
-from custom_components.voice_guard.engine.base import STALL_SECONDS
+from custom_components.voice_guard.local_voice.engine.base import STALL_SECONDS
 
 from .assist import ENTITY_ID, HEADERS, events_of, korean_pipeline, post_speech, run_pipeline
 from .fakes.adguard_home import FakeAdGuardHome

@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_platform,
 )
 
-from custom_components.voice_guard.pipelines import PRIVATE_PIPELINE_NAME
+from custom_components.voice_guard.local_voice.pipelines import PRIVATE_PIPELINE_NAME
 
 TEST_DOMAIN = "test_satellite"
 DEVICE = DeviceInfo(identifiers={(TEST_DOMAIN, "kitchen")}, name="Kitchen satellite")

@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.voice_guard.const import DOMAIN
-from custom_components.voice_guard.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .speech import stream, to_wav

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.voice_guard.compat import SpeechAudioProcessing
-from custom_components.voice_guard.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from .assist import (
     ENTITY_ID,

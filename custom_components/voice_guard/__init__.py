@@ -18,6 +18,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
+from .cloud_guard.coordinator import GuardConfigEntry, GuardCoordinator, create_filter, guard_store
+from .cloud_guard.dns.catalog import load_catalog
+from .cloud_guard.dns.filters.base import FilterError
 from .const import (
     CONF_ENGINE,
     CONF_FILTER,
@@ -32,7 +35,6 @@ from .const import (
     LOGGER,
     VOSK_REQUIREMENT,
 )
-from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, guard_store
 from .data import (
     SpeechSettings,
     VoiceGuardConfigEntry,
@@ -41,14 +43,12 @@ from .data import (
     is_speech_entry,
     stt_entity_id,
 )
-from .engine.base import MODE_OPEN, SpeechEngine
-from .engine.errors import SpeechError
-from .engine.vosk_engine import VoskEngine
-from .engine.wyoming_engine import WyomingEngine, describe_server
-from .guard.catalog import load_catalog
-from .guard.filters.base import FilterError
-from .phrase_mode import PhraseManager
-from .satellites import SatellitePins
+from .local_voice.engine.base import MODE_OPEN, SpeechEngine
+from .local_voice.engine.errors import SpeechError
+from .local_voice.engine.vosk_engine import VoskEngine
+from .local_voice.engine.wyoming_engine import WyomingEngine, describe_server
+from .local_voice.phrase_mode import PhraseManager
+from .local_voice.satellites import SatellitePins
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR, Platform.SWITCH]
@@ -174,7 +174,7 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
     """Create the private pipeline once, audit all pipelines now and whenever they change."""
     # Imported here: Assist's module needs its own requirements, present once it is loaded.
     from .compat import async_listen_pipelines  # noqa: PLC0415
-    from .pipelines import (  # noqa: PLC0415
+    from .local_voice.pipelines import (  # noqa: PLC0415
         PREFERRED_ISSUE,
         PRIVATE_PIPELINE_NAME,
         async_ensure_private_pipeline,

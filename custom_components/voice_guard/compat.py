@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 
 try:  # Home Assistant 2026.x validates with probatio, voluptuous' maintained fork.
     import probatio as vol
@@ -100,3 +101,18 @@ __all__ += [
     "async_set_preferred_pipeline",
     "tts_languages",
 ]
+
+
+def connect_via(device_info: DeviceInfo, parent_id: str, identifiers: set[tuple[str, str]]) -> None:
+    """Show a device as connected via another one.
+
+    Home Assistant 2026 names the parent by its registry id (via_device_id); 2025.x by
+    one of its identifiers (via_device). Each key is unknown to the other version's types.
+    """
+    if "via_device_id" in DeviceInfo.__annotations__:
+        device_info["via_device_id"] = parent_id  # type: ignore[typeddict-unknown-key,unused-ignore]
+    elif identifiers:
+        device_info["via_device"] = next(iter(identifiers))  # type: ignore[typeddict-unknown-key,unused-ignore]
+
+
+__all__ += ["connect_via"]

@@ -49,6 +49,12 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
+from .cloud_guard.coordinator import GuardConfigEntry, create_filter
+from .cloud_guard.dns.catalog import DeviceType
+from .cloud_guard.dns.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
+from .cloud_guard.dns.filters.base import FilterError, NetworkClient, normalize_ip, printable
+from .cloud_guard.dns.hosts import normalize_pattern
+from .cloud_guard.dns.policy import Block
 from .compat import vol
 from .const import (
     CONF_DEVICE_TYPE,
@@ -89,7 +95,6 @@ from .const import (
     SUBENTRY_DEVICE,
     VOSK_REQUIREMENT,
 )
-from .coordinator import GuardConfigEntry, create_filter
 from .data import (
     SpeechSettings,
     VoiceGuardConfigEntry,
@@ -98,18 +103,13 @@ from .data import (
     is_filter_entry,
     is_speech_entry,
 )
-from .downloads import ModelDownload, async_catalog
-from .engine.base import MODES
-from .engine.catalog import models_for_language
-from .engine.errors import SpeechError
-from .engine.models import model_name, packaged_models, validate_model_dir
-from .engine.vosk_engine import vosk_available
-from .engine.wyoming_engine import describe_server
-from .guard.catalog import DeviceType
-from .guard.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
-from .guard.filters.base import FilterError, NetworkClient, normalize_ip, printable
-from .guard.hosts import normalize_pattern
-from .guard.policy import Block
+from .local_voice.downloads import ModelDownload, async_catalog
+from .local_voice.engine.base import MODES
+from .local_voice.engine.catalog import models_for_language
+from .local_voice.engine.errors import SpeechError
+from .local_voice.engine.models import model_name, packaged_models, validate_model_dir
+from .local_voice.engine.vosk_engine import vosk_available
+from .local_voice.engine.wyoming_engine import describe_server
 
 CONF_PACKAGE = "package"
 CONF_CATALOG_MODEL = "catalog_model"

@@ -23,13 +23,13 @@ from .const import (
     KIND_FILTER,
     KIND_SPEECH,
 )
-from .engine.base import MODES, SpeechEngine
+from .local_voice.engine.base import MODES, SpeechEngine
 
 if TYPE_CHECKING:  # imported for types only: these need Assist's requirements
-    from .coordinator import GuardCoordinator
-    from .phrase_mode import PhraseManager
-    from .pipelines import CloudFinding
-    from .satellites import SatellitePins
+    from .cloud_guard.coordinator import GuardCoordinator
+    from .local_voice.phrase_mode import PhraseManager
+    from .local_voice.pipelines import CloudFinding
+    from .local_voice.satellites import SatellitePins
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .cloud_guard.coordinator import GuardConfigEntry
+from .cloud_guard.dns.filters.adguard_home import checks_clients
 from .const import CONF_IP, CONF_MAC, FILTER_ADGUARD
-from .coordinator import GuardConfigEntry
 from .data import is_filter_entry, is_speech_entry
-from .guard.filters.adguard_home import checks_clients
 
 # Network addresses identify the home's network and its devices; diagnostics are shared
 # in public issues.

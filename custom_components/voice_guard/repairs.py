@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from .compat import RepairsFlowResult
 from .const import CONF_MODEL_NAME, CONF_MODEL_PATH
 from .data import async_update_and_reload, loaded_speech_entry, stt_entity_id
-from .downloads import ModelDownload, async_catalog
+from .local_voice.downloads import ModelDownload, async_catalog
 
 
 async def async_create_fix_flow(
@@ -40,7 +40,7 @@ class PipelineRepairFlow(RepairsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
         """Apply the fix once confirmed."""
-        from .pipelines import PREFERRED_ISSUE, async_make_local, make_preferred  # noqa: PLC0415
+        from .local_voice.pipelines import PREFERRED_ISSUE, async_make_local, make_preferred  # noqa: PLC0415
 
         if user_input is None:
             return self.async_show_form(step_id="confirm")

@@ -20,14 +20,14 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
+from .cloud_guard.coordinator import GuardConfigEntry, GuardCoordinator
+from .cloud_guard.dns.filters.base import printable
+from .cloud_guard.dns.policy import Block
 from .compat import all_devices, vol
 from .const import DOMAIN, LOGGER
-from .coordinator import GuardConfigEntry, GuardCoordinator
 from .data import VoiceGuardConfigEntry, filter_entries, loaded_speech_entry
-from .engine.base import RecognitionSettings
-from .engine.errors import SpeechError
-from .guard.filters.base import printable
-from .guard.policy import Block
+from .local_voice.engine.base import RecognitionSettings
+from .local_voice.engine.errors import SpeechError
 
 SERVICE_TRANSCRIBE = "transcribe"
 SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
@@ -303,7 +303,7 @@ async def _apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 async def _privacy_report(hass: HomeAssistant) -> ServiceResponse:
     cloud_pipelines: list[dict[str, Any]] = []
     if "assist_pipeline" in hass.config.components:
-        from .pipelines import async_audit  # noqa: PLC0415 - needs Assist loaded
+        from .local_voice.pipelines import async_audit  # noqa: PLC0415 - needs Assist loaded
 
         cloud_pipelines = [
             {"pipeline": f.pipeline_name, "services": f.services} for f in await async_audit(hass)

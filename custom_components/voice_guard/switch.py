@@ -1,27 +1,18 @@
-"""Switches of a guarded device: the user's desired blocking policy, one switch per block."""
+"""Switch platform: a hand-off to the half the entry belongs to."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN, SUBENTRY_DEVICE
-from .coordinator import GuardCoordinator
-from .data import VoiceGuardConfigEntry, is_filter_entry, is_speech_entry
-from .entity import GuardedDeviceEntity, VoiceGuardEntity, service_device
-from .guard.policy import Block
-from .satellites import Satellite, SatellitePins, find_satellites
+from .cloud_guard.switch import async_setup_guard_switches
+from .data import is_filter_entry, is_speech_entry
+from .local_voice.switch import async_setup_satellite_switches
 
 PARALLEL_UPDATES = 1
-
-DESCRIPTIONS = tuple(
-    SwitchEntityDescription(key=block.value, translation_key=block.value) for block in Block
-)
 
 
 async def async_setup_entry(
@@ -29,144 +20,8 @@ async def async_setup_entry(
     entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add each guarded device's switches, or the speech entry's satellite switches."""
-    if is_speech_entry(entry):
-        _setup_satellites(hass, entry, async_add_entities)
-        return
-    if not is_filter_entry(entry):
-        return
-    coordinator = entry.runtime_data
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type != SUBENTRY_DEVICE:
-            continue
-        async_add_entities(
-            [
-                GuardSwitch(coordinator, subentry_id, description)
-                for description in DESCRIPTIONS
-                if coordinator.has_switch(subentry_id, Block(description.key))
-            ],
-            config_subentry_id=subentry_id,
-        )
-
-
-class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
-    """On: the device must not reach this block's hosts. The state is the desired policy."""
-
-    def __init__(
-        self, coordinator: GuardCoordinator, subentry_id: str, description: SwitchEntityDescription
-    ) -> None:
-        """Switch one block of one device."""
-        super().__init__(coordinator, subentry_id, description)
-        self._block = Block(description.key)
-
-    @property
-    def is_on(self) -> bool:
-        """Return whether this block is wanted."""
-        return self._block in self.coordinator.enabled_blocks(self.subentry_id)
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Block the hosts."""
-        await self.coordinator.async_set_block(self.subentry_id, self._block, on=True)
-        self.async_write_ha_state()
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Allow the hosts again."""
-        await self.coordinator.async_set_block(self.subentry_id, self._block, on=False)
-        self.async_write_ha_state()
-
-
-LOCAL_VOICE = SwitchEntityDescription(key="local_voice_only", translation_key="local_voice_only")
-
-
-@callback
-def _setup_satellites(
-    hass: HomeAssistant,
-    entry: VoiceGuardConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """One switch per Assist satellite, also for satellites added later."""
-    if (pins := entry.runtime_data.satellites) is None:
-        return  # Assist is not loaded: no private pipeline to pin to
-    switches = _SatelliteSwitches(hass, entry, pins, async_add_entities)
-    switches.sync()
-    entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, switches.sync))
-
-
-class _SatelliteSwitches:
-    """The satellite switches, following the entity registry.
-
-    A switch is keyed by the satellite's platform and unique id, so a renamed satellite
-    keeps its switch; the switch of a removed satellite is removed with it.
-    """
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: VoiceGuardConfigEntry,
-        pins: SatellitePins,
-        add: AddConfigEntryEntitiesCallback,
-    ) -> None:
-        self._entry = entry
-        self._pins = pins
-        self._add = add
-        self._hass = hass
-        self._registry = er.async_get(hass)
-        self._known: dict[str, Satellite] = {}  # satellite key -> satellite
-
-    def _unique_id(self, satellite: Satellite) -> str:
-        return f"{self._entry.entry_id}_{satellite.key}_{LOCAL_VOICE.key}"
-
-    @callback
-    def sync(self, event: Event[er.EventEntityRegistryUpdatedData] | None = None) -> None:
-        """Add switches of new satellites, remove those of satellites that are gone."""
-        found = {s.key: s for s in find_satellites(self._hass)}
-        for key in set(self._known) - set(found):
-            self._remove(self._unique_id(self._known.pop(key)))
-        new = [s for key, s in found.items() if key not in self._known]
-        for satellite in new:
-            # Before 2026-12 a switch was keyed by the satellite's entity id.
-            old = f"{self._entry.entry_id}_{satellite.entity_id}_{LOCAL_VOICE.key}"
-            if switch := self._registry.async_get_entity_id("switch", DOMAIN, old):
-                self._registry.async_update_entity(switch, new_unique_id=self._unique_id(satellite))
-        self._known.update(found)
-        if new:
-            self._add([SatelliteSwitch(self._entry, self._pins, s) for s in new])
-        if event is None:  # at setup: the switches of satellites removed meanwhile
-            ours = {self._unique_id(s) for s in found.values()}
-            for stale in er.async_entries_for_config_entry(self._registry, self._entry.entry_id):
-                if stale.domain == "switch" and stale.unique_id not in ours:
-                    self._registry.async_remove(stale.entity_id)
-
-    def _remove(self, unique_id: str) -> None:
-        if switch := self._registry.async_get_entity_id("switch", DOMAIN, unique_id):
-            self._registry.async_remove(switch)
-
-
-class SatelliteSwitch(VoiceGuardEntity, SwitchEntity):
-    """On: the satellite uses the private pipeline, whatever else tries to change it."""
-
-    _attr_should_poll = False
-
-    def __init__(
-        self, entry: VoiceGuardConfigEntry, pins: SatellitePins, satellite: Satellite
-    ) -> None:
-        """Switch one satellite."""
-        super().__init__(f"{entry.entry_id}_{satellite.key}", LOCAL_VOICE, service_device(entry))
-        self._attr_translation_placeholders = {"satellite": satellite.name}
-        self._pins = pins
-        self._select = satellite.select_id
-
-    @property
-    def is_on(self) -> bool:
-        """Return whether the satellite is pinned."""
-        return self._pins.is_pinned(self._select)
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Pin the satellite to the private pipeline."""
-        await self._pins.async_pin(self._select)
-        self.async_write_ha_state()
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Give the satellite its previous pipeline back."""
-        await self._pins.async_unpin(self._select)
-        self.async_write_ha_state()
+    """Add a filter entry's guarded-device switches, or the speech entry's satellite ones."""
+    if is_filter_entry(entry):
+        async_setup_guard_switches(entry, async_add_entities)
+    elif is_speech_entry(entry):
+        async_setup_satellite_switches(hass, entry, async_add_entities)

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from custom_components.voice_guard.engine.audio import PcmReader
-from custom_components.voice_guard.engine.errors import AudioError
+from custom_components.voice_guard.local_voice.engine.audio import PcmReader
+from custom_components.voice_guard.local_voice.engine.errors import AudioError
 
 from ..speech import to_wav
 

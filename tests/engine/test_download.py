@@ -12,15 +12,15 @@ from unittest.mock import patch
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.engine import download
-from custom_components.voice_guard.engine.catalog import (
+from custom_components.voice_guard.local_voice.engine import download
+from custom_components.voice_guard.local_voice.engine.catalog import (
     CATALOG_FILE,
     load_catalog,
     models_for_language,
 )
-from custom_components.voice_guard.engine.download import download_model
-from custom_components.voice_guard.engine.errors import ModelError
-from custom_components.voice_guard.engine.models import validate_model_dir
+from custom_components.voice_guard.local_voice.engine.download import download_model
+from custom_components.voice_guard.local_voice.engine.errors import ModelError
+from custom_components.voice_guard.local_voice.engine.models import validate_model_dir
 
 from ..model_server import ModelSite, catalog_model, corrupt, model_zip
 
@@ -223,7 +223,7 @@ def test_catalog_lists_grammar_models_for_the_users_language_first() -> None:
 
 def test_every_catalog_model_names_its_language() -> None:
     """The shipped catalog gives each model's language by its own name, for the picker."""
-    from custom_components.voice_guard.engine.catalog import load_catalog  # noqa: PLC0415
+    from custom_components.voice_guard.local_voice.engine.catalog import load_catalog  # noqa: PLC0415
 
     catalog = load_catalog()
     assert all(m.language_name and m.language_name != m.language for m in catalog)

@@ -9,9 +9,9 @@ from pathlib import Path
 import home_assistant_intents
 import pytest
 
-from custom_components.voice_guard.engine.base import RecognitionSettings
-from custom_components.voice_guard.engine.phrases import PhraseSet, build_phrase_set
-from custom_components.voice_guard.engine.vosk_engine import VoskEngine
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
+from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
 from ..speech import MODEL_PATH, speak, stream
 

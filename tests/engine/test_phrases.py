@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import home_assistant_intents
 
-from custom_components.voice_guard.engine.phrases import build_phrase_set
+from custom_components.voice_guard.local_voice.engine.phrases import build_phrase_set
 
 KOREAN = home_assistant_intents.get_intents("ko")
 AREAS = {"거실": ["area.living_room"], "부엌": ["area.kitchen"]}

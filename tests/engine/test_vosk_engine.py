@@ -11,14 +11,14 @@ from unittest.mock import patch
 
 import pytest
 
-from custom_components.voice_guard.engine import base
-from custom_components.voice_guard.engine.base import RecognitionSettings
-from custom_components.voice_guard.engine.errors import (
+from custom_components.voice_guard.local_voice.engine import base
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.errors import (
     AudioError,
     EngineUnavailableError,
     ModelError,
 )
-from custom_components.voice_guard.engine.vosk_engine import VoskEngine
+from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
 from ..speech import GRAMMAR, KITCHEN_ON, MODEL_PATH, reference_transcript, stream
 

@@ -6,9 +6,15 @@ import asyncio
 
 import pytest
 
-from custom_components.voice_guard.engine.base import RecognitionSettings
-from custom_components.voice_guard.engine.errors import EngineUnavailableError, SpeechError
-from custom_components.voice_guard.engine.wyoming_engine import WyomingEngine, describe_server
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.errors import (
+    EngineUnavailableError,
+    SpeechError,
+)
+from custom_components.voice_guard.local_voice.engine.wyoming_engine import (
+    WyomingEngine,
+    describe_server,
+)
 
 from ..speech import reference_transcript, stream
 from ..wyoming_server import wyoming_vosk_server

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.catalog import Catalog, DeviceType, load_catalog
-from custom_components.voice_guard.guard.policy import (
+from custom_components.voice_guard.cloud_guard.dns.catalog import Catalog, DeviceType, load_catalog
+from custom_components.voice_guard.cloud_guard.dns.policy import (
     Block,
     DevicePolicy,
     GuardedDevice,

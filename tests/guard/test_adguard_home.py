@@ -11,8 +11,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.filters.adguard_home import BEGIN, END, AdGuardHome
-from custom_components.voice_guard.guard.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
+    BEGIN,
+    END,
+    AdGuardHome,
+)
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
 from ..fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy

@@ -11,18 +11,22 @@ from unittest.mock import patch
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.filters import (
+from custom_components.voice_guard.cloud_guard.dns.filters import (
     adguard_home as adguard_module,
     pihole as pihole_module,
 )
-from custom_components.voice_guard.guard.filters.adguard_home import BEGIN, END, AdGuardHome
-from custom_components.voice_guard.guard.filters.base import (
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
+    BEGIN,
+    END,
+    AdGuardHome,
+)
+from custom_components.voice_guard.cloud_guard.dns.filters.base import (
     DnsFilter,
     FilterAuthError,
     FilterConnectionError,
 )
-from custom_components.voice_guard.guard.filters.pihole import PiHole
-from custom_components.voice_guard.guard.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
 from ..fakes.adguard_home import FakeAdGuardHome
 from ..fakes.pihole import FakePiHole

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.filters.base import (
+from custom_components.voice_guard.cloud_guard.dns.filters.base import (
     FilterAuthError,
     FilterRateLimitedError,
     FilterResponseError,
 )
-from custom_components.voice_guard.guard.filters.pihole import PiHole, group_name
-from custom_components.voice_guard.guard.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole, group_name
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
 from ..fakes.pihole import FakePiHole
 from .conftest import echo, policy

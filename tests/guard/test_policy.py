@@ -6,14 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.voice_guard.guard.catalog import Category, DeviceType, load_catalog
-from custom_components.voice_guard.guard.hosts import (
+from custom_components.voice_guard.cloud_guard.dns.catalog import Category, DeviceType, load_catalog
+from custom_components.voice_guard.cloud_guard.dns.hosts import (
     matches,
     minimize,
     normalize_pattern,
     pattern_regex,
 )
-from custom_components.voice_guard.guard.policy import Block, GuardedDevice, blocks_for, category_of
+from custom_components.voice_guard.cloud_guard.dns.policy import (
+    Block,
+    GuardedDevice,
+    blocks_for,
+    category_of,
+)
 
 from .conftest import CATALOG, echo, policy
 

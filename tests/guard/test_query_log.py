@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.filters.adguard_home import AdGuardHome
-from custom_components.voice_guard.guard.filters.base import (
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import AdGuardHome
+from custom_components.voice_guard.cloud_guard.dns.filters.base import (
     HIDDEN_ADDRESSES,
     HIDDEN_CLIENT_IGNORED,
     HIDDEN_DOMAINS,
     HIDDEN_LOG_OFF,
 )
-from custom_components.voice_guard.guard.filters.pihole import PiHole
-from custom_components.voice_guard.guard.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
 from ..fakes.adguard_home import FakeAdGuardHome, rfc3339nano
 from ..fakes.pihole import FakePiHole

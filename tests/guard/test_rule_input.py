@@ -7,16 +7,20 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
-from custom_components.voice_guard.guard.filters import adguard_home as adguard_module
-from custom_components.voice_guard.guard.filters.adguard_home import (
+from custom_components.voice_guard.cloud_guard.dns.filters import adguard_home as adguard_module
+from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
     AdGuardHome,
     is_our_rule,
     render_block,
     rule_for,
     split_rules,
 )
-from custom_components.voice_guard.guard.filters.base import is_ip, normalize_ip, printable
-from custom_components.voice_guard.guard.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.filters.base import (
+    is_ip,
+    normalize_ip,
+    printable,
+)
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
 from ..fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy

@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import LOGGER, MODELS_FOLDER
+from ..const import LOGGER, MODELS_FOLDER
 from .engine.catalog import DOWNLOAD_BASE, CatalogModel, load_catalog
 from .engine.download import download_model
 from .engine.errors import ModelError

@@ -1,19 +1,15 @@
-"""The one base entity of Voice Guard, and its coordinator-driven form for guarded devices."""
+"""The base entity of the cloud guard: one guarded device, driven by its filter's coordinator."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_URL
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN, NAME
+from ..compat import connect_via
+from ..const import CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN
 from .coordinator import DeviceState, GuardCoordinator, GuardSnapshot
-from .data import is_filter_entry
 
 MANUFACTURERS = {
     "echo": "Amazon",
@@ -35,34 +31,10 @@ MODELS = {
 }
 
 
-class VoiceGuardEntity(Entity):
-    """An entity of Voice Guard: named by translation, unique per entry and key."""
+class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator]):
+    """An entity of one guarded device, updated by its filter's coordinator."""
 
     _attr_has_entity_name = True
-
-    def __init__(
-        self, unique_prefix: str, description: EntityDescription, device_info: DeviceInfo
-    ) -> None:
-        """Describe the entity and the device it belongs to."""
-        self.entity_description = description
-        self._attr_unique_id = f"{unique_prefix}_{description.key}"
-        self._attr_device_info = device_info
-
-
-def service_device(entry: ConfigEntry[Any]) -> DeviceInfo:
-    """Return the service device of an entry (the speech engine, or a DNS filter)."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, entry.entry_id)},
-        # The speech engine's device keeps the name its entity ids are made of.
-        name=entry.title if is_filter_entry(entry) else NAME,
-        manufacturer=NAME,
-        entry_type=DeviceEntryType.SERVICE,
-        configuration_url=entry.data.get(CONF_URL),
-    )
-
-
-class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator], VoiceGuardEntity):
-    """An entity of one guarded device, updated by its filter's coordinator."""
 
     def __init__(
         self, coordinator: GuardCoordinator, subentry_id: str, description: EntityDescription
@@ -82,12 +54,11 @@ class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator], VoiceGuardEntity)
         linked = subentry.data.get(CONF_LINKED_DEVICE)
         if linked and (parent := dr.async_get(coordinator.hass).async_get(linked)) is not None:
             # Shown as "connected via" the existing device (the Echo of the Alexa integration).
-            if "via_device_id" in DeviceInfo.__annotations__:
-                device_info["via_device_id"] = parent.id  # type: ignore[typeddict-unknown-key,unused-ignore]
-            elif parent.identifiers:
-                device_info["via_device"] = next(iter(parent.identifiers))  # type: ignore[typeddict-unknown-key,unused-ignore]
-        CoordinatorEntity.__init__(self, coordinator)
-        VoiceGuardEntity.__init__(self, subentry_id, description, device_info)
+            connect_via(device_info, parent.id, parent.identifiers)
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{subentry_id}_{description.key}"
+        self._attr_device_info = device_info
         self.subentry_id = subentry_id
 
     @property

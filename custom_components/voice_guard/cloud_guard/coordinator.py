@@ -32,7 +32,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from ..const import (
     ATTEMPT_WINDOW,
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
@@ -49,9 +49,9 @@ from .const import (
     LOGGER,
     SUBENTRY_DEVICE,
 )
-from .guard.catalog import Catalog, Category, DeviceType
-from .guard.filters.adguard_home import AdGuardHome
-from .guard.filters.base import (
+from .dns.catalog import Catalog, Category, DeviceType
+from .dns.filters.adguard_home import AdGuardHome
+from .dns.filters.base import (
     NO_PROOF,
     BlockedQuery,
     DnsFilter,
@@ -60,8 +60,8 @@ from .guard.filters.base import (
     FilterInfo,
     QueryLog,
 )
-from .guard.filters.pihole import PiHole
-from .guard.policy import (
+from .dns.filters.pihole import PiHole
+from .dns.policy import (
     Block,
     DevicePolicy,
     GuardedDevice,

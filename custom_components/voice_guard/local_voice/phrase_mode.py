@@ -33,7 +33,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml
 
-from .const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 from .engine.phrases import TEMPLATES, PhraseSet, build_phrase_set
 
 SIGNAL_PHRASES = f"{DOMAIN}_phrases_built"

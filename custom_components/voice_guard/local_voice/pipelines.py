@@ -12,13 +12,13 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
-from .compat import (
+from ..compat import (
     async_create_pipeline,
     async_get_preferred_pipeline,
     async_set_preferred_pipeline,
     tts_languages,
 )
-from .const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 
 PRIVATE_PIPELINE_NAME = "Private (Voice Guard)"
 LOCAL_CONVERSATION = "conversation.home_assistant"

@@ -17,7 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 
 STORAGE_KEY = f"{DOMAIN}.satellites"
 PREFERRED = "preferred"

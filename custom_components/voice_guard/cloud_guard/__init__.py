@@ -1,0 +1,6 @@
+"""Cloud guard: per-device switches that keep devices off their vendors' clouds.
+
+dns/ is the library (DNS filter clients for AdGuard Home and Pi-hole, the vendor catalog,
+policies), plain async Python without Home Assistant. Next to it, the Home Assistant side:
+coordinator.py (apply the switches, read proof back) and the entities of guarded devices.
+"""

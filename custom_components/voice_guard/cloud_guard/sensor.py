@@ -1,0 +1,133 @@
+"""Sensors of a guarded device: its blocked lookups and its policy in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from ..const import HISTORY_WINDOW, SUBENTRY_DEVICE
+from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
+from .dns.policy import Block
+from .entity import GuardedDeviceEntity
+
+PARALLEL_UPDATES = 0
+POLICY_OFF = "off"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardSensorDescription(SensorEntityDescription):
+    """How a sensor reads a device's state."""
+
+    value: Callable[[GuardCoordinator, str, DeviceState], str | int | datetime | None]
+    attributes: Callable[[DeviceState], dict[str, Any]] = lambda _: {}
+
+
+def _blocked_24h(_: GuardCoordinator, __: str, state: DeviceState) -> int | None:
+    """Count the blocked lookups of 24 h; unknown where the filter's log hides some."""
+    if not state.counts_complete:
+        return None
+    cutoff = dt_util.utcnow() - HISTORY_WINDOW
+    return sum(1 for b in state.blocked if b.time >= cutoff)
+
+
+def _hidden(state: DeviceState) -> dict[str, Any]:
+    return {"hidden_by_filter": list(state.hidden)} if state.hidden else {}
+
+
+def _last(state: DeviceState) -> dict[str, Any]:
+    last = state.last_blocked
+    if last is None:
+        return _hidden(state)
+    return {"host": last.host, "category": last.category, "rule": last.rule, **_hidden(state)}
+
+
+def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> str:
+    """Summarise the switches in one word (Alexa+ includes voice, see the switch)."""
+    blocks = coordinator.enabled_blocks(subentry_id)
+    if Block.ALL_CLOUD in blocks:
+        return "local_only"
+    voice = (
+        "alexa_plus" if Block.GENERATIVE in blocks else "voice" if Block.VOICE in blocks else None
+    )
+    telemetry = "telemetry" if Block.TELEMETRY in blocks else None
+    return "_and_".join(filter(None, [voice, telemetry])) or POLICY_OFF
+
+
+POLICY_STATES = [
+    POLICY_OFF,
+    "voice",
+    "alexa_plus",
+    "telemetry",
+    "voice_and_telemetry",
+    "alexa_plus_and_telemetry",
+    "local_only",
+]
+
+DESCRIPTIONS = (
+    GuardSensorDescription(
+        key="blocked_requests_24h",
+        translation_key="blocked_requests_24h",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=_blocked_24h,
+        attributes=_hidden,
+    ),
+    GuardSensorDescription(
+        key="last_blocked_request",
+        translation_key="last_blocked_request",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value=lambda _, __, state: state.last_blocked.time if state.last_blocked else None,
+        attributes=_last,
+    ),
+    GuardSensorDescription(
+        key="policy",
+        translation_key="policy",
+        device_class=SensorDeviceClass.ENUM,
+        options=POLICY_STATES,
+        value=_policy,
+    ),
+)
+
+
+@callback
+def async_setup_guard_sensors(
+    entry: GuardConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add each guarded device's sensors."""
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_DEVICE:
+            async_add_entities(
+                [GuardSensor(entry.runtime_data, subentry_id, d) for d in DESCRIPTIONS],
+                config_subentry_id=subentry_id,
+            )
+
+
+class GuardSensor(GuardedDeviceEntity, SensorEntity):
+    """A figure about a guarded device."""
+
+    entity_description: GuardSensorDescription
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """Return the figure."""
+        if (state := self.device_state) is None:
+            return None
+        return self.entity_description.value(self.coordinator, self.subentry_id, state)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the details."""
+        if (state := self.device_state) is None:
+            return None
+        return self.entity_description.attributes(state) or None

@@ -1,0 +1,65 @@
+"""Switches of a guarded device: the user's desired blocking policy, one switch per block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..const import SUBENTRY_DEVICE
+from .coordinator import GuardConfigEntry, GuardCoordinator
+from .dns.policy import Block
+from .entity import GuardedDeviceEntity
+
+PARALLEL_UPDATES = 1
+
+DESCRIPTIONS = tuple(
+    SwitchEntityDescription(key=block.value, translation_key=block.value) for block in Block
+)
+
+
+@callback
+def async_setup_guard_switches(
+    entry: GuardConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add each guarded device's switches (those its type has hosts for)."""
+    coordinator = entry.runtime_data
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type != SUBENTRY_DEVICE:
+            continue
+        async_add_entities(
+            [
+                GuardSwitch(coordinator, subentry_id, description)
+                for description in DESCRIPTIONS
+                if coordinator.has_switch(subentry_id, Block(description.key))
+            ],
+            config_subentry_id=subentry_id,
+        )
+
+
+class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
+    """On: the device must not reach this block's hosts. The state is the desired policy."""
+
+    def __init__(
+        self, coordinator: GuardCoordinator, subentry_id: str, description: SwitchEntityDescription
+    ) -> None:
+        """Switch one block of one device."""
+        super().__init__(coordinator, subentry_id, description)
+        self._block = Block(description.key)
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether this block is wanted."""
+        return self._block in self.coordinator.enabled_blocks(self.subentry_id)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Block the hosts."""
+        await self.coordinator.async_set_block(self.subentry_id, self._block, on=True)
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Allow the hosts again."""
+        await self.coordinator.async_set_block(self.subentry_id, self._block, on=False)
+        self.async_write_ha_state()
