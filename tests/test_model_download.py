@@ -17,7 +17,6 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.voice_guard.local_voice import downloads
 from custom_components.voice_guard.const import (
     CONF_ENGINE,
     CONF_LANGUAGE,
@@ -26,6 +25,7 @@ from custom_components.voice_guard.const import (
     DOMAIN,
     ENGINE_EMBEDDED,
 )
+from custom_components.voice_guard.local_voice import downloads
 from custom_components.voice_guard.local_voice.engine.catalog import CatalogModel
 
 from .model_server import ModelSite, corrupt, model_zip

@@ -25,8 +25,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.voice_guard.local_voice import phrase_mode
 from custom_components.voice_guard.const import CONF_MODE, DOMAIN
+from custom_components.voice_guard.local_voice import phrase_mode
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 from custom_components.voice_guard.local_voice.phrase_mode import (
     REBUILD_COOLDOWN,
