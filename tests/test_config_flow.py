@@ -125,7 +125,9 @@ async def test_relative_model_folder_starts_in_the_config_folder(hass: HomeAssis
 async def test_no_model_package_installed(hass: HomeAssistant) -> None:
     """Without a model package the step aborts with a translated reason."""
     result = await _start(hass, "embedded")
-    with patch("custom_components.voice_guard.config_flow.packaged_models", return_value=[]):
+    with patch(
+        "custom_components.voice_guard.local_voice.config_flow.packaged_models", return_value=[]
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "model_package"}
         )
@@ -139,7 +141,9 @@ async def test_packaged_model_that_became_invalid(hass: HomeAssistant, tmp_path:
 
     broken = [PackagedModel(package="vosk-model-xx", language="xx", path=tmp_path)]
     result = await _start(hass, "embedded")
-    with patch("custom_components.voice_guard.config_flow.packaged_models", return_value=broken):
+    with patch(
+        "custom_components.voice_guard.local_voice.config_flow.packaged_models", return_value=broken
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "model_package"}
         )
@@ -154,13 +158,13 @@ async def test_vosk_unavailable_offers_wyoming(hass: HomeAssistant, failure: str
     """Where vosk cannot be installed (Alpine/musl) the flow explains and offers Wyoming."""
     with (
         patch(
-            "custom_components.voice_guard.config_flow.async_process_requirements",
+            "custom_components.voice_guard.local_voice.config_flow.async_process_requirements",
             side_effect=RequirementsNotFound(DOMAIN, ["vosk==0.3.45"])
             if failure == "requirements"
             else None,
         ),
         patch(
-            "custom_components.voice_guard.config_flow.vosk_available",
+            "custom_components.voice_guard.local_voice.config_flow.vosk_available",
             return_value=failure != "import",
         ),
     ):
