@@ -34,6 +34,8 @@ from custom_components.voice_guard.const import (
 from .speech import MODEL_PATH, PACKAGED_MODEL
 from .wyoming_server import wyoming_entry, wyoming_vosk_server
 
+SPEECH_FLOW = "custom_components.voice_guard.local_voice.config_flow"
+
 
 async def _start(hass: HomeAssistant, engine: str) -> dict:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
@@ -125,9 +127,7 @@ async def test_relative_model_folder_starts_in_the_config_folder(hass: HomeAssis
 async def test_no_model_package_installed(hass: HomeAssistant) -> None:
     """Without a model package the step aborts with a translated reason."""
     result = await _start(hass, "embedded")
-    with patch(
-        "custom_components.voice_guard.local_voice.config_flow.packaged_models", return_value=[]
-    ):
+    with patch(f"{SPEECH_FLOW}.packaged_models", return_value=[]):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "model_package"}
         )
@@ -141,9 +141,7 @@ async def test_packaged_model_that_became_invalid(hass: HomeAssistant, tmp_path:
 
     broken = [PackagedModel(package="vosk-model-xx", language="xx", path=tmp_path)]
     result = await _start(hass, "embedded")
-    with patch(
-        "custom_components.voice_guard.local_voice.config_flow.packaged_models", return_value=broken
-    ):
+    with patch(f"{SPEECH_FLOW}.packaged_models", return_value=broken):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "model_package"}
         )
@@ -158,13 +156,13 @@ async def test_vosk_unavailable_offers_wyoming(hass: HomeAssistant, failure: str
     """Where vosk cannot be installed (Alpine/musl) the flow explains and offers Wyoming."""
     with (
         patch(
-            "custom_components.voice_guard.local_voice.config_flow.async_process_requirements",
+            f"{SPEECH_FLOW}.async_process_requirements",
             side_effect=RequirementsNotFound(DOMAIN, ["vosk==0.3.45"])
             if failure == "requirements"
             else None,
         ),
         patch(
-            "custom_components.voice_guard.local_voice.config_flow.vosk_available",
+            f"{SPEECH_FLOW}.vosk_available",
             return_value=failure != "import",
         ),
     ):
