@@ -533,3 +533,16 @@ async def test_a_steady_poll_reads_only_new_lookups_and_writes_nothing(
         assert delayed.call_count == 1
     assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
+
+
+async def test_unloading_shuts_the_coordinator_down_once(
+    hass: HomeAssistant, pihole: FakePiHole
+) -> None:
+    """One store write and one closed session per unload, whoever asks for it."""
+    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    logouts = pihole.logouts
+    with patch.object(Store, "async_save") as saved:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    assert saved.call_count == 1
+    assert pihole.logouts == logouts + 1
