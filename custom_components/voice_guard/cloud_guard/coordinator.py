@@ -69,9 +69,9 @@ from .dns.policy import (
     category_of,
     desired_policy,
 )
+from .history import BlockedHistory, BlockedRequest
 
 STORAGE_VERSION = 1
-MAX_HISTORY = 5000  # blocked lookups kept per device
 # A device counts as protected only if the filter saw it look something up this recently.
 EVIDENCE_WINDOW = timedelta(hours=24)
 VOICE_CATEGORIES = frozenset({Category.VOICE.value, Category.GENERATIVE.value})
@@ -82,26 +82,6 @@ type GuardConfigEntry = ConfigEntry[GuardCoordinator]
 def guard_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Return the storage of a filter entry: desired policy, allowances, 24 h of history."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry_id}")
-
-
-@dataclass(frozen=True, slots=True)
-class BlockedRequest:
-    """A blocked lookup as the entities show it."""
-
-    host: str
-    category: str
-    time: datetime
-    rule: str = ""  # the rule the filter says blocked it
-
-    def stored(self, device_id: str) -> dict[str, str]:
-        """Return the lookup as the store keeps it."""
-        return {
-            "device_id": device_id,
-            "host": self.host,
-            "category": self.category,
-            "time": self.time.isoformat(),
-            "rule": self.rule,
-        }
 
 
 # Why "Protection confirmed" is off (or "confirmed"), the sensor's proof attribute.
@@ -197,9 +177,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._blocks: dict[str, list[str]] = {}
         self._applied: dict[str, list[str]] = {}
         # Blocked lookups of the last 24 h per device, oldest first, and their keys.
-        self._history: dict[str, list[BlockedRequest]] = {}
-        self._known: set[tuple[str, str, datetime]] = set()
-        self._last_event: str | None = None
+        self._history = BlockedHistory()
         # The query log is read from here on (the filter's clock), and what it proved.
         self._cursor: datetime | None = None
         self._last_lookup: dict[str, datetime | None] = {}
@@ -216,15 +194,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         stored = await self._store.async_load() or {}
         self._blocks = dict(stored.get("blocks") or {})
         self._applied = dict(stored.get("applied") or {})
-        for item in stored.get("history") or []:
-            request = BlockedRequest(
-                host=item["host"],
-                category=item["category"],
-                time=datetime.fromisoformat(item["time"]),
-                rule=item.get("rule", ""),
-            )
-            self._add_history(item["device_id"], request)
-        self._last_event = stored.get("last_event")
+        self._history.load(stored.get("history") or [], stored.get("last_event"))
         self._allowed = dict(stored.get("allowed") or {})
         log = stored.get("query_log") or {}
         self._cursor = _time(log.get("cursor"))
@@ -240,11 +210,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         return {
             "blocks": self._blocks,
             "applied": self._applied,
-            "history": sorted(
-                (r.stored(d) for d, rs in self._history.items() for r in rs),
-                key=lambda h: h["time"],
-            ),
-            "last_event": self._last_event,
+            "history": self._history.stored(),
+            "last_event": self._history.last_reported,
             "allowed": self._allowed,
             "query_log": {
                 "cursor": self._cursor.isoformat() if self._cursor else None,
@@ -255,18 +222,6 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             },
             "filter_memory": self._filter_memory,
         }
-
-    def _add_history(self, device_id: str, request: BlockedRequest) -> bool:
-        """Keep a blocked lookup once; return whether it is new."""
-        key = (device_id, request.host, request.time)
-        if key in self._known:
-            return False
-        self._known.add(key)
-        requests = self._history.setdefault(device_id, [])
-        requests.append(request)
-        if len(requests) > 1 and requests[-2].time > request.time:
-            requests.sort(key=lambda r: r.time)
-        return True
 
     def _save(self) -> None:
         self._store.async_delay_save(self._stored, 5)
@@ -416,7 +371,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 policy=policy,
                 confirmed=confirmed.get(device_id, {}),
                 conflicts=result.conflicts.get(device_id, set()),
-                blocked=list(self._history.get(device_id, ())),
+                blocked=self._history.of(device_id),
                 last_lookup=self._last_lookup.get(device_id),
                 hidden=log.hidden.get(device_id, ()),
                 now=now,
@@ -518,41 +473,24 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         policies: dict[str, DevicePolicy],
         cutoff: datetime,
     ) -> bool:
-        """Keep 24 h of blocked lookups; fire one event per lookup not seen before.
+        """Keep 24 h of blocked lookups; fire one event per lookup not reported before.
 
         Returns whether the history changed.
         """
         changed = False
-        fire_after = self._last_event
         for query in queries:
             if query.device_id not in policies:
                 continue
             category = category_of(query.host, policies[query.device_id])
             when = dt_util.as_utc(query.time)
             request = BlockedRequest(host=query.host, category=category, time=when, rule=query.rule)
-            if not self._add_history(query.device_id, request):
+            if not self._history.add(query.device_id, request):
                 continue
             changed = True
-            stamp = when.isoformat()
-            if fire_after is None or stamp > fire_after:
+            if self._history.is_new(request):
                 self._fire(query, category, policies[query.device_id])
-                self._last_event = max(self._last_event or stamp, stamp)
-        for device_id in list(self._history):
-            requests = self._history[device_id]
-            if device_id in policies and requests[0].time >= cutoff:
-                continue  # oldest first: nothing to drop, and no need to look further
-            keep = [r for r in requests if r.time >= cutoff][-MAX_HISTORY:]
-            if device_id not in policies:
-                keep = []
-            if len(keep) != len(requests):
-                changed = True
-                dropped = set(requests) - set(keep)
-                self._known -= {(device_id, r.host, r.time) for r in dropped}
-                if keep:
-                    self._history[device_id] = keep
-                else:
-                    del self._history[device_id]
-        return changed
+                self._history.reported(request)
+        return self._history.prune(policies, cutoff) or changed
 
     def _fire(self, query: BlockedQuery, category: str, policy: DevicePolicy) -> None:
         self.hass.bus.async_fire(
