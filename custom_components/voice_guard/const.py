@@ -65,3 +65,7 @@ EVENT_REQUEST_BLOCKED: Final = "voice_guard_request_blocked"
 GUARD_SCAN_INTERVAL: Final = timedelta(seconds=30)
 ATTEMPT_WINDOW: Final = timedelta(minutes=1)
 HISTORY_WINDOW: Final = timedelta(hours=24)
+
+# Never in diagnostics: network addresses identify the home's network and its devices,
+# and diagnostics are shared in public issues.
+TO_REDACT: Final = {"host", "server", "password", "username", "url", CONF_IP, CONF_MAC}
