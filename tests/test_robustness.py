@@ -293,7 +293,7 @@ async def test_bad_paths_and_files_get_translated_errors(
         return real_open(path, *args, **kwargs)
 
     with (
-        patch("custom_components.voice_guard.services.os.open", refusing_open),
+        patch("custom_components.voice_guard.local_voice.transcribe.os.open", refusing_open),
         pytest.raises(ServiceValidationError) as err,
     ):
         await _transcribe(hass, data)

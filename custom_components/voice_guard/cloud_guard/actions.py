@@ -1,0 +1,127 @@
+"""The cloud guard's actions: lift a device's blocks for a while, apply a policy to many."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+from ..compat import vol
+from ..const import DOMAIN, LOGGER
+from ..data import filter_entries
+from ..errors import action_error
+from .coordinator import GuardConfigEntry, GuardCoordinator
+from .dns.policy import Block
+
+SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
+SERVICE_APPLY_POLICY = "apply_policy"
+ATTR_DURATION = "duration"
+ATTR_BLOCK = "block"
+ATTR_LABEL_ID = "label_id"
+MIN_ALLOWANCE = timedelta(minutes=1)
+MAX_ALLOWANCE = timedelta(days=7)
+
+ALLOW_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        # The range is checked in the action, so its error is translated.
+        vol.Required(ATTR_DURATION): cv.time_period,
+    }
+)
+APPLY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_BLOCK): vol.All(cv.ensure_list, [vol.In([b.value for b in Block])]),
+    }
+)
+
+
+# --- guarded devices ---------------------------------------------------------------------
+
+
+def guard_filters(hass: HomeAssistant) -> list[GuardConfigEntry]:
+    """Return the loaded DNS filter entries."""
+    entries: list[GuardConfigEntry] = filter_entries(hass, loaded=True)
+    return entries
+
+
+def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:
+    """Return the coordinator and subentry id of a guarded device, by registry id."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    ids = {value for domain, value in device.identifiers if domain == DOMAIN}
+    for entry in guard_filters(hass):
+        for subentry_id in entry.subentries:
+            if subentry_id in ids:
+                return entry.runtime_data, subentry_id
+    return None
+
+
+async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Lift a guarded device's blocks for a while (one minute to seven days)."""
+    device_id = call.data[ATTR_DEVICE_ID]
+    if (found := _guarded(hass, device_id)) is None:
+        raise action_error("not_guarded", device_id=device_id)
+    coordinator, subentry_id = found
+    duration: timedelta = call.data[ATTR_DURATION]
+    if not MIN_ALLOWANCE <= duration <= MAX_ALLOWANCE:
+        raise action_error(
+            "duration_out_of_range",
+            minimum=f"{MIN_ALLOWANCE // timedelta(minutes=1)} min",
+            maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
+        )
+    until = await coordinator.async_allow_temporarily(subentry_id, duration)
+    # Stored either way; a filter that is down gets it when it answers again.
+    return {"allowed_until": until.isoformat(), "filter_updated": _updated(coordinator)}
+
+
+def _updated(coordinator: GuardCoordinator) -> bool:
+    if coordinator.last_update_success:
+        return True
+    LOGGER.warning(
+        "%s is not reachable: the change is stored and applied when it answers again",
+        coordinator.config_entry.title,
+    )
+    return False
+
+
+async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Turn the given switches on for guarded devices chosen by device, area or label."""
+    registry = dr.async_get(hass)
+    device_ids: set[str] = set(call.data.get(ATTR_DEVICE_ID, []))
+    for area in call.data.get(ATTR_AREA_ID, []):
+        device_ids |= {d.id for d in dr.async_entries_for_area(registry, area)}
+    for label in call.data.get(ATTR_LABEL_ID, []):
+        device_ids |= {d.id for d in dr.async_entries_for_label(registry, label)}
+    targets = [found for d in sorted(device_ids) if (found := _guarded(hass, d)) is not None]
+    if not targets:
+        raise action_error("no_guarded_devices")
+    blocks = {Block(b) for b in call.data[ATTR_BLOCK]}
+    changed: list[str] = []
+    not_updated: list[str] = []
+    for coordinator, subentry_id in targets:
+        await coordinator.async_set_blocks(subentry_id, blocks)
+        title = coordinator.config_entry.subentries[subentry_id].title
+        changed.append(title)
+        if not _updated(coordinator):
+            not_updated.append(title)
+    response = {
+        "devices": changed,
+        "block": sorted(b.value for b in blocks),
+        "filter_updated": not not_updated,
+        "not_updated": not_updated,
+    }
+    return cast("ServiceResponse", response)
+
+
+# --- privacy report ----------------------------------------------------------------------
