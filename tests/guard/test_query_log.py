@@ -1,11 +1,11 @@
 """Reading the filters' query logs as they really answer: paging, cost, proof, what hides it.
 
 AdGuard Home per its source (../shared/notes/adguard-home-source.md), Pi-hole per its API.
+The fakes come from tests/conftest.py (AdGuard Home holds one rule of the user's).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -27,22 +27,6 @@ from ..fakes.pihole import FakePiHole
 from .conftest import echo, policy
 
 ECHO = "192.168.1.20"
-
-
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[FakeAdGuardHome]:
-    """A fake AdGuard Home."""
-    fake = FakeAdGuardHome()
-    async with fake.serve():
-        yield fake
-
-
-@pytest.fixture
-async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
-    """A fake Pi-hole."""
-    fake = FakePiHole()
-    async with fake.serve():
-        yield fake
 
 
 def _client(fake: FakeAdGuardHome, session: aiohttp.ClientSession) -> AdGuardHome:
