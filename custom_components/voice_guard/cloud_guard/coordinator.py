@@ -23,11 +23,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -49,6 +48,7 @@ from ..const import (
     LOGGER,
     SUBENTRY_DEVICE,
 )
+from .desired import DesiredPolicy
 from .dns.catalog import Catalog, Category, DeviceType
 from .dns.filters.adguard_home import AdGuardHome
 from .dns.filters.base import (
@@ -174,7 +174,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self.client = client
         self.catalog = catalog
         self._store = guard_store(hass, entry.entry_id)
-        self._blocks: dict[str, list[str]] = {}
+        self.desired = DesiredPolicy(hass, self._initial_blocks, self._desired_changed)
         self._applied: dict[str, list[str]] = {}
         # Blocked lookups of the last 24 h per device, oldest first, and their keys.
         self._history = BlockedHistory()
@@ -183,8 +183,6 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._last_lookup: dict[str, datetime | None] = {}
         self._watched_since: dict[str, datetime] = {}
         self._filter_memory: dict[str, Any] = {}
-        self._allowed: dict[str, str] = {}
-        self._restore_timers: dict[str, CALLBACK_TYPE] = {}
         self.writes = 0
         # Device registry ids of the guarded devices (subentry id -> device id), for events.
         self.device_ids: dict[str, str] = {}
@@ -192,10 +190,9 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
     async def async_load(self) -> None:
         """Read the desired policy and the recent history from storage."""
         stored = await self._store.async_load() or {}
-        self._blocks = dict(stored.get("blocks") or {})
+        self.desired.load(stored)
         self._applied = dict(stored.get("applied") or {})
         self._history.load(stored.get("history") or [], stored.get("last_event"))
-        self._allowed = dict(stored.get("allowed") or {})
         log = stored.get("query_log") or {}
         self._cursor = _time(log.get("cursor"))
         self._last_lookup = {d: _time(t) for d, t in (log.get("last_lookup") or {}).items()}
@@ -204,15 +201,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         }
         self._filter_memory = dict(stored.get("filter_memory") or {})
         self.client.remember(self._filter_memory)
-        self.resume_allowances()
 
     def _stored(self) -> dict[str, Any]:
         return {
-            "blocks": self._blocks,
+            **self.desired.stored(),
             "applied": self._applied,
             "history": self._history.stored(),
             "last_event": self._history.last_reported,
-            "allowed": self._allowed,
             "query_log": {
                 "cursor": self._cursor.isoformat() if self._cursor else None,
                 "last_lookup": {
@@ -246,93 +241,54 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             )
         return found
 
-    def enabled_blocks(self, device_id: str) -> set[Block]:
-        """Return the switches that are on for a device (reading never changes them).
-
-        Until a switch is changed, those chosen when the device was added are on.
-        """
-        if (stored := self._blocks.get(device_id)) is not None:
-            return {Block(b) for b in stored}
+    def _initial_blocks(self, device_id: str) -> list[str]:
         subentry = self.config_entry.subentries.get(device_id)
-        initial = (subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or []
-        return {Block(b) for b in initial}
+        return list((subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or [])
+
+    async def _desired_changed(self) -> None:
+        # The desired policy is written at once: it must survive a crash right after.
+        await self._store.async_save(self._stored())
+        await self.async_refresh()
+
+    def enabled_blocks(self, device_id: str) -> set[Block]:
+        """Return the switches that are on for a device (reading never changes them)."""
+        return self.desired.enabled(device_id)
 
     def allowed_until(self, device_id: str) -> datetime | None:
         """Return until when a device's blocks are lifted, if they are."""
-        until = self._allowed.get(device_id)
-        if until is None:
-            return None
-        when = datetime.fromisoformat(until)
-        return when if when > dt_util.utcnow() else None
+        return self.desired.allowed_until(device_id)
 
     def policies(self, devices: dict[str, GuardedDevice] | None = None) -> list[DevicePolicy]:
         """Return every device's desired policy (nothing while temporarily allowed)."""
         return [
-            desired_policy(
-                device,
-                set() if self.allowed_until(device_id) else self.enabled_blocks(device_id),
-                self.catalog,
-            )
+            desired_policy(device, self.desired.in_force(device_id), self.catalog)
             for device_id, device in (devices if devices is not None else self.devices()).items()
         ]
 
     async def async_set_blocks(self, device_id: str, blocks: set[Block]) -> None:
         """Set all switches of a device, store them, and apply them to the filter at once."""
-        self._blocks[device_id] = sorted(b.value for b in blocks)
-        # The desired policy is written at once: it must survive a crash right after.
-        await self._store.async_save(self._stored())
-        await self.async_refresh()
-
-    async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
-        """Lift a device's blocks for a while; they return by themselves, even after a restart."""
-        until = dt_util.utcnow() + duration
-        self._allowed[device_id] = until.isoformat()
-        await self._store.async_save(self._stored())
-        self._schedule_restore(device_id, until)
-        await self.async_refresh()
-        return until
-
-    def _schedule_restore(self, device_id: str, until: datetime) -> None:
-        if (cancel := self._restore_timers.pop(device_id, None)) is not None:
-            cancel()
-
-        async def _restore(_now: datetime) -> None:
-            self._restore_timers.pop(device_id, None)
-            if self._allowed.get(device_id) == until.isoformat():
-                del self._allowed[device_id]
-                await self._store.async_save(self._stored())
-                LOGGER.info("Blocks of %s are in force again", device_id)
-                await self.async_refresh()
-
-        self._restore_timers[device_id] = async_track_point_in_utc_time(self.hass, _restore, until)
-
-    def resume_allowances(self) -> None:
-        """After a restart: schedule the end of allowances still running, drop the others."""
-        for device_id, until in list(self._allowed.items()):
-            when = datetime.fromisoformat(until)
-            if when > dt_util.utcnow():
-                self._schedule_restore(device_id, when)
-            else:
-                del self._allowed[device_id]
-
-    async def async_shutdown(self) -> None:
-        """Cancel timers and write the state now; allowances resume at the next start."""
-        for cancel in self._restore_timers.values():
-            cancel()
-        self._restore_timers.clear()
-        await self._store.async_save(self._stored())
-        await super().async_shutdown()
+        await self.desired.async_set(device_id, blocks)
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
         """Change one switch, store it, and apply it to the filter at once."""
         blocks = self.enabled_blocks(device_id)
         await self.async_set_blocks(device_id, blocks | {block} if on else blocks - {block})
 
+    async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
+        """Lift a device's blocks for a while; they return by themselves, even after a restart."""
+        return await self.desired.async_allow(device_id, duration)
+
+    async def async_shutdown(self) -> None:
+        """Cancel timers and write the state now; allowances resume at the next start."""
+        self.desired.stop()
+        await self._store.async_save(self._stored())
+        await super().async_shutdown()
+
     # --- the update ------------------------------------------------------------------------
 
     async def _async_update_data(self) -> GuardSnapshot:
         devices = self.devices()
-        self._blocks = {d: b for d, b in self._blocks.items() if d in devices}
+        self.desired.keep_only(devices)
         policies = self.policies(devices)
         now = dt_util.utcnow()
         window_start = now - HISTORY_WINDOW
