@@ -119,7 +119,7 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title=NAME,
         unique_id=DOMAIN,
-        minor_version=2,
+        minor_version=3,
         data={
             CONF_KIND: KIND_SPEECH,
             CONF_ENGINE: ENGINE_EMBEDDED,

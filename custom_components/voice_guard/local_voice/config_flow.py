@@ -410,7 +410,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
                 except SpeechError as err:
                     errors[CONF_MODEL_PATH] = err.reason
             if not errors:
-                return self.async_create_entry(data={**entry.options, **user_input})
+                return self._store(user_input)
         current = SpeechSettings.from_options(dict(entry.options))
         schema = _speech_schema(current)
         if embedded:
@@ -432,10 +432,30 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             description_placeholders=SPEECH_RANGE_PLACEHOLDERS,
         )
 
+    def _store(self, user_input: dict[str, Any]) -> ConfigFlowResult:
+        """Keep the model and its language in the entry's data, the settings in options.
+
+        The model lives in one place, whichever flow chose it (setup, Reconfigure or
+        here); the title names it. Data and options change together: one reload.
+        """
+        entry = self.config_entry
+        data = dict(entry.data)
+        settings = {**entry.options, **user_input}
+        for key in (CONF_MODEL_PATH, CONF_LANGUAGE):
+            if key in settings and data.get(CONF_ENGINE) == ENGINE_EMBEDDED:
+                value = settings.pop(key)
+                if key == CONF_MODEL_PATH and value != data[key]:
+                    data.pop(CONF_MODEL_NAME, None)  # not the catalog model it was before
+                data[key] = value
+        self.hass.config_entries.async_update_entry(
+            entry, data=data, options=settings, title=speech_title(data)
+        )
+        return self.async_create_entry(data=settings)
+
     async def _embedded_fields(self) -> dict[Any, Any]:
         """Offer the current model, downloaded models and packaged models."""
         entry = self.config_entry
-        current_path = entry.options.get(CONF_MODEL_PATH, entry.data[CONF_MODEL_PATH])
+        current_path = entry.data[CONF_MODEL_PATH]
         models_dir = Path(self.hass.config.path(MODELS_FOLDER))
         choices = await self.hass.async_add_executor_job(_installed_models, models_dir)
         labels = {str(path): label for path, label in choices}
@@ -449,9 +469,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
                 # path. Another folder is chosen with Reconfigure.
                 SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
             ),
-            vol.Required(
-                CONF_LANGUAGE, default=entry.options.get(CONF_LANGUAGE, entry.data[CONF_LANGUAGE])
-            ): LanguageSelector(),
+            vol.Required(CONF_LANGUAGE, default=entry.data[CONF_LANGUAGE]): LanguageSelector(),
         }
 
 
