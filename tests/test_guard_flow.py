@@ -129,6 +129,22 @@ async def test_pihole_setup_and_reconfigure(hass: HomeAssistant, pihole: FakePiH
     assert entry.data[CONF_PASSWORD] == "secret"
     assert entry.data[CONF_VERIFY_SSL] is True
 
+    # Moved to the address of another filter entry: refused, nothing changes.
+    other = MockConfigEntry(
+        domain=DOMAIN, unique_id="pihole:http://192.0.2.9", data={"kind": "filter"}
+    )
+    other.add_to_hass(hass)
+    async with FakePiHole().serve() as second:
+        hass.config_entries.async_update_entry(other, unique_id=f"pihole:{second.url.lower()}")
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: second.url, CONF_PASSWORD: "secret"}
+        )
+    assert result["reason"] == "already_configured"
+    assert (entry.unique_id, entry.data[CONF_URL]) == (f"pihole:{pihole.url.lower()}", pihole.url)
+
 
 async def test_guard_a_device_picked_from_the_filters_clients(
     hass: HomeAssistant, pihole: FakePiHole
