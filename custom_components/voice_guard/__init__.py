@@ -34,6 +34,7 @@ from .const import (
     ENGINE_WYOMING,
     KIND_SPEECH,
     LOGGER,
+    SIGNAL_AUDIT,
     VOSK_REQUIREMENT,
 )
 from .data import (
@@ -54,7 +55,6 @@ from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-SIGNAL_AUDIT = f"{DOMAIN}_pipeline_audit"
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -69,3 +69,6 @@ HISTORY_WINDOW: Final = timedelta(hours=24)
 # Never in diagnostics: network addresses identify the home's network and its devices,
 # and diagnostics are shared in public issues.
 TO_REDACT: Final = {"host", "server", "password", "username", "url", CONF_IP, CONF_MAC}
+
+# Sent when the audit of Assist pipelines ran (the cloud pipelines sensor updates).
+SIGNAL_AUDIT: Final = f"{DOMAIN}_pipeline_audit"

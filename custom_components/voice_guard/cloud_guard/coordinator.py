@@ -41,7 +41,6 @@ from ..const import (
     CONF_IP,
     CONF_MAC,
     DOMAIN,
-    EVENT_REQUEST_BLOCKED,
     FILTER_ADGUARD,
     GUARD_SCAN_INTERVAL,
     HISTORY_WINDOW,
@@ -69,6 +68,7 @@ from .dns.policy import (
     category_of,
     desired_policy,
 )
+from .events import BlockedEvents
 from .history import BlockedHistory, BlockedRequest
 
 STORAGE_VERSION = 1
@@ -184,8 +184,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._watched_since: dict[str, datetime] = {}
         self._filter_memory: dict[str, Any] = {}
         self.writes = 0
-        # Device registry ids of the guarded devices (subentry id -> device id), for events.
-        self.device_ids: dict[str, str] = {}
+        self.events = BlockedEvents(hass)
 
     async def async_load(self) -> None:
         """Read the desired policy and the recent history from storage."""
@@ -444,26 +443,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 continue
             changed = True
             if self._history.is_new(request):
-                self._fire(query, category, policies[query.device_id])
+                self.events.fire(query, category, policies[query.device_id].device.name)
                 self._history.reported(request)
         return self._history.prune(policies, cutoff) or changed
 
-    def _fire(self, query: BlockedQuery, category: str, policy: DevicePolicy) -> None:
-        self.hass.bus.async_fire(
-            EVENT_REQUEST_BLOCKED,
-            {
-                "device_id": self.device_ids.get(query.device_id),
-                "subentry_id": query.device_id,
-                "name": policy.device.name,
-                "host": query.host,
-                "category": category,
-                "time": dt_util.as_utc(query.time).isoformat(),
-            },
-        )
-
     def register_device(self, subentry_id: str, device_id: str) -> None:
         """Remember the device registry id of a guarded device (for events)."""
-        self.device_ids[subentry_id] = device_id
+        self.events.register_device(subentry_id, device_id)
 
     def attempt_window_end(self, state: DeviceState) -> datetime | None:
         """When the 'cloud voice attempt' sensor turns off again, if it is on now."""

@@ -15,7 +15,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import DOMAIN
+from ..const import DOMAIN, SIGNAL_AUDIT
 from ..data import VoiceGuardConfigEntry
 from .entity import LocalVoiceEntity
 from .phrase_mode import SIGNAL_PHRASES, PhraseManager
@@ -74,8 +74,6 @@ class CloudPipelineSensor(LocalVoiceEntity, SensorEntity):
 
     async def async_added_to_hass(self) -> None:
         """Update whenever the audit runs."""
-        from .. import SIGNAL_AUDIT  # noqa: PLC0415 - the signal lives with the setup
-
         self.async_on_remove(
             async_dispatcher_connect(self.hass, SIGNAL_AUDIT, self.async_write_ha_state)
         )

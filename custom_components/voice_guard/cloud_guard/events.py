@@ -1,0 +1,36 @@
+"""The voice_guard_request_blocked event: one per blocked lookup, for automations."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from ..const import EVENT_REQUEST_BLOCKED
+from .dns.filters.base import BlockedQuery
+
+
+class BlockedEvents:
+    """Fire the event of a blocked lookup, naming the guarded device's registry device."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Fire on hass's bus."""
+        self._hass = hass
+        self._device_ids: dict[str, str] = {}  # subentry id -> device registry id
+
+    def register_device(self, subentry_id: str, device_id: str) -> None:
+        """Remember the device registry id of a guarded device."""
+        self._device_ids[subentry_id] = device_id
+
+    def fire(self, query: BlockedQuery, category: str, name: str) -> None:
+        """Fire the event of one blocked lookup."""
+        self._hass.bus.async_fire(
+            EVENT_REQUEST_BLOCKED,
+            {
+                "device_id": self._device_ids.get(query.device_id),
+                "subentry_id": query.device_id,
+                "name": name,
+                "host": query.host,
+                "category": category,
+                "time": dt_util.as_utc(query.time).isoformat(),
+            },
+        )
