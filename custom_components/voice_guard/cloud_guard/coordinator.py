@@ -120,7 +120,7 @@ class DeviceState:
     @property
     def lookups_seen(self) -> bool:
         """Whether the filter logged a lookup of the device within EVIDENCE_WINDOW."""
-        return self.last_lookup is not None and self.now - self.last_lookup <= EVIDENCE_WINDOW
+        return _recent(self.last_lookup, self.now)
 
     @property
     def counts_complete(self) -> bool:
@@ -313,8 +313,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self.writes += result.writes
         self._report_removed_rules(devices, result.missing)
         by_device = {p.device.device_id: p for p in policies}
-        changed = self._applied != {d: list(p.hosts) for d, p in by_device.items()}
-        self._applied = {d: list(p.hosts) for d, p in by_device.items()}
+        applied = {d: list(p.hosts) for d, p in by_device.items()}
+        changed, self._applied = applied != self._applied, applied
         if (memory := self.client.memory) != self._filter_memory:
             self._filter_memory, changed = memory, True
         changed |= self._record(log.blocked, by_device, window_start)
@@ -363,8 +363,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         return bool(unknown) or before != {d: self._seen(d, now) for d in devices}
 
     def _seen(self, device_id: str, now: datetime) -> bool:
-        last = self._last_lookup.get(device_id)
-        return last is not None and now - last <= EVIDENCE_WINDOW
+        return _recent(self._last_lookup.get(device_id), now)
 
     def _report_missing_proof(
         self, states: dict[str, DeviceState], devices: dict[str, GuardedDevice], now: datetime
@@ -463,6 +462,11 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         """Whether a device type has this switch."""
         device = self.devices().get(device_id)
         return device is not None and block in blocks_for(device.device_type)
+
+
+def _recent(last_lookup: datetime | None, now: datetime) -> bool:
+    """Whether a lookup at that time still proves that the device asks the filter."""
+    return last_lookup is not None and now - last_lookup <= EVIDENCE_WINDOW
 
 
 def _time(value: Any) -> datetime | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 import hashlib
 import ipaddress
 import logging
@@ -29,6 +29,7 @@ from .base import (
     HIDDEN_DOMAINS,
     HIDDEN_LOG_OFF,
     MARK,
+    SETTINGS_TTL,
     BlockedQuery,
     DnsFilter,
     FilterAuthError,
@@ -41,6 +42,7 @@ from .base import (
     decode_json,
     http_call,
     is_ip,
+    needs_catch_up,
     printable,
 )
 
@@ -54,13 +56,8 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 QUERYLOG_PAGE = 500
 STEADY_PAGE = 50  # the least a steady read asks for
 QUERYLOG_MAX_PAGES = 400  # a safety stop: 200,000 entries, more than a day of a busy home
-# Reading every lookup since the last poll costs what happened meanwhile; after a longer
-# gap (the first read, Home Assistant stopped for a while) only blocked lookups are read,
-# and each device's latest lookup is searched for on its own.
-FULL_READ_SPAN = timedelta(minutes=10)
 WRITE_ATTEMPTS = 3
 CONFIRM_TTL = 300.0  # seconds a check_host "yes" is trusted without asking again
-CONTEXT_TTL = 300.0  # seconds persistent clients and query-log settings are reused
 FRESH = 5.0  # seconds a status or rule list read in this update is reused by verify
 TIMEOUT = 10
 # What a blocked lookup's reason is (AdGuard Home's filtering.Reason names).
@@ -398,9 +395,9 @@ class AdGuardHome(DnsFilter):
             self._written = [str(line) for line in written]
 
     async def _context(self, policies: Sequence[DevicePolicy]) -> _Context:
-        """Read persistent clients and query-log settings, again every CONTEXT_TTL seconds."""
+        """Read persistent clients and query-log settings, again every SETTINGS_TTL seconds."""
         now = time.monotonic()
-        if self._context_cache is not None and now - self._context_cache[0] < CONTEXT_TTL:
+        if self._context_cache is not None and now - self._context_cache[0] < SETTINGS_TTL:
             persistent, log = self._context_cache[1], self._context_cache[2]
         else:
             persistent = [c for c in (await self._get("clients")).get("clients") or [] if c]
@@ -539,15 +536,13 @@ class AdGuardHome(DnsFilter):
         addresses (or its persistent client) and its host is one of the device's blocked
         patterns, whatever rule blocked it.
         """
-        requests = self.requests
         context = await self._context(policies)
         report = QueryLog(hidden=dict(context.hidden))
         owners = self._owners(policies, context)
         if not owners or not context.log_enabled:
-            report.requests = self.requests - requests
             return report
         by_id = {p.device.device_id: p for p in policies}
-        catch_up = datetime.now(UTC) - since > FULL_READ_SPAN
+        catch_up = needs_catch_up(since)
         # AdGuard Home has no "newer than": a steady read asks for about as many entries
         # as the last poll brought (twice that, at least STEADY_PAGE), and pages on if
         # more came, so it reads little more than what is new.
@@ -573,9 +568,8 @@ class AdGuardHome(DnsFilter):
         for device_id in sorted(wanted):
             last = await self._latest_lookup(by_id[device_id], context, window_start or since)
             if last is not None:
-                report.last_lookup[device_id] = max(report.last_lookup.get(device_id, last), last)
+                report.saw(device_id, last)
         report.blocked.sort(key=lambda q: q.time)
-        report.requests = self.requests - requests
         return report
 
     def _blocked_filter(self) -> list[tuple[str, str]]:
@@ -688,7 +682,7 @@ def _attribute(
 ) -> None:
     """Count one log entry of a device: a lookup, and a blocked one if it is."""
     owner = policy.device.device_id
-    report.last_lookup[owner] = max(report.last_lookup.get(owner, when), when)
+    report.saw(owner, when)
     host = _host(entry)
     if entry.get("reason") not in BLOCKED_REASONS or not any(
         matches(host, p) for p in policy.hosts

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 import ipaddress
 import json
 from typing import Any
@@ -106,7 +106,23 @@ class QueryLog:
     hidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The newest entry read: the next read needs nothing older.
     newest: datetime | None = None
-    requests: int = 0
+
+    def saw(self, device_id: str, when: datetime) -> None:
+        """Note a lookup of the device (the newest one counts)."""
+        last = self.last_lookup.get(device_id)
+        self.last_lookup[device_id] = when if last is None else max(last, when)
+
+
+# A read of the query log goes back to the newest entry read before. After a longer gap
+# (the first read, Home Assistant stopped for a while) a filter client reads only blocked
+# lookups, and searches each device's latest lookup on its own.
+FULL_READ_SPAN = timedelta(minutes=10)
+SETTINGS_TTL = 300.0  # seconds a client reuses the filter settings that hide lookups
+
+
+def needs_catch_up(since: datetime) -> bool:
+    """Whether a read back to since is a catch-up after a gap (see FULL_READ_SPAN)."""
+    return datetime.now(UTC) - since > FULL_READ_SPAN
 
 
 @dataclass(frozen=True, slots=True)

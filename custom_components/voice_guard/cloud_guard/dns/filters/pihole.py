@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import logging
 import time
 from typing import Any
@@ -26,6 +26,7 @@ from .base import (
     HIDDEN_DOMAINS,
     HIDDEN_LOG_OFF,
     MARK,
+    SETTINGS_TTL,
     BlockedQuery,
     DnsFilter,
     FilterAuthError,
@@ -38,6 +39,7 @@ from .base import (
     ReconcileResult,
     decode_json,
     http_call,
+    needs_catch_up,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,9 +51,6 @@ BLOCKED_STATUSES = frozenset(
     {"GRAVITY", "REGEX", "DENYLIST", "GRAVITY_CNAME", "REGEX_CNAME", "DENYLIST_CNAME"}
 )
 QUERY_PAGE = 1000  # entries per query-log page (paged with the cursor, no cap)
-# A steady poll reads every lookup since the last one; after a longer gap only blocked ones.
-FULL_READ_SPAN = timedelta(minutes=10)
-CONTEXT_TTL = 300.0  # seconds the privacy level is reused
 PRIVACY_HIDE_DOMAINS = 1  # Pi-hole's privacy levels: 1 hides domains,
 PRIVACY_HIDE_CLIENTS = 2  # 2 domains and clients, 3 everything
 RENEW_MARGIN = 30  # seconds before a session expires that it is renewed
@@ -384,7 +383,7 @@ class PiHole(DnsFilter):
     async def _log_settings(self) -> tuple[int, bool]:
         """Pi-hole's privacy level and whether it logs queries, re-read now and then."""
         now = time.monotonic()
-        if self._settings is not None and now - self._settings[0] < CONTEXT_TTL:
+        if self._settings is not None and now - self._settings[0] < SETTINGS_TTL:
             return self._settings[1], self._settings[2]
         level, logging_on = 0, True
         try:
@@ -414,7 +413,6 @@ class PiHole(DnsFilter):
         device's latest lookup on its own. A device guarded by MAC only is found by the
         addresses Pi-hole's network table gives that MAC.
         """
-        requests = self.requests
         report = QueryLog()
         level, logging_on = await self._log_settings()
         reasons = [
@@ -426,14 +424,13 @@ class PiHole(DnsFilter):
             report.hidden = {p.device.device_id: tuple(reasons) for p in policies}
         by_ip = await self._owners(policies)
         if by_ip and logging_on:
-            catch_up = datetime.now(UTC) - since > FULL_READ_SPAN
+            catch_up = needs_catch_up(since)
             whole = await self._read_log(report, by_ip, since, catch_up=catch_up)
             ids = {p.device.device_id for p in by_ip.values()}
             # Where only blocked lookups were read, they do not show a device's newest one.
             wanted = (ids - whole) if catch_up else (set(find_last) & ids) - set(report.last_lookup)
             await self._latest_lookups(report, by_ip, wanted, window_start or since)
         report.blocked.sort(key=lambda q: q.time)
-        report.requests = self.requests - requests
         return report
 
     async def _owners(self, policies: Sequence[DevicePolicy]) -> dict[str, DevicePolicy]:
@@ -479,7 +476,7 @@ class PiHole(DnsFilter):
                 if (owner := by_ip.get(ip)) is None:
                     continue
                 device_id = owner.device.device_id
-                report.last_lookup[device_id] = max(report.last_lookup.get(device_id, when), when)
+                report.saw(device_id, when)
                 domain = str(query.get("domain", ""))
                 if query.get("status") in BLOCKED_STATUSES and any(
                     matches(domain, pattern) for pattern in owner.hosts
@@ -510,10 +507,7 @@ class PiHole(DnsFilter):
             for ip in (ip for ip, p in by_ip.items() if p.device.device_id == device_id):
                 params = {"from": begin, "until": _until(), "client_ip": ip, "length": "1"}
                 async for query in self._query_pages(params, pages=1):
-                    when = _when(query)
-                    report.last_lookup[device_id] = max(
-                        report.last_lookup.get(device_id, when), when
-                    )
+                    report.saw(device_id, _when(query))
 
     async def _query_pages(
         self, params: dict[str, str], *, pages: int | None = None
