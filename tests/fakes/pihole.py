@@ -91,6 +91,7 @@ class FakePiHole(FakeServer):
         # 3 anonymous) and dns.queryLogging, per Pi-hole's documentation of /api/config.
         self.privacy_level = 0
         self.query_logging = True
+        self.config_api = True  # False: these config paths answer 404
         self._next_id = 1
 
     def routes(self, app: web.Application) -> None:
@@ -516,6 +517,8 @@ class FakePiHole(FakeServer):
     async def _privacy_level(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        if not self.config_api:
+            return _error(404, "not_found", "Not found")
         return _ok({"config": {"misc": {"privacylevel": self.privacy_level}}})
 
     async def _query_logging(self, request: web.Request) -> web.Response:

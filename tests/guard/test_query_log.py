@@ -282,3 +282,55 @@ async def test_a_persistent_clients_filtering_switch_cancels_the_confirmation(
     await client.reconcile(wanted)
     assert adguard.query(ECHO, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
     assert not any((await client.verify(wanted))["dev001"].values())
+
+
+async def test_a_pihole_that_does_not_say_its_privacy_settings_hides_nothing(
+    pihole: FakePiHole, session: aiohttp.ClientSession
+) -> None:
+    """Without the config paths the lookups are read as they come: no hidden reason."""
+    pihole.config_api = False
+    client = PiHole(session, pihole.url, "secret")
+    wanted = [policy(echo(), Block.VOICE)]
+    await client.reconcile(wanted)
+    since = datetime.now(UTC) - timedelta(seconds=30)
+    pihole.query(ECHO, "avs-alexa-na.amazon.com")
+    log = await client.query_log(wanted, since)
+    assert log.hidden == {}
+    assert [q.host for q in log.blocked] == ["avs-alexa-na.amazon.com"]
+    await client.close()
+
+
+async def test_an_entry_without_a_readable_time_is_skipped(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """A log line whose time does not parse neither counts nor ends the read."""
+    client = _client(adguard, session)
+    wanted = [policy(echo(), Block.VOICE)]
+    await client.reconcile(wanted)
+    since = datetime.now(UTC) - timedelta(seconds=30)
+    adguard.query(ECHO, "avs-alexa-na.amazon.com", since + timedelta(seconds=5))
+    adguard.query(ECHO, "avs-alexa-na.amazon.com", since + timedelta(seconds=10))
+    shown = adguard._shown
+
+    def broken_newest(entry: dict[str, object]) -> dict[str, object]:
+        line = shown(entry)
+        return {**line, "time": "yesterday"} if entry is adguard.log[0] else line
+
+    adguard._shown = broken_newest  # type: ignore[method-assign]
+    log = await client.query_log(wanted, since)
+    assert [q.time for q in log.blocked] == [since + timedelta(seconds=5)]
+
+
+async def test_a_persistent_client_name_that_cannot_be_quoted_is_left_out(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """A name with a backslash (or a control character) is not written into a rule."""
+    adguard.persistent_clients = [{"name": "Echo\\x", "ids": [ECHO, "fd00::20"]}]
+    client = _client(adguard, session)
+    wanted = [policy(echo(), Block.VOICE)]
+    await client.reconcile(wanted)
+    ours = [r for r in adguard.user_rules if "$client=" in r]
+    assert ours
+    assert all(r.endswith(f"$client={ECHO}") for r in ours)
+    assert adguard.query(ECHO, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert all((await client.verify(wanted))["dev001"].values())
