@@ -98,14 +98,14 @@ def reference_transcript(pcm: bytes, grammar: tuple[str, ...] | None = None) -> 
 
 
 _MODELS: dict[str, object] = {}
-_REAL_LOAD = vosk_engine._load_model
+REAL_LOAD_MODEL = vosk_engine._load_model
 
 
 def cached_load_model(path: Path) -> object:
     """Load each model folder once per test session (the real loader, cached)."""
     key = str(path)
     if key not in _MODELS:
-        _MODELS[key] = _REAL_LOAD(path)
+        _MODELS[key] = REAL_LOAD_MODEL(path)
     return _MODELS[key]
 
 

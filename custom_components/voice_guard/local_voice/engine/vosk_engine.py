@@ -18,7 +18,14 @@ import time
 from typing import Any
 
 from .audio import SAMPLE_RATE
-from .base import MODE_HYBRID, MODE_OPEN, Decoder, RecognitionSettings, SpeechEngine
+from .base import (
+    MODE_HYBRID,
+    MODE_OPEN,
+    Decoder,
+    RecognitionSettings,
+    SpeechEngine,
+    spoken_text,
+)
 from .errors import EngineUnavailableError, ModelError
 from .models import ModelInfo, model_name, validate_model_dir
 
@@ -63,7 +70,7 @@ class _VoskDecoder:
         rest = bytes(self._pending)
         self._pending.clear()
         self._results += await self.engine.run(_finish, self._recognizer, rest)
-        return " ".join(str(r.get("text", "")) for r in self._results if r.get("text"))
+        return spoken_text(" ".join(str(r.get("text", "")) for r in self._results))
 
     async def finish_hypotheses(self) -> list[tuple[str, float]]:
         """Return the n best (text, score) of the utterance, best first.
@@ -287,10 +294,16 @@ class VoskEngine(SpeechEngine):
     async def async_close(self) -> None:
         """Cancel recognitions, wait for the decoder threads to finish, free the model."""
         await super().async_close()
-        await asyncio.get_running_loop().run_in_executor(
-            None, lambda: self._executor.shutdown(wait=True, cancel_futures=True)
-        )
+        # Kaldi takes a quarter of a second to free even a small model: the last
+        # reference goes in the executor, never in the event loop.
+        held = [self._model]
         self._model = None
+
+        def finish() -> None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            held.clear()
+
+        await asyncio.get_running_loop().run_in_executor(None, finish)
 
 
 def _load_model(path: Path) -> Any:

@@ -19,7 +19,14 @@ from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 
 from .audio import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
-from .base import MODE_HYBRID, MODE_OPEN, Decoder, RecognitionSettings, SpeechEngine
+from .base import (
+    MODE_HYBRID,
+    MODE_OPEN,
+    Decoder,
+    RecognitionSettings,
+    SpeechEngine,
+    spoken_text,
+)
 from .errors import EngineUnavailableError, SpeechError
 
 CONNECT_TIMEOUT = 5.0
@@ -79,7 +86,7 @@ class _WyomingDecoder:
                 if event is None:
                     raise EngineUnavailableError("server closed the connection before answering")
                 if Transcript.is_type(event.type):
-                    return Transcript.from_event(event).text or ""
+                    return spoken_text(Transcript.from_event(event).text or "")
 
 
 class _MatchedDecoder:
