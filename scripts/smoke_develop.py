@@ -3,7 +3,9 @@
 Shows that the development instance is a real Home Assistant in which Voice Guard
 loads and can be added: onboarding creates a user, the flow is started and finished
 with POST /api/config/config_entries/flow, the entry ends up loaded, and a second
-attempt aborts. Stdlib only; run by scripts/test, or by hand:
+attempt aborts. It serves on 127.0.0.1:<port> only, on the confirmed HTTP config, also
+after a restart; and the oldest supported Home Assistant starts there too. Stdlib only;
+run by scripts/test, or by hand:
 
     python3 scripts/smoke_develop.py
 """
@@ -170,6 +172,31 @@ def check_http_config(results: list[tuple[str, bool]], client: Client, port: int
     )
 
 
+def listening_hosts(port: int) -> set[str]:
+    """Return the addresses something listens on at this TCP port (from /proc/net/tcp*)."""
+    hosts = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            if len(address) == 8:
+                hosts.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1]))
+            else:
+                words = b"".join(bytes.fromhex(address[i : i + 8])[::-1] for i in range(0, 32, 8))
+                hosts.add(socket.inet_ntop(socket.AF_INET6, words))
+    return hosts
+
+
+def check_listening(results: list[tuple[str, bool]], port: int, name: str) -> None:
+    """Check that the server listens on loopback at this port and nowhere else."""
+    hosts = listening_hosts(port)
+    check(
+        results, f"{name} listens on 127.0.0.1:{port} only", ok=hosts == {"127.0.0.1"}, detail=hosts
+    )
+
+
 def restart(results: list[tuple[str, bool]], client: Client, proc: subprocess.Popen[bytes]) -> None:
     """Restart Home Assistant as the UI does; scripts/develop must start it again."""
     client.request("POST", "/api/services/homeassistant/restart", {})
@@ -298,10 +325,17 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
     return results
 
 
-def start_develop(config: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_develop(
+    config: Path, port: int, log_path: Path, ha: str = "2026.10"
+) -> subprocess.Popen[bytes]:
     """Start scripts/develop with a fresh config folder on a port, logging to a file."""
     shutil.rmtree(config, ignore_errors=True)
-    env = {**os.environ, "VOICE_GUARD_DEV_CONFIG": str(config), "VOICE_GUARD_DEV_PORT": str(port)}
+    env = {
+        **os.environ,
+        "VOICE_GUARD_DEV_CONFIG": str(config),
+        "VOICE_GUARD_DEV_PORT": str(port),
+        "VOICE_GUARD_DEV_HA": ha,
+    }
     with log_path.open("wb") as log:
         return subprocess.Popen(
             [str(REPO / "scripts" / "develop")],
@@ -333,10 +367,24 @@ def main() -> int:
         wait_until_up(client, proc)
         results = run(client, port)
         check_http_config(results, client, port)
+        check_listening(results, port, "Home Assistant 2026.10")
         restart(results, client, proc)
         check_http_config(results, client, port)
+        check_listening(results, port, "after the restart it")
     except (SystemExit, KeyError, TypeError, AttributeError) as err:
         results.append(("development instance", False))
+        print(f"  FAIL {err!r}; log: {LOG}")
+        print(LOG.read_text(errors="replace")[-3000:])
+    finally:
+        stop(proc)
+    # The oldest supported version reads http: from YAML (no trial config to revert).
+    port = free_port()
+    proc = start_develop(CONFIG, port, LOG, ha="2025.4")
+    try:
+        wait_until_up(Client(f"http://127.0.0.1:{port}"), proc)
+        check_listening(results, port, "Home Assistant 2025.4")
+    except SystemExit as err:
+        results.append(("development instance (2025.4)", False))
         print(f"  FAIL {err!r}; log: {LOG}")
         print(LOG.read_text(errors="replace")[-3000:])
     finally:
