@@ -23,8 +23,6 @@ from pathlib import Path
 import platform
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,7 @@ from bench.common import COMMANDS, percentile  # noqa: E402
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings, SpeechEngine  # noqa: E402
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine  # noqa: E402
 from custom_components.voice_guard.local_voice.engine.wyoming_engine import WyomingEngine  # noqa: E402
+from scripts.smoke_develop import free_port, stop  # noqa: E402
 from tests.speech import FRAME, MODEL_PATH, speak  # noqa: E402
 
 UTTERANCES = (
@@ -264,9 +263,7 @@ homeassistant:
   time_zone: Asia/Seoul
   country: KR
   language: ko
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
+  packages: !include_dir_named packages
 api:
 config:
 assist_pipeline:
@@ -278,14 +275,6 @@ logger:
     custom_components.voice_guard: debug
     homeassistant.components.assist_pipeline: debug
 """
-
-
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.asynccontextmanager
@@ -303,15 +292,20 @@ async def home_assistant(version: str) -> AsyncIterator[Any]:
         REPO / "bench" / "home" / "bench_lights"
     )
     port = free_port()
-    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
-    if version == "new":
-        command = [
-            "bash",
-            "-c",
-            f'source "{REPO}/scripts/lib/common.sh"; run_new hass --config "{config}"',
-        ]
-    else:
-        command = [str(REPO / ".venvs" / "ha-2025.4" / "bin" / "hass"), "--config", str(config)]
+    (config / "configuration.yaml").write_text(CONFIGURATION)
+    (config / "packages").mkdir()
+    # The HTTP settings as scripts/develop writes them: in YAML, Home Assistant 2026 would
+    # take them for a trial config and revert to 0.0.0.0:8123 five minutes into the run.
+    pin = f'"{REPO}/scripts/lib/dev_http.py" "{config}" {port}'
+    runner = "run_new" if version == "new" else "run_old"
+    command = [
+        "bash",
+        "-c",
+        (
+            f'source "{REPO}/scripts/lib/common.sh"; {runner} python {pin} '
+            f'&& {runner} hass --config "{config}"'
+        ),
+    ]
     log = (REPO / ".venvs" / f"bench-ha-{version}.log").open("wb")
     proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measurement
         command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -345,11 +339,7 @@ async def home_assistant(version: str) -> AsyncIterator[Any]:
             session.headers["Authorization"] = f"Bearer {token}"
             yield session, base, token
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
         log.close()
 
 
