@@ -12,6 +12,7 @@ import base64
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -145,6 +146,7 @@ def _unquote(item: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
+@functools.lru_cache(maxsize=8192)  # the same lines come back on every poll
 def is_our_rule(line: str) -> bool:
     """Whether a line has exactly the shape rule_for writes (the same code decides both)."""
     found = _RULE_PARTS.match(line)
@@ -233,6 +235,7 @@ def split_rules(
     theirs: list[str] = []
     ours: list[str] = []
     moved: list[str] = []
+    mine = None if written is None else set(written)
     inside = False
     for line in rules:
         if line == BEGIN:
@@ -240,8 +243,7 @@ def split_rules(
         elif line == END and inside:
             inside = False
         elif inside and (
-            line.startswith(DEVICE_PREFIX)
-            or (is_our_rule(line) and (written is None or line in written))
+            line.startswith(DEVICE_PREFIX) or ((mine is None or line in mine) and is_our_rule(line))
         ):
             ours.append(line)
         elif inside:
@@ -277,6 +279,7 @@ class AdGuardHome(DnsFilter):
         # The block Voice Guard wrote last (None: not known, e.g. before the first write).
         self._written: list[str] | None = None
         self._context_cache: tuple[float, list[dict[str, Any]], dict[str, Any]] | None = None
+        self._derived: tuple[list[dict[str, Any]], list[DevicePolicy], _Context] | None = None
         self._version: str | None = None
         self._page_hint = STEADY_PAGE
         # The last status and rule list read, with when: reused within FRESH seconds.
@@ -403,6 +406,18 @@ class AdGuardHome(DnsFilter):
             persistent = [c for c in (await self._get("clients")).get("clients") or [] if c]
             log = await self._log_config()
             self._context_cache = (now, persistent, log)
+        # reconcile, verify and query_log of one update ask with the same policies.
+        derived = self._derived
+        if derived is not None and derived[0] is persistent and derived[1] == list(policies):
+            return derived[2]
+        context = self._derive_context(policies, persistent, log)
+        self._derived = (persistent, list(policies), context)
+        return context
+
+    @staticmethod
+    def _derive_context(
+        policies: Sequence[DevicePolicy], persistent: list[dict[str, Any]], log: dict[str, Any]
+    ) -> _Context:
         names: dict[str, tuple[str, ...]] = {}
         client_ips: dict[str, tuple[str, ...]] = {}
         hidden: dict[str, tuple[str, ...]] = {}
@@ -480,6 +495,10 @@ class AdGuardHome(DnsFilter):
         # Only the user's rules can override ours (an @@ allow rule, say): a check stays
         # valid until they change, however often Voice Guard's own block changes.
         generation = hashlib.sha256("\n".join(theirs).encode()).hexdigest()
+        now = time.monotonic()  # confirmations of older rules or past their time go, once
+        self._confirmed = {
+            k: t for k, t in self._confirmed.items() if k[0] == generation and now - t < CONFIRM_TTL
+        }
         result: dict[str, dict[str, bool]] = {}
         for policy in policies:
             ips, names = device_clients(policy, context)
@@ -505,11 +524,7 @@ class AdGuardHome(DnsFilter):
         asynchronously), and the next poll asks again.
         """
         key = (generation, rule, pattern)
-        now = time.monotonic()
-        self._confirmed = {
-            k: t for k, t in self._confirmed.items() if k[0] == generation and now - t < CONFIRM_TTL
-        }
-        if key in self._confirmed:
+        if key in self._confirmed:  # verify dropped the stale ones before asking
             return True
         answer = await self._get(
             "filtering/check_host", {"name": sample_host(pattern), "client": ip}
@@ -517,7 +532,7 @@ class AdGuardHome(DnsFilter):
         texts = {str(r.get("text")) for r in answer.get("rules") or [] if isinstance(r, dict)}
         blocked = answer.get("reason") == "FilteredBlackList" and rule in texts
         if blocked:
-            self._confirmed[key] = now
+            self._confirmed[key] = time.monotonic()
         return blocked
 
     async def query_log(
