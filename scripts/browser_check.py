@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,27 @@ SHOTS = REPO / ".venvs" / "browser-shots"
 LOG = REPO / ".venvs" / "browser-develop.log"
 PLAYWRIGHT = REPO / ".venvs" / "node" / "node_modules"
 BROWSER_TIMEOUT = 300
+# Home Assistant runs with --debug (asyncio debug): blocking calls and callbacks slower
+# than 0.1 s are logged with the code that ran. Ours may show up as slow, not as stuck.
+SLOW_LIMIT = 0.5
+_SLOW = re.compile(r"Executing <.*custom_components/voice_guard/.* took (\d+\.\d+) seconds")
+
+
+def event_loop_offences(log: str) -> list[str]:
+    """Return the log's reports of Voice Guard blocking or stalling the event loop."""
+    offences = []
+    for line in log.splitlines():
+        reported = "voice_guard" in line and (
+            "Detected blocking call" in line or "will stop working in Home Assistant" in line
+        )
+        slow = _SLOW.search(line)
+        if reported or (slow and float(slow.group(1)) >= SLOW_LIMIT):
+            offences.append(line)
+        elif slow:
+            print(f"  note: {line[-200:]}")
+    return offences
+
+
 FAKE_ADGUARD = "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard"
 
 
@@ -34,7 +56,7 @@ def main() -> int:
         ["bash", "-c", FAKE_ADGUARD], cwd=REPO, stdout=subprocess.PIPE, start_new_session=True
     )
     port = free_port()
-    develop = start_develop(CONFIG, port, LOG)
+    develop = start_develop(CONFIG, port, LOG, args=("--debug",))
     try:
         assert fake.stdout is not None
         adguard_url = fake.stdout.readline().decode().strip()
@@ -61,7 +83,11 @@ def main() -> int:
             return 1
         if done.returncode:
             print(f"  screenshots: {SHOTS}; Home Assistant's log: {LOG}")
-        return done.returncode
+        offences = event_loop_offences(LOG.read_text(errors="replace"))
+        for line in offences:
+            print(f"  FAIL in the event loop: {line[:400]}")
+        print(f"browser: Voice Guard in the event loop: {len(offences)} reports")
+        return done.returncode or (1 if offences else 0)
     finally:
         stop(develop)
         stop(fake)

@@ -326,9 +326,12 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
 
 
 def start_develop(
-    config: Path, port: int, log_path: Path, ha: str = "2026.10"
+    config: Path, port: int, log_path: Path, ha: str = "2026.10", args: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
-    """Start scripts/develop with a fresh config folder on a port, logging to a file."""
+    """Start scripts/develop with a fresh config folder on a port, logging to a file.
+
+    args go to hass (such as --debug).
+    """
     shutil.rmtree(config, ignore_errors=True)
     env = {
         **os.environ,
@@ -338,7 +341,7 @@ def start_develop(
     }
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [str(REPO / "scripts" / "develop")],
+            [str(REPO / "scripts" / "develop"), *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
