@@ -141,6 +141,20 @@ async def init_integration(
     return mock_config_entry
 
 
+@pytest.fixture
+async def entry_without_model(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
+) -> MockConfigEntry:
+    """Set up the speech entry with a model folder that is gone; return the entry."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_MODEL_PATH: str(tmp_path / "x")}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
 @pytest.fixture(autouse=True)
 def cache_vosk_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Load the real Korean model once per session instead of once per test."""

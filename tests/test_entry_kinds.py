@@ -86,14 +86,8 @@ async def test_an_ignored_discovery_is_never_the_speech_entry(
 
 
 async def test_a_speech_entry_without_a_model_keeps_its_repair_when_an_ignored_one_goes(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
+    hass: HomeAssistant, entry_without_model: MockConfigEntry
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_MODEL_PATH: str(tmp_path / "x")}
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
     ignored = _ignored("zeroconf-adguard")
     ignored.add_to_hass(hass)
     await hass.config_entries.async_remove(ignored.entry_id)

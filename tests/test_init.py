@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -12,7 +11,6 @@ from homeassistant.requirements import RequirementsNotFound
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.voice_guard.const import (
-    CONF_MODEL_PATH,
     CONF_SILENCE_MS,
     DEFAULT_MAX_SECONDS,
     DOMAIN,
@@ -51,19 +49,10 @@ async def test_corrupt_options_fall_back_to_defaults(
     assert mock_config_entry.runtime_data.speech.silence_ms == 300
 
 
-async def test_missing_model_retries_setup(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
-) -> None:
+async def test_missing_model_retries_setup(entry_without_model: MockConfigEntry) -> None:
     """A model folder that vanished makes setup retry later instead of failing for good."""
-    mock_config_entry.add_to_hass(hass)
-    data = {**mock_config_entry.data, CONF_MODEL_PATH: str(tmp_path / "gone")}
-    hass.config_entries.async_update_entry(mock_config_entry, data=data)
-
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert "cannot be loaded" in (mock_config_entry.reason or "")
+    assert entry_without_model.state is ConfigEntryState.SETUP_RETRY
+    assert "cannot be loaded" in (entry_without_model.reason or "")
 
 
 async def test_vosk_not_installable_is_a_setup_error(

@@ -202,22 +202,15 @@ async def test_missing_downloaded_model_is_repaired_by_downloading_it_again(
 
 
 async def test_missing_model_folder_issue_is_not_fixable(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, tmp_path: Path
+    hass: HomeAssistant, entry_without_model: MockConfigEntry
 ) -> None:
     """A model the user pointed at cannot be downloaded again: the issue explains instead."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_MODEL_PATH: str(tmp_path / "x")}
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "model_unavailable")
     assert issue is not None
     assert not issue.is_fixable
     assert issue.translation_key == "model_unavailable"
 
-    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.config_entries.async_remove(entry_without_model.entry_id)
     assert ir.async_get(hass).async_get_issue(DOMAIN, "model_unavailable") is None
 
 
