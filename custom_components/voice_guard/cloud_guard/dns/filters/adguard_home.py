@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from ..hosts import matches, normalize_pattern, sample_host
+from ..hosts import normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
     HIDDEN_ADDRESSES,
@@ -31,7 +31,6 @@ from .base import (
     HIDDEN_LOG_OFF,
     MARK,
     SETTINGS_TTL,
-    BlockedQuery,
     DnsFilter,
     FilterAuthError,
     FilterInfo,
@@ -575,7 +574,8 @@ class AdGuardHome(DnsFilter):
             read += 1
             report.newest = max(report.newest or when, when)
             if (owner := self._owner(entry, owners)) is not None:
-                _attribute(report, by_id[owner], entry, when)
+                client = str(entry.get("client", ""))
+                report.count(by_id[owner], _host(entry), when, client, _blocked_by(entry))
         if not catch_up:
             self._page_hint = min(QUERYLOG_PAGE, max(STEADY_PAGE, 2 * read))
         # After a gap the blocked lookups read do not show a device's newest lookup.
@@ -692,27 +692,12 @@ def _is_mac(value: str) -> bool:
     return bool(_MAC.match(value))
 
 
-def _attribute(
-    report: QueryLog, policy: DevicePolicy, entry: dict[str, Any], when: datetime
-) -> None:
-    """Count one log entry of a device: a lookup, and a blocked one if it is."""
-    owner = policy.device.device_id
-    report.saw(owner, when)
-    host = _host(entry)
-    if entry.get("reason") not in BLOCKED_REASONS or not any(
-        matches(host, p) for p in policy.hosts
-    ):
-        return
+def _blocked_by(entry: dict[str, Any]) -> str | None:
+    """Return the rule that blocked a log entry ("" if none is named); None if allowed."""
+    if entry.get("reason") not in BLOCKED_REASONS:
+        return None
     rules = [r for r in entry.get("rules") or [] if isinstance(r, dict)]
-    report.blocked.append(
-        BlockedQuery(
-            device_id=owner,
-            host=host,
-            time=when,
-            client=str(entry.get("client", "")),
-            rule=str(rules[0].get("text", "")) if rules else "",
-        )
-    )
+    return str(rules[0].get("text", "")) if rules else ""
 
 
 def _host(entry: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ import unicodedata
 
 import aiohttp
 
+from ..hosts import matches
 from ..policy import DevicePolicy
 
 # Every rule, group, client and comment Voice Guard writes carries this mark, so it only
@@ -111,6 +112,23 @@ class QueryLog:
         """Note a lookup of the device (the newest one counts)."""
         last = self.last_lookup.get(device_id)
         self.last_lookup[device_id] = when if last is None else max(last, when)
+
+    def count(
+        self, policy: DevicePolicy, host: str, when: datetime, client: str, blocked_by: str | None
+    ) -> None:
+        """Note one logged lookup of the device; a blocked one counts if host is guarded.
+
+        blocked_by is the filter's rule (or status) for a blocked lookup, None otherwise;
+        whatever rule blocked it, the device's own host patterns decide.
+        """
+        device_id = policy.device.device_id
+        self.saw(device_id, when)
+        if blocked_by is not None and any(matches(host, pattern) for pattern in policy.hosts):
+            self.blocked.append(
+                BlockedQuery(
+                    device_id=device_id, host=host, time=when, client=client, rule=blocked_by
+                )
+            )
 
 
 # A read of the query log goes back to the newest entry read before. After a longer gap

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ..hosts import matches, pattern_regex
+from ..hosts import pattern_regex
 from ..policy import DevicePolicy
 from .base import (
     HIDDEN_ADDRESSES,
@@ -27,7 +27,6 @@ from .base import (
     HIDDEN_LOG_OFF,
     MARK,
     SETTINGS_TTL,
-    BlockedQuery,
     DnsFilter,
     FilterAuthError,
     FilterConnectionError,
@@ -473,23 +472,10 @@ class PiHole(DnsFilter):
                     continue
                 report.newest = max(report.newest or when, when)
                 ip = str((query.get("client") or {}).get("ip", ""))
-                if (owner := by_ip.get(ip)) is None:
-                    continue
-                device_id = owner.device.device_id
-                report.saw(device_id, when)
-                domain = str(query.get("domain", ""))
-                if query.get("status") in BLOCKED_STATUSES and any(
-                    matches(domain, pattern) for pattern in owner.hosts
-                ):
-                    report.blocked.append(
-                        BlockedQuery(
-                            device_id=device_id,
-                            host=domain,
-                            time=when,
-                            client=ip,
-                            rule=str(query.get("status", "")),
-                        )
-                    )
+                if (owner := by_ip.get(ip)) is not None:
+                    status = str(query.get("status", ""))
+                    blocked_by = status if status in BLOCKED_STATUSES else None
+                    report.count(owner, str(query.get("domain", "")), when, ip, blocked_by)
         if not catch_up:
             return {p.device.device_id for p in by_ip.values()}
         return {by_ip[s["client_ip"]].device.device_id for s in selection if "client_ip" in s}
