@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -14,12 +15,14 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, la
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.voice_guard.const import DOMAIN
+from custom_components.voice_guard.const import DOMAIN, SUBENTRY_DEVICE
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .speech import stream, to_wav
-from .test_guard import KITCHEN_IP, _device, _setup, filter_entry, kitchen
+from .test_guard import KITCHEN_IP, _device, _setup, device_data, filter_entry, kitchen
+
+LOUNGE_IP = "192.168.1.21"
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
@@ -193,6 +196,30 @@ async def test_apply_policy_by_area_and_label(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "apply_policy", {"area_id": empty.id, "block": ["block_voice"]})
     assert err.value.translation_key == "no_guarded_devices"
+
+
+async def test_apply_policy_to_many_devices_updates_their_filter_once(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """An area of guarded devices changes in one write to the filter, not one per device."""
+    lounge = ConfigSubentryData(
+        data=device_data(ip=LOUNGE_IP, mac=None),
+        subentry_type=SUBENTRY_DEVICE,
+        title="Lounge Echo",
+        unique_id=LOUNGE_IP,
+    )
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(), lounge))
+    area = ar.async_get(hass).async_create("Ground floor")
+    for switch in ("switch.kitchen_echo_block_cloud_voice", "switch.lounge_echo_block_cloud_voice"):
+        dr.async_get(hass).async_update_device(_device(hass, switch).id, area_id=area.id)
+    writes = adguard.rule_writes
+
+    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
+
+    assert sorted(response["devices"]) == ["Kitchen Echo", "Lounge Echo"]
+    assert adguard.rule_writes == writes + 1
+    for ip in (KITCHEN_IP, LOUNGE_IP):
+        assert adguard.query(ip, "avs-alexa-na.amazon.com") == "FilteredBlackList"
 
 
 async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:

@@ -132,6 +132,7 @@ class FakeAdGuardHome(FakeServer):
         self.scan_window = SCAN_WINDOW
         self.timezone = timezone(timedelta(hours=9))  # AdGuard Home writes local time
         self.querylog_calls = 0
+        self.rule_writes = 0  # set_rules calls
         self.bytes_sent = 0
 
     def routes(self, app: web.Application) -> None:
@@ -219,6 +220,7 @@ class FakeAdGuardHome(FakeServer):
         if self.rebuild_later and self._engine is None:
             self._engine = list(self.user_rules)  # the engine keeps the old rules for now
         self.user_rules = [str(rule) for rule in body["rules"]]  # the whole list is replaced
+        self.rule_writes += 1
         return web.Response(status=200)
 
     def rebuild(self) -> None:

@@ -107,14 +107,18 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     if not targets:
         raise action_error("no_guarded_devices")
     blocks = {Block(b) for b in call.data[ATTR_BLOCK]}
+    by_filter: dict[GuardCoordinator, list[str]] = {}
+    for coordinator, subentry_id in targets:
+        by_filter.setdefault(coordinator, []).append(subentry_id)
     changed: list[str] = []
     not_updated: list[str] = []
-    for coordinator, subentry_id in targets:
-        await coordinator.async_set_blocks(subentry_id, blocks)
-        title = coordinator.config_entry.subentries[subentry_id].title
-        changed.append(title)
+    for coordinator, subentry_ids in by_filter.items():
+        # One update per filter, however many of its devices change.
+        await coordinator.async_set_blocks(dict.fromkeys(subentry_ids, blocks))
+        titles = [coordinator.config_entry.subentries[s].title for s in subentry_ids]
+        changed += titles
         if not _updated(coordinator):
-            not_updated.append(title)
+            not_updated += titles
     response = {
         "devices": changed,
         "block": sorted(b.value for b in blocks),

@@ -264,14 +264,14 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             for device_id, device in (devices if devices is not None else self.devices()).items()
         ]
 
-    async def async_set_blocks(self, device_id: str, blocks: set[Block]) -> None:
-        """Set all switches of a device, store them, and apply them to the filter at once."""
-        await self.desired.async_set(device_id, blocks)
+    async def async_set_blocks(self, blocks: Mapping[str, set[Block]]) -> None:
+        """Set all switches of the devices given, store them, and apply them in one update."""
+        await self.desired.async_set(blocks)
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
         """Change one switch, store it, and apply it to the filter at once."""
         blocks = self.enabled_blocks(device_id)
-        await self.async_set_blocks(device_id, blocks | {block} if on else blocks - {block})
+        await self.async_set_blocks({device_id: blocks | {block} if on else blocks - {block}})
 
     async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; they return by themselves, even after a restart."""

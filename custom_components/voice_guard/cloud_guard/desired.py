@@ -7,7 +7,7 @@ itself at its time, also after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,9 +68,10 @@ class DesiredPolicy:
         """Return the blocks to apply now: none while the device is allowed the cloud."""
         return set() if self.allowed_until(device_id) else self.enabled(device_id)
 
-    async def async_set(self, device_id: str, blocks: set[Block]) -> None:
-        """Set all switches of a device."""
-        self._blocks[device_id] = sorted(b.value for b in blocks)
+    async def async_set(self, blocks: Mapping[str, set[Block]]) -> None:
+        """Set all switches of each device given, then apply them once."""
+        for device_id, chosen in blocks.items():
+            self._blocks[device_id] = sorted(b.value for b in chosen)
         await self._changed()
 
     async def async_allow(self, device_id: str, duration: timedelta) -> datetime:
