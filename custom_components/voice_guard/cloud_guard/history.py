@@ -53,7 +53,7 @@ class BlockedHistory:
                 time=datetime.fromisoformat(item["time"]),
                 rule=item.get("rule", ""),
             )
-            self._add(item["device_id"], request)
+            self.add(item["device_id"], request)
         self.last_reported = last_reported
 
     def stored(self) -> list[dict[str, str]]:
@@ -66,10 +66,6 @@ class BlockedHistory:
     def of(self, device_id: str) -> list[BlockedRequest]:
         """Return a device's kept lookups, oldest first (no other device's are looked at)."""
         return list(self._by_device.get(device_id, ()))
-
-    def add(self, device_id: str, request: BlockedRequest) -> bool:
-        """Keep a lookup once; return whether it was not kept before."""
-        return self._add(device_id, request)
 
     def is_new(self, request: BlockedRequest) -> bool:
         """Whether a lookup is newer than every one reported before (a restart re-reads)."""
@@ -105,7 +101,8 @@ class BlockedHistory:
                     del self._by_device[device_id]
         return changed
 
-    def _add(self, device_id: str, request: BlockedRequest) -> bool:
+    def add(self, device_id: str, request: BlockedRequest) -> bool:
+        """Keep a lookup once; return whether it was not kept before."""
         key = (device_id, request.host, request.time)
         if key in self._known:
             return False
