@@ -61,7 +61,7 @@ async def test_vosk_not_installable_is_a_setup_error(
     """Where vosk cannot be installed the entry fails with a translated reason."""
     mock_config_entry.add_to_hass(hass)
     with patch(
-        "custom_components.voice_guard.async_process_requirements",
+        "custom_components.voice_guard.local_voice.setup.async_process_requirements",
         side_effect=RequirementsNotFound(DOMAIN, ["vosk==0.3.45"]),
     ):
         await hass.config_entries.async_setup(mock_config_entry.entry_id)

@@ -24,7 +24,7 @@ from .cloud_guard.actions import (
     guard_filters,
 )
 from .compat import all_devices
-from .const import DOMAIN
+from .const import CONF_MAC, DOMAIN
 from .local_voice.transcribe import SERVICE_TRANSCRIBE, TRANSCRIBE_SCHEMA, async_transcribe
 
 SERVICE_PRIVACY_REPORT = "privacy_report"
@@ -84,7 +84,7 @@ async def _privacy_report(hass: HomeAssistant) -> ServiceResponse:
             until = coordinator.allowed_until(subentry_id)
             blocked = len(state.blocked) if state else 0
             total += blocked
-            if mac := subentry.data.get("mac"):
+            if mac := subentry.data.get(CONF_MAC):
                 guarded_macs.add(mac)
             devices.append(
                 {

@@ -1,0 +1,67 @@
+"""Setting up a DNS filter entry: its client, coordinator and the devices' entities.
+
+The integration's __init__.py hands a filter entry to these functions.
+"""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+
+from ..const import CONF_FILTER, DOMAIN, LOGGER
+from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, guard_store
+from .dns.catalog import load_catalog
+from .dns.filters.base import FilterError
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:
+    """Connect to the filter, apply the stored policy, then add the devices' entities."""
+    client = create_filter(hass, entry.data)
+    # Unload callbacks run last-registered first: the session closes after the
+    # coordinator's own shutdown (which DataUpdateCoordinator registers, once), also when
+    # the first refresh fails.
+    entry.async_on_unload(client.close)
+    catalog = await hass.async_add_executor_job(load_catalog)
+    coordinator = GuardCoordinator(hass, entry, client, catalog)
+    await coordinator.async_load()
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+
+async def async_unload_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:
+    """Unload the entities (the coordinator's shutdown and the session's close follow)."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:
+    """Forget the entry's issues, its store and its rules in the filter."""
+    ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
+    for subentry_id in entry.subentries:
+        ir.async_delete_issue(hass, DOMAIN, f"no_lookups_{subentry_id}")
+    await guard_store(hass, entry.entry_id).async_remove()
+    client = create_filter(hass, entry.data)
+    try:
+        await client.reconcile([])
+    except FilterError as err:
+        LOGGER.warning(
+            "Could not remove Voice Guard's rules from %s: %s; remove them by hand",
+            entry.title,
+            err,
+        )
+        # The entry is gone, so nothing can retry: a repair names what is left and where.
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"leftover_rules_{entry.entry_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=f"leftover_rules_{entry.data.get(CONF_FILTER)}",
+            translation_placeholders={"filter": entry.title, "error": str(err)},
+        )
+    finally:
+        await client.close()
