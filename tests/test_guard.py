@@ -19,6 +19,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -462,7 +463,7 @@ async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
     await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
     assert confirmed.state == STATE_ON
-    assert confirmed.attributes["proof"] == "confirmed"
+    assert confirmed.attributes["proof"] == "rules_in_force_no_attempt_yet"
     assert confirmed.attributes["last_lookup"] is not None
 
     # A day later without a single lookup (DNS over HTTPS, say): off, and a repair.
@@ -546,3 +547,111 @@ async def test_unloading_shuts_the_coordinator_down_once(
         await hass.async_block_till_done()
     assert saved.call_count == 1
     assert pihole.logouts == logouts + 1
+
+
+def _proof(hass: HomeAssistant) -> Any:
+    return hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+
+
+async def test_an_answered_guarded_lookup_disproves_protection(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """Every rule in force, the device asks the filter, and still a guarded host is answered.
+
+    A user's own allow entry in Pi-hole wins over Voice Guard's deny regex; the lists look
+    fine, the query log shows the truth: Protection confirmed goes off at once, with the
+    lookup, a repair naming the device, an event, and "no longer protected" fires.
+    """
+    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    subentry_id = next(iter(entry.subentries))
+    freezer.tick(1)  # a lookup after the rules took effect
+    pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com")
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
+
+    answered: list[Event] = []
+    hass.bus.async_listen("voice_guard_lookup_answered", answered.append)
+    pihole.domains.append(
+        {
+            "id": 900,
+            "domain": "avs-alexa-na.amazon.com",
+            "type": "allow",
+            "kind": "exact",
+            "comment": "mine",
+            "groups": [0],
+            "enabled": True,
+        }
+    )
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    proof = _proof(hass)
+    assert (proof.state, proof.attributes["proof"]) == (STATE_OFF, "answered")
+    assert proof.attributes["unconfirmed_hosts"] == []  # the rules themselves are in force
+    assert proof.attributes["answered"]["host"] == "avs-alexa-na.amazon.com"
+    assert proof.attributes["answered"]["status"] == "FORWARDED"
+    assert proof.attributes["answered"]["address"] == KITCHEN_IP
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"answered_{subentry_id}")
+    assert issue is not None
+    assert issue.translation_key == "answered"
+    assert issue.translation_placeholders["device"] == "Kitchen Echo"
+    assert issue.translation_placeholders["host"] == "avs-alexa-na.amazon.com"
+    assert [e.data["host"] for e in answered] == ["avs-alexa-na.amazon.com"]
+    assert answered[0].data["device_id"] == _device(hass, "switch.kitchen_echo_local_only").id
+
+    # The user removes the allow entry; the next guarded lookup is blocked: protected again.
+    pihole.domains = [d for d in pihole.domains if d["id"] != 900]
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"answered_{subentry_id}") is None
+    assert len(answered) == 1
+
+
+async def test_a_pihole_mac_device_whose_address_is_learned_later_ends_up_blocked(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """FTL keeps a late-learned address in Default; Voice Guard writes it into the group."""
+    entry = filter_entry("pihole", pihole.url, kitchen(ip=None, blocks=["block_voice"]))
+    await _setup(hass, entry)
+    assert pihole.query(KITCHEN_IP, "www.example.com") == "FORWARDED"  # decided: Default
+    pihole.learn(KITCHEN_MAC, KITCHEN_IP)
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert any(c["client"] == KITCHEN_IP for c in pihole.clients)
+    assert _proof(hass).attributes["addresses"] == [KITCHEN_IP]
+    freezer.tick(1)
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
+
+
+async def test_a_subnet_client_neither_names_the_device_nor_proves_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Another device's lookups in the same persistent client do not confirm the Echo."""
+    adguard.persistent_clients = [{"name": "LAN", "ids": ["192.168.1.0/24"]}]
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    adguard.query("192.168.1.50", "www.example.com")
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    proof = _proof(hass)
+    assert (proof.state, proof.attributes["proof"]) == (STATE_OFF, "no_lookups_seen")
+    assert proof.attributes["shared_clients"] == ["LAN"]
+    assert not any("'LAN'" in rule for rule in adguard.user_rules)
+
+
+async def test_a_switch_whose_filter_write_fails_says_so_and_keeps_the_wish(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    adguard.fail_status = 500
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    assert raised.value.translation_key == "filter_write_failed"
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_UNAVAILABLE
+    adguard.fail_status = None
+    await hass.config_entries.async_reload(
+        next(iter(hass.config_entries.async_entries(DOMAIN))).entry_id
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"

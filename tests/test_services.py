@@ -252,7 +252,7 @@ async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> 
             "filter": "AdGuard Home (test)",
             "switches_on": ["block_voice"],
             "protection_confirmed": True,
-            "proof": "confirmed",
+            "proof": "rules_in_force_no_attempt_yet",
             "unconfirmed_hosts": [],
             "blocked_requests_24h": 0,
             "allowed_until": None,

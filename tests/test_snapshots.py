@@ -28,7 +28,16 @@ from .test_guard import KITCHEN_IP, _setup, filter_entry, kitchen
 from .test_pipelines import assist  # noqa: F401 - the fixture
 
 # Figures that differ from run to run (timings, clocks) or machine to machine (paths).
-VOLATILE = {"build_ms", "last_build", "load_seconds", "last_timings", "size_bytes", "version"}
+VOLATILE = {
+    "build_ms",
+    "in_force_since",
+    "last_build",
+    "load_seconds",
+    "last_timings",
+    "rules_in_force_since",
+    "size_bytes",
+    "version",
+}
 REPO = str(Path(__file__).resolve().parent.parent)
 # Sizes of the phrase set, which come from Home Assistant's own sentence templates and so
 # differ between the supported versions (tested in tests/test_phrase_mode.py).

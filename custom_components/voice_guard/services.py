@@ -92,7 +92,7 @@ async def _privacy_report(hass: HomeAssistant) -> ServiceResponse:
                     "filter": entry.title,
                     "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
                     "protection_confirmed": bool(state and state.protection_confirmed),
-                    "proof": state.proof if state else None,
+                    "proof": state.proof.value if state else None,
                     "unconfirmed_hosts": sorted(
                         h for h in state.policy.hosts if not state.confirmed.get(h)
                     )

@@ -15,6 +15,15 @@ It answers as `../shared/notes/adguard-home-source.md` says AdGuard Home v0.107.
   `reason` (since v0.107.77), clients with `ignore_querylog`, ignored domains, the log
   switched off, anonymised addresses;
 - empty lists are `null`; Basic auth with the brute-force lockout.
+
+Read again on 2026-12-03: the lockout counts 5 failures within a minute of the first and
+a success resets the count; a session cookie from /control/login is checked alone (no
+fallback to Basic auth) and ends after 30 days; a persistent client's own
+`filtering_enabled` applies only when `use_global_settings` is false; the allowlist reason
+is `NotFilteredWhiteList`; urlfilter splits a rule's options at the last `$`; a client is
+found by ClientID, then exact IP, then subnet, then DHCP MAC; DNS rewrites come before
+rules; anonymisation zeroes 2 bytes of an IPv4 and 10 of an IPv6 address; the ignore list
+applies only while `ignored_enabled` is set.
 """
 
 from __future__ import annotations
@@ -32,12 +41,14 @@ from aiohttp import web
 
 from . import FakeServer
 
-MAX_FAILURES = 5  # failed logins from one address ...
+MAX_FAILURES = 5  # failed logins from one address within ...
+FAILURE_WINDOW = 60  # ... a minute of the first ...
 LOCKOUT = 15 * 60  # ... lock it out for 15 minutes (seconds)
+SESSION_TTL = 30 * 24 * 3600  # a web session's lifetime (seconds)
 SCAN_WINDOW = 50_000  # log lines one querylog call scans at most
 KNOWN_MODIFIERS = {"client", "important", "dnstype", "dnsrewrite", "denyallow", "ctag"}
 BLOCKED_STATUS = ("FilteredBlackList", "FilteredBlockedService")
-_RULE = re.compile(r"^(@@)?\|\|([^$^]+)\^(?:\$(.*))?$")
+_RULE = re.compile(r"^(@@)?\|\|([^$^]+)\^$")
 
 
 @dataclass(frozen=True)
@@ -88,10 +99,14 @@ def compile_rule(line: str) -> Rule | None:
     text = line.strip()
     if not text or text.startswith(("!", "#")):
         return None
-    found = _RULE.match(text)
+    # urlfilter splits the options off at the last `$`.
+    body, dollar, modifiers = text.rpartition("$")
+    if not dollar:
+        body, modifiers = text, ""
+    found = _RULE.match(body)
     if not found:
         return None
-    allow, pattern, modifiers = found.groups()
+    allow, pattern = found.groups()
     important = False
     clients: list[tuple[bool, str]] | None = None
     for modifier in _split(modifiers, ",", unescape=False) if modifiers else []:
@@ -121,6 +136,14 @@ class FakeAdGuardHome(FakeServer):
         self.persistent_clients: list[dict[str, Any]] = []
         self.auto_clients: list[dict[str, Any]] = []
         self._failures: dict[str, list[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self.sessions: dict[str, float] = {}  # agh_session cookie -> when it ends
+        self.cookies_seen = 0
+        self.filters: list[dict[str, Any]] = []  # subscribed block lists (url, last_updated)
+        self.whitelist_filters: list[dict[str, Any]] = []
+        self.rewrites: list[dict[str, str]] = []  # {"domain", "answer"}: before every rule
+        self.dhcp_leases: dict[str, str] = {}  # MAC -> IP (AdGuard Home as DHCP server)
+        self.querylog_ignored_enabled = True
         self.dns_allowlist: list[str] = []  # domains of an allowlist filter: win over rules
         self.rebuild_later = False  # set_rules takes effect only at rebuild()
         self._engine: list[str] | None = None
@@ -145,25 +168,49 @@ class FakeAdGuardHome(FakeServer):
         app.router.add_get("/control/querylog", self._querylog)
         app.router.add_get("/control/querylog/config", self._querylog_config)
         app.router.add_get("/control/clients", self._clients)
+        app.router.add_get("/control/rewrite/list", self._rewrite_list)
 
     # --- auth --------------------------------------------------------------------------
 
     def _locked(self, request: web.Request) -> bool:
-        now = time.monotonic()
-        source = request.remote or ""
-        self._failures[source] = [t for t in self._failures.get(source, []) if t > now - LOCKOUT]
-        return len(self._failures[source]) >= MAX_FAILURES
+        return self._locked_until.get(request.remote or "", 0.0) > time.monotonic()
 
     def _fail(self, request: web.Request) -> None:
-        self._failures.setdefault(request.remote or "", []).append(time.monotonic())
+        """Count a failure; 5 within a minute of the first lock the source out."""
+        now = time.monotonic()
+        source = request.remote or ""
+        failures = [t for t in self._failures.get(source, []) if t > now - FAILURE_WINDOW]
+        failures.append(now)
+        self._failures[source] = failures
+        if len(failures) >= MAX_FAILURES:
+            self._locked_until[source] = now + LOCKOUT
+            self._failures[source] = []
+
+    def _succeed(self, request: web.Request) -> None:
+        self._failures.pop(request.remote or "", None)  # a success resets the count
+
+    def unlock(self) -> None:
+        """Fifteen minutes later: every lockout is over."""
+        self._locked_until.clear()
+        self._failures.clear()
+
+    def expire_sessions(self) -> None:
+        """Let every web session end (30 days later, or AdGuard Home restarted)."""
+        self.sessions.clear()
 
     def _authorized(self, request: web.Request) -> bool:
-        """Basic auth with AdGuard Home's brute-force lockout (5 failures → 15 minutes)."""
+        """A session cookie alone when one is sent; else Basic auth with the lockout."""
+        if (cookie := request.cookies.get("agh_session")) is not None:
+            self.cookies_seen += 1
+            return self.sessions.get(cookie, 0.0) > time.monotonic()
+        if not self.username and not self.password:
+            return True  # no users configured: no auth at all
         if self._locked(request):
             return False  # a plain 401, even for the right password
         header = request.headers.get("Authorization", "")
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         if header == f"Basic {expected}":
+            self._succeed(request)
             return True
         self._fail(request)
         return False
@@ -175,7 +222,12 @@ class FakeAdGuardHome(FakeServer):
         if body.get("name") != self.username or body.get("password") != self.password:
             self._fail(request)
             return web.Response(status=403, text="invalid username or password")
-        return web.Response(status=200, headers={"Set-Cookie": "agh_session=x; HttpOnly"})
+        self._succeed(request)
+        token = f"s{len(self.sessions) + 1}"
+        self.sessions[token] = time.monotonic() + SESSION_TTL
+        return web.Response(
+            status=200, headers={"Set-Cookie": f"agh_session={token}; Path=/; HttpOnly"}
+        )
 
     def _deny(self) -> web.Response:
         return web.Response(status=401)  # an empty body, as AdGuard Home sends
@@ -205,8 +257,8 @@ class FakeAdGuardHome(FakeServer):
             {
                 "enabled": self.filtering_enabled,
                 "interval": 24,
-                "filters": None,  # every list is null when empty
-                "whitelist_filters": None,
+                "filters": self.filters or None,  # every list is null when empty
+                "whitelist_filters": self.whitelist_filters or None,
                 "user_rules": self.user_rules or None,
             }
         )
@@ -228,11 +280,18 @@ class FakeAdGuardHome(FakeServer):
         self._engine = None
 
     def persistent_client(self, ip: str) -> dict[str, Any] | None:
-        """The persistent client an address belongs to (an IP or CIDR among its ids)."""
-        for client in self.persistent_clients:
-            for item in client.get("ids") or []:
-                if item == ip or _in_network(ip, item):
-                    return client
+        """The persistent client of a lookup: by ClientID, exact IP, subnet, then DHCP MAC."""
+        ids = [(c, str(i)) for c in self.persistent_clients for i in c.get("ids") or []]
+        for client, item in ids:  # a ClientID or an exact address
+            if item == ip:
+                return client
+        for client, item in ids:
+            if _in_network(ip, item):
+                return client
+        macs = {m.lower() for m, leased in self.dhcp_leases.items() if leased == ip}
+        for client, item in ids:
+            if item.lower() in macs:
+                return client
         return None
 
     def _client_matches(self, rule: Rule, ip: str) -> bool:
@@ -259,10 +318,16 @@ class FakeAdGuardHome(FakeServer):
         if not forced and not (self.protection_enabled and self.filtering_enabled):
             return "NotFilteredNotFound", []
         owner = self.persistent_client(client) if client else None
-        if owner is not None and owner.get("filtering_enabled") is False:
+        if (
+            owner is not None
+            and owner.get("use_global_settings") is False
+            and owner.get("filtering_enabled") is False
+        ):
             return "NotFilteredNotFound", []
         if any(host == a or host.endswith(f".{a}") for a in self.dns_allowlist):
-            return "NotFilteredAllowList", []
+            return "NotFilteredWhiteList", []
+        if any(host == r["domain"] for r in self.rewrites):
+            return "Rewrite", []
         hits = [
             rule
             for line in (self._engine if self._engine is not None else self.user_rules)
@@ -283,7 +348,7 @@ class FakeAdGuardHome(FakeServer):
             return 3 if rule.clients is not None else 4
 
         winner = min(hits, key=rank)
-        reason = "NotFilteredAllowList" if winner.allow else "FilteredBlackList"
+        reason = "NotFilteredWhiteList" if winner.allow else "FilteredBlackList"
         return reason, [winner.text]
 
     async def _check_host(self, request: web.Request) -> web.Response:
@@ -319,12 +384,12 @@ class FakeAdGuardHome(FakeServer):
         owner = self.persistent_client(client)
         if not self.querylog_enabled or (owner and owner.get("ignore_querylog")):
             return
-        if any(host == d or host.endswith(f".{d}") for d in self.querylog_ignored):
+        if self.querylog_ignored_enabled and any(
+            host == d or host.endswith(f".{d}") for d in self.querylog_ignored
+        ):
             return
         when = when or datetime.now(UTC)
-        shown = client
-        if self.anonymize_client_ip and "." in client:
-            shown = ".".join([*client.split(".")[:3], "0"])
+        shown = _anonymised(client) if self.anonymize_client_ip else client
         entry = {
             "client": shown,
             "client_id": "",
@@ -398,7 +463,7 @@ class FakeAdGuardHome(FakeServer):
                 "interval": 90 * 24 * 3600 * 1000,
                 "anonymize_client_ip": self.anonymize_client_ip,
                 "ignored": self.querylog_ignored or None,
-                "ignored_enabled": bool(self.querylog_ignored),
+                "ignored_enabled": self.querylog_ignored_enabled,
             }
         )
 
@@ -412,6 +477,23 @@ class FakeAdGuardHome(FakeServer):
                 "supported_tags": None,
             }
         )
+
+    async def _rewrite_list(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._deny()
+        return self._json(self.rewrites)
+
+
+def _anonymised(client: str) -> str:
+    """As AdGuard Home's query log does: the last 2 bytes of IPv4, 10 of IPv6, zeroed."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    packed = bytearray(address.packed)
+    keep = 2 if address.version == 4 else 6
+    packed[keep:] = bytes(len(packed) - keep)
+    return str(ipaddress.ip_address(bytes(packed)))
 
 
 def rfc3339nano(when: datetime, zone: timezone) -> str:

@@ -6,6 +6,13 @@ case-insensitively, domain lists with their UNIQUE (domain, type, kind) constrai
 awkward answers (201 with errors, PUT that creates, 404 with an empty body), blocking by
 group membership, a query log with a cursor and server-side filters, and the network table
 with its "ip-…" mock hardware addresses.
+
+As captured on 2026-12-03: FTL decides an address's groups when it first sees it (an
+exact IP client first, then the MAC the network table gives the address) and again only
+when its lists are reloaded, which every list write does; privacy level 2 logs the client
+as 0.0.0.0 and level 3 answers no lookup at all; webserver.api.excludeClients and
+excludeDomains (regular expressions) drop lookups from /api/queries; dns.queryLogging off
+does not change what /api/queries lists.
 """
 
 from __future__ import annotations
@@ -92,6 +99,11 @@ class FakePiHole(FakeServer):
         self.privacy_level = 0
         self.query_logging = True
         self.config_api = True  # False: these config paths answer 404
+        self.exclude_clients: list[str] = []  # webserver.api.excludeClients (regexes)
+        self.exclude_domains: list[str] = []  # webserver.api.excludeDomains (regexes)
+        # Groups of each address, decided when FTL first saw it; a list reload forgets them.
+        self._decided: dict[str, list[int]] = {}
+        self.reloads = 0
         self._next_id = 1
 
     def routes(self, app: web.Application) -> None:
@@ -118,6 +130,7 @@ class FakePiHole(FakeServer):
         app.router.add_get("/api/network/devices", self._devices)
         app.router.add_get("/api/config/misc/privacylevel", self._privacy_level)
         app.router.add_get("/api/config/dns/queryLogging", self._query_logging)
+        app.router.add_get("/api/config/webserver/api/{key}", self._api_config)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -218,6 +231,7 @@ class FakePiHole(FakeServer):
     async def _add_group(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         body = await request.json()
         if existing := next((g for g in self.groups if g["name"] == body["name"]), None):
             # 201, with the row that exists and the failure in processed.errors.
@@ -238,6 +252,7 @@ class FakePiHole(FakeServer):
     async def _put_group(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         name = unquote(request.match_info["name"])
         body = await request.json()
         for group in self.groups:
@@ -255,6 +270,7 @@ class FakePiHole(FakeServer):
     async def _delete_group(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         name = unquote(request.match_info["name"])
         group = next((g for g in self.groups if g["name"] == name), None)
         if group is None:
@@ -269,6 +285,7 @@ class FakePiHole(FakeServer):
     async def _add_client(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         body = await request.json()
         name = str(body["client"])  # stored as sent: FTL keeps the spelling (capitals too)
         if existing := next((c for c in self.clients if c["client"] == name), None):
@@ -294,6 +311,7 @@ class FakePiHole(FakeServer):
     async def _put_client(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         name = unquote(request.match_info["client"])
         body = await request.json()
         for client in self.clients:
@@ -308,6 +326,7 @@ class FakePiHole(FakeServer):
     async def _delete_client(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         name = unquote(request.match_info["client"])
         before = len(self.clients)
         self.clients = [c for c in self.clients if c["client"] != name]
@@ -333,6 +352,7 @@ class FakePiHole(FakeServer):
     async def _add_domains(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         body = await request.json()
         type_, kind = request.match_info["type"], request.match_info["kind"]
         names = body["domain"] if isinstance(body["domain"], list) else [body["domain"]]
@@ -384,6 +404,7 @@ class FakePiHole(FakeServer):
     async def _put_domain(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         entry = self._find(request)
         body = await request.json()
         name = unquote(request.match_info["domain"])
@@ -410,6 +431,7 @@ class FakePiHole(FakeServer):
     async def _delete_domain(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         entry = self._find(request)
         if entry is None:
             return _not_found()
@@ -419,6 +441,7 @@ class FakePiHole(FakeServer):
     async def _batch_delete(self, request: web.Request) -> web.Response:
         if not self._valid(request):
             return self._unauthorized()
+        self._reload()
         before = len(self.domains)
         for item in await request.json():
             self.domains = [
@@ -434,37 +457,79 @@ class FakePiHole(FakeServer):
 
     # --- resolving and logging -------------------------------------------------------------
 
+    def _reload(self) -> None:
+        """A list write: FTL reloads its lists and decides every address's groups anew."""
+        self._decided.clear()
+        self.reloads += 1
+
+    def learn(self, mac: str, ip: str, when: float | None = None) -> None:
+        """FTL learns (EDNS0 option 65001, ARP) that ip is the device with mac now."""
+        seen = when if when is not None else time.time()
+        for device in self.network:
+            if device["hwaddr"].lower() == mac.lower():
+                device["ips"] = [i for i in device["ips"] if i["ip"] != ip]
+                device["ips"].append({"ip": ip, "name": None, "lastSeen": int(seen)})
+                return
+        self.network.append(
+            {
+                "hwaddr": mac,
+                "macVendor": "",
+                "ips": [{"ip": ip, "name": None, "lastSeen": int(seen)}],
+            }
+        )
+
     def _groups_of(self, ip: str) -> list[int]:
+        """The address's groups as FTL decided them when it first saw it (until a reload)."""
+        if ip in self._decided:
+            return self._decided[ip]
+        by_age = sorted(self.clients, key=lambda c: c["id"])  # the oldest row wins
         mac = next((d["hwaddr"] for d in self.network for i in d["ips"] if i["ip"] == ip), None)
-        for client in sorted(self.clients, key=lambda c: c["id"]):  # the oldest row wins
-            if client["client"].lower() in (ip.lower(), (mac or "").lower()):
-                return client["groups"]
-        return [0]
+        groups = next((c["groups"] for c in by_age if c["client"].lower() == ip.lower()), None)
+        if groups is None and mac:
+            groups = next((c["groups"] for c in by_age if c["client"].lower() == mac.lower()), None)
+        self._decided[ip] = list(groups) if groups is not None else [0]
+        return self._decided[ip]
 
     def query(self, ip: str, domain: str, when: datetime | None = None) -> str:
-        """A device looks domain up: Pi-hole decides by its groups and logs it."""
+        """A device looks domain up: Pi-hole decides by its groups and logs it.
+
+        Allow entries (exact, then regex) win over deny entries, as in FTL; what is not
+        blocked is answered (FORWARDED the first time, from the CACHE after).
+        """
         status = "FORWARDED"
         list_id = None
         if self.blocking:
             groups = set(self._groups_of(ip))
             enabled = {g["id"] for g in self.groups if g["enabled"]}
-            for entry in self.domains:
-                if not entry["enabled"] or not (set(entry["groups"]) & groups & enabled):
-                    continue
-                if entry["kind"] == "regex" and re.search(entry["domain"], domain):
-                    status, list_id = (
-                        ("REGEX" if entry["type"] == "deny" else "FORWARDED"),
-                        entry["id"],
-                    )
+            active = [
+                e for e in self.domains if e["enabled"] and set(e["groups"]) & groups & enabled
+            ]
+            order = [("allow", "exact"), ("allow", "regex"), ("deny", "exact"), ("deny", "regex")]
+            for type_, kind in order:
+                entry = next(
+                    (
+                        e
+                        for e in active
+                        if e["type"] == type_
+                        and e["kind"] == kind
+                        and (
+                            re.search(e["domain"], domain)
+                            if kind == "regex"
+                            else e["domain"] == domain
+                        )
+                    ),
+                    None,
+                )
+                if entry is not None:
+                    blocked = {"exact": "DENYLIST", "regex": "REGEX"}[kind]
+                    status, list_id = (blocked if type_ == "deny" else "FORWARDED"), entry["id"]
                     break
-                if entry["kind"] == "exact" and entry["domain"] == domain:
-                    status, list_id = (
-                        ("DENYLIST" if entry["type"] == "deny" else "FORWARDED"),
-                        entry["id"],
-                    )
-                    break
+        if status == "FORWARDED" and any(
+            q["domain"] == domain and q["status"] in ("FORWARDED", "CACHE") for q in self.queries
+        ):
+            status = "CACHE"
         when = when or datetime.now(UTC)
-        if not self.query_logging or self.privacy_level >= 3:
+        if self.privacy_level >= 3:  # anonymous: nothing is kept
             return status
         hide_domain = self.privacy_level >= 1
         hide_client = self.privacy_level >= 2
@@ -502,8 +567,16 @@ class FakePiHole(FakeServer):
             found = [q for q in found if q["client"]["ip"] == client_ip]
         if request.query.get("upstream") == "blocklist":
             found = [q for q in found if q["upstream"] == "blocklist"]
+        found = [
+            q
+            for q in found
+            if not any(re.search(p, q["client"]["ip"]) for p in self.exclude_clients)
+            and not any(re.search(p, q["domain"]) for p in self.exclude_domains)
+        ]
         found.sort(key=lambda q: q["time"], reverse=True)
         self.query_requests += 1
+        if self.privacy_level >= 3:
+            return _ok({"queries": [], "cursor": None, "recordsTotal": 0, "recordsFiltered": 0})
         return _ok(
             {
                 "queries": found[offset : offset + length],
@@ -525,6 +598,15 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         return _ok({"config": {"dns": {"queryLogging": self.query_logging}}})
+
+    async def _api_config(self, request: web.Request) -> web.Response:
+        if not self._valid(request):
+            return self._unauthorized()
+        key = request.match_info["key"]
+        values = {"excludeClients": self.exclude_clients, "excludeDomains": self.exclude_domains}
+        if not self.config_api or key not in values:
+            return _error(404, "not_found", "Not found")
+        return _ok({"config": {"webserver": {"api": {key: values[key]}}}})
 
     async def _devices(self, request: web.Request) -> web.Response:
         if not self._valid(request):

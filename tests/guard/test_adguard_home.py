@@ -93,7 +93,7 @@ async def test_a_dns_allowlist_wins_over_every_rule(
     adguard.dns_allowlist = ["amazon.com"]
     wanted = [policy(echo(), Block.VOICE)]
     await client.reconcile(wanted)
-    assert adguard.query(ECHO, VOICE) == "NotFilteredAllowList"
+    assert adguard.query(ECHO, VOICE) == "NotFilteredWhiteList"
     assert not (await client.verify(wanted))["dev001"]["avs-alexa-*.amazon.com"]
 
 

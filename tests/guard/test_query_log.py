@@ -208,8 +208,10 @@ async def test_adguard_home_settings_that_hide_the_proof_are_reported(
     [
         (0, True, ()),
         (1, True, (HIDDEN_DOMAINS,)),
-        (2, True, (HIDDEN_ADDRESSES,)),
-        (0, False, (HIDDEN_LOG_OFF,)),
+        (2, True, (HIDDEN_ADDRESSES, HIDDEN_DOMAINS)),
+        (3, True, (HIDDEN_LOG_OFF, HIDDEN_ADDRESSES, HIDDEN_DOMAINS)),
+        # dns.queryLogging off stops only pihole.log: /api/queries lists every lookup.
+        (0, False, ()),
     ],
 )
 async def test_pihole_privacy_that_hides_the_proof_is_reported(
@@ -229,8 +231,37 @@ async def test_pihole_privacy_that_hides_the_proof_is_reported(
     log = await client.query_log(wanted, since)
     assert log.hidden.get("dev001", ()) == hidden
     # What the log still proves: with clients shown the lookup is the device's.
-    assert ("dev001" in log.last_lookup) == (level < 2 and logging)
-    assert bool(log.blocked) == (level == 0 and logging)
+    assert ("dev001" in log.last_lookup) == (level < 2)
+    assert bool(log.blocked) == (level == 0)
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    ("clients", "domains", "hidden"),
+    [
+        ([r"^192\.168\.1\.20$"], [], (HIDDEN_CLIENT_IGNORED,)),
+        ([], [r"amazon\.com$"], (HIDDEN_DOMAINS,)),
+        ([r"^10\."], [r"example\.org"], ()),
+    ],
+)
+async def test_pihole_exclude_lists_hide_the_proof_at_once(
+    pihole: FakePiHole,
+    session: aiohttp.ClientSession,
+    clients: list[str],
+    domains: list[str],
+    hidden: tuple[str, ...],
+) -> None:
+    """ExcludeClients / excludeDomains drop lookups from /api/queries: named, from the next read."""
+    client = PiHole(session, pihole.url, "secret")
+    wanted = [policy(echo(), Block.VOICE)]
+    await client.reconcile(wanted)
+    since = datetime.now(UTC) - timedelta(seconds=30)
+    assert (await client.query_log(wanted, since)).hidden == {}
+    pihole.exclude_clients, pihole.exclude_domains = clients, domains
+    pihole.query(ECHO, "avs-alexa-na.amazon.com")
+    log = await client.query_log(wanted, since)
+    assert log.hidden.get("dev001", ()) == hidden
+    assert bool(log.blocked) == (not hidden)
     await client.close()
 
 

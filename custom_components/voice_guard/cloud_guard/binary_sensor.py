@@ -31,10 +31,18 @@ class GuardBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _confirmation(state: DeviceState) -> dict[str, Any]:
-    """Say why the device is (not) shown protected: rules, and lookups reaching the filter."""
+    """Say why the device is (not) shown protected, from what happened to its lookups."""
+    evidence = state.evidence
     return {
-        "proof": state.proof,
+        "proof": state.proof.value,
+        "answered": evidence.answered.stored() if evidence.answered else None,
+        "last_blocked_guarded": evidence.blocked.stored() if evidence.blocked else None,
+        "rules_in_force_since": (
+            evidence.in_force_since.isoformat() if evidence.in_force_since else None
+        ),
         "last_lookup": state.last_lookup.isoformat() if state.last_lookup else None,
+        "addresses": list(state.addresses),
+        "shared_clients": list(state.shared),
         "hidden_by_filter": list(state.hidden),
         "blocked_hosts": list(state.policy.hosts),
         "unconfirmed_hosts": sorted(h for h in state.policy.hosts if not state.confirmed.get(h)),

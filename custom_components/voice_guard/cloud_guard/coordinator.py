@@ -5,13 +5,11 @@ Every update (every 30 s, on start, and right after a switch changes) it
    removed by hand are restored and a filter that was down gets the policy again;
 2. reads the rules back to confirm which are in force;
 3. reads the filter's query log since the newest entry it already read: blocked lookups
-   (one event each) and the proof that each device's lookups reach the filter at all.
-"Protection confirmed" needs both: the rules in force, and a lookup of the device in the
-filter's log within EVIDENCE_WINDOW — a device with hard-coded DNS or DNS over HTTPS
-never asks the filter, and rules alone would show it protected.
-The desired policy lives in Home Assistant's storage, never only in the filter: with the
-filter unreachable the entities become unavailable and the policy is kept. The store is
-written when something in it changed, not on every poll.
+   (one event each), answered lookups of guarded hosts, and who asked at all;
+4. hands the evidence to proof.py, which says per device whether it is protected.
+The desired policy lives in Home Assistant's storage (desired.py, store.py), never only in
+the filter: with the filter unreachable the entities become unavailable and the policy is
+kept. Switches and actions change the desired policy and ask for an update.
 """
 
 from __future__ import annotations
@@ -25,9 +23,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -47,6 +43,7 @@ from ..const import (
     LOGGER,
     SUBENTRY_DEVICE,
 )
+from . import issues
 from .desired import DesiredPolicy
 from .dns.catalog import Catalog, Category, DeviceType
 from .dns.filters.adguard_home import AdGuardHome
@@ -70,26 +67,13 @@ from .dns.policy import (
 )
 from .events import BlockedEvents
 from .history import BlockedHistory, BlockedRequest
+from .lookups import EVIDENCE_WINDOW, LookupTracker, recent
+from .proof import CONFIRMED, Evidence, Proof, fingerprint, verdict
+from .store import GuardStore
 
-STORAGE_VERSION = 1
-# A device counts as protected only if the filter saw it look something up this recently.
-EVIDENCE_WINDOW = timedelta(hours=24)
 VOICE_CATEGORIES = frozenset({Category.VOICE.value, Category.GENERATIVE.value})
 
 type GuardConfigEntry = ConfigEntry[GuardCoordinator]
-
-
-def guard_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """Return the storage of a filter entry: desired policy, allowances, 24 h of history."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.guard.{entry_id}")
-
-
-# Why "Protection confirmed" is off (or "confirmed"), the sensor's proof attribute.
-PROOF_CONFIRMED = "confirmed"
-PROOF_NOTHING_BLOCKED = "nothing_blocked"
-PROOF_RULES = "rules_not_in_force"
-PROOF_NO_LOOKUPS = "no_lookups_seen"
-PROOF_HIDDEN = "hidden_by_filter"
 
 
 @dataclass(slots=True)
@@ -97,30 +81,22 @@ class DeviceState:
     """What is known about one guarded device after an update."""
 
     policy: DevicePolicy
+    proof: Proof = Proof.NOTHING_BLOCKED
+    evidence: Evidence = field(default_factory=Evidence)
     confirmed: dict[str, bool] = field(default_factory=dict)
     conflicts: set[str] = field(default_factory=set)
     blocked: list[BlockedRequest] = field(default_factory=list)  # last 24 h, oldest first
     last_lookup: datetime | None = None  # the device's newest lookup the filter logged
     hidden: tuple[str, ...] = ()  # why the filter's log hides (some of) its lookups
+    addresses: tuple[str, ...] = ()  # the addresses whose lookups are the device's alone
+    shared: tuple[str, ...] = ()  # the filter's clients that hold it and more
+    allowed_until: datetime | None = None
     now: datetime = field(default_factory=dt_util.utcnow)
-
-    @property
-    def proof(self) -> str:
-        """Whether the device is shown protected, and if not, the first reason why not."""
-        if not self.policy.hosts:
-            return PROOF_NOTHING_BLOCKED
-        if not all(self.confirmed.get(host, False) for host in self.policy.hosts):
-            return PROOF_RULES
-        if NO_PROOF.intersection(self.hidden):
-            return PROOF_HIDDEN
-        if not self.lookups_seen:
-            return PROOF_NO_LOOKUPS
-        return PROOF_CONFIRMED
 
     @property
     def lookups_seen(self) -> bool:
         """Whether the filter logged a lookup of the device within EVIDENCE_WINDOW."""
-        return _recent(self.last_lookup, self.now)
+        return recent(self.last_lookup, self.now)
 
     @property
     def counts_complete(self) -> bool:
@@ -129,8 +105,8 @@ class DeviceState:
 
     @property
     def protection_confirmed(self) -> bool:
-        """Whether every rule is in force and the device's lookups reach the filter."""
-        return self.proof == PROOF_CONFIRMED
+        """Whether the device's own lookups show it protected (see proof.py)."""
+        return self.proof in CONFIRMED
 
     @property
     def last_blocked(self) -> BlockedRequest | None:
@@ -173,30 +149,27 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         )
         self.client = client
         self.catalog = catalog
-        self._store = guard_store(hass, entry.entry_id)
-        self.desired = DesiredPolicy(hass, self._initial_blocks, self._desired_changed)
+        self.store = GuardStore(hass, entry.entry_id, self._stored)
+        self.desired = DesiredPolicy(hass, self._initial_blocks, self._allowance_ended)
         self._applied: dict[str, list[str]] = {}
         # Blocked lookups of the last 24 h per device, oldest first, and their keys.
         self._history = BlockedHistory()
-        # The query log is read from here on (the filter's clock), and what it proved.
-        self._cursor: datetime | None = None
-        self._last_lookup: dict[str, datetime | None] = {}
-        self._watched_since: dict[str, datetime] = {}
+        self._lookups = LookupTracker()
+        self._evidence: dict[str, Evidence] = {}
+        self._reported_devices: set[str] = set()
         self._filter_memory: dict[str, Any] = {}
         self.writes = 0
         self.events = BlockedEvents(hass)
 
     async def async_load(self) -> None:
-        """Read the desired policy and the recent history from storage."""
-        stored = await self._store.async_load() or {}
+        """Read the desired policy, the recent history and the evidence from storage."""
+        stored = await self.store.async_load()
         self.desired.load(stored)
         self._applied = dict(stored.get("applied") or {})
         self._history.load(stored.get("history") or [], stored.get("last_event"))
-        log = stored.get("query_log") or {}
-        self._cursor = _time(log.get("cursor"))
-        self._last_lookup = {d: _time(t) for d, t in (log.get("last_lookup") or {}).items()}
-        self._watched_since = {
-            d: when for d, t in (log.get("watched_since") or {}).items() if (when := _time(t))
+        self._lookups = LookupTracker.load(stored.get("query_log"))
+        self._evidence = {
+            str(d): Evidence.load(e) for d, e in (stored.get("evidence") or {}).items()
         }
         self._filter_memory = dict(stored.get("filter_memory") or {})
         self.client.remember(self._filter_memory)
@@ -207,18 +180,10 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             "applied": self._applied,
             "history": self._history.stored(),
             "last_event": self._history.last_reported,
-            "query_log": {
-                "cursor": self._cursor.isoformat() if self._cursor else None,
-                "last_lookup": {
-                    d: t.isoformat() if t else None for d, t in self._last_lookup.items()
-                },
-                "watched_since": {d: t.isoformat() for d, t in self._watched_since.items()},
-            },
+            "query_log": self._lookups.stored(),
+            "evidence": {d: e.stored() for d, e in self._evidence.items()},
             "filter_memory": self._filter_memory,
         }
-
-    def _save(self) -> None:
-        self._store.async_delay_save(self._stored, 5)
 
     # --- the desired policy ----------------------------------------------------------------
 
@@ -244,9 +209,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         subentry = self.config_entry.subentries.get(device_id)
         return list((subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or [])
 
-    async def _desired_changed(self) -> None:
-        # The desired policy is written at once: it must survive a crash right after.
-        await self._store.async_save(self._stored())
+    async def _allowance_ended(self) -> None:
+        await self.store.async_save()
         await self.async_refresh()
 
     def enabled_blocks(self, device_id: str) -> set[Block]:
@@ -266,7 +230,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
 
     async def async_set_blocks(self, blocks: Mapping[str, set[Block]]) -> None:
         """Set all switches of the devices given, store them, and apply them in one update."""
-        await self.desired.async_set(blocks)
+        self.desired.set(blocks)
+        await self.async_apply()
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
         """Change one switch, store it, and apply it to the filter at once."""
@@ -275,12 +240,19 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
 
     async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; they return by themselves, even after a restart."""
-        return await self.desired.async_allow(device_id, duration)
+        until = self.desired.allow(device_id, duration)
+        await self.async_apply()
+        return until
+
+    async def async_apply(self) -> None:
+        """Store the desired policy at once (it must survive a crash), then update."""
+        await self.store.async_save()
+        await self.async_refresh()
 
     async def async_shutdown(self) -> None:
         """Cancel timers and write the state now; allowances resume at the next start."""
         self.desired.stop()
-        await self._store.async_save(self._stored())
+        await self.store.async_save()
         await super().async_shutdown()
 
     # --- the update ------------------------------------------------------------------------
@@ -291,8 +263,10 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         policies = self.policies(devices)
         now = dt_util.utcnow()
         window_start = now - HISTORY_WINDOW
-        since = max(self._cursor, window_start) if self._cursor else window_start
-        unknown = [d for d in devices if d not in self._last_lookup]
+        cursor = self._lookups.cursor
+        since = max(cursor, window_start) if cursor else window_start
+        unknown = self._lookups.unknown(devices)
+        self.client.begin_update()
         try:
             info = await self.client.info()
             result = await self.client.reconcile(policies)
@@ -318,80 +292,97 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         if (memory := self.client.memory) != self._filter_memory:
             self._filter_memory, changed = memory, True
         changed |= self._record(log.blocked, by_device, window_start)
-        changed |= self._follow_lookups(log, devices, unknown, now)
+        changed |= self._lookups.follow(log, devices, unknown, now)
+        changed |= self._weigh(by_device, confirmed, result.missing, log, now)
         if changed:
-            self._save()
+            self.store.changed()
         states = {
             device_id: DeviceState(
                 policy=policy,
+                evidence=self._evidence[device_id],
                 confirmed=confirmed.get(device_id, {}),
                 conflicts=result.conflicts.get(device_id, set()),
                 blocked=self._history.of(device_id),
-                last_lookup=self._last_lookup.get(device_id),
+                last_lookup=self._lookups.last_lookup.get(device_id),
                 hidden=log.hidden.get(device_id, ()),
+                addresses=log.addresses.get(device_id, ()),
+                shared=log.shared.get(device_id, ()),
+                allowed_until=self.allowed_until(device_id),
                 now=now,
             )
             for device_id, policy in by_device.items()
         }
-        self._report_missing_proof(states, devices, now)
+        for state in states.values():
+            state.proof = verdict(
+                hosts=state.policy.hosts,
+                evidence=state.evidence,
+                confirmed=state.confirmed,
+                hidden=state.hidden,
+                lookups_seen=state.lookups_seen,
+                allowed=state.allowed_until is not None,
+            )
+        self._report_proof(states, now)
         return GuardSnapshot(info=info, devices=states)
 
-    def _follow_lookups(
-        self, log: QueryLog, devices: dict[str, GuardedDevice], unknown: list[str], now: datetime
+    def _weigh(
+        self,
+        policies: dict[str, DevicePolicy],
+        confirmed: dict[str, dict[str, bool]],
+        rewritten: dict[str, set[str]],
+        log: QueryLog,
+        now: datetime,
     ) -> bool:
-        """Move the cursor on and keep each device's newest lookup; True if that matters.
-
-        The cursor and the exact times change on every poll: they are stored with the next
-        real change or at shutdown, not each time (a restart then reads a little again).
-        """
-        if log.newest is not None and (self._cursor is None or log.newest > self._cursor):
-            self._cursor = log.newest
-        before = {d: self._seen(d, now) for d in devices}
-        for device_id in unknown:
-            self._last_lookup.setdefault(device_id, None)
-        for device_id, when in log.last_lookup.items():
-            last = self._last_lookup.get(device_id)
-            if last is None or when > last:
-                self._last_lookup[device_id] = when
-        for device_id in devices:
-            self._watched_since.setdefault(device_id, now)
-        for gone in set(self._last_lookup) - set(devices):
-            del self._last_lookup[gone]
-        for gone in set(self._watched_since) - set(devices):
-            del self._watched_since[gone]
-            ir.async_delete_issue(self.hass, DOMAIN, f"no_lookups_{gone}")
-        return bool(unknown) or before != {d: self._seen(d, now) for d in devices}
-
-    def _seen(self, device_id: str, now: datetime) -> bool:
-        return _recent(self._last_lookup.get(device_id), now)
-
-    def _report_missing_proof(
-        self, states: dict[str, DeviceState], devices: dict[str, GuardedDevice], now: datetime
-    ) -> None:
-        """Raise a repair for each device the filter has not seen for a day, or hides."""
-        for device_id, state in states.items():
-            issue_id = f"no_lookups_{device_id}"
-            watched = self._watched_since.get(device_id, now)
-            hidden = sorted(NO_PROOF.intersection(state.hidden))
-            if not state.policy.hosts or (
-                not hidden and (state.lookups_seen or now - watched < EVIDENCE_WINDOW)
-            ):
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-                continue
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="proof_hidden" if hidden else "no_lookups",
-                translation_placeholders={
-                    "device": devices[device_id].name,
-                    "filter": self.config_entry.title,
-                    "address": ", ".join((*devices[device_id].ips, *devices[device_id].macs)),
-                    "reasons": ", ".join(hidden),
-                },
+        """Take this update's evidence for each device; fire an event per new disproof."""
+        changed = False
+        lookups: dict[str, list[BlockedQuery]] = {}
+        for query in (*log.blocked, *log.answered):
+            lookups.setdefault(query.device_id, []).append(query)
+        for gone in set(self._evidence) - set(policies):
+            del self._evidence[gone]
+            changed = True
+        for device_id, policy in policies.items():
+            evidence = self._evidence.setdefault(device_id, Evidence())
+            before = evidence.answered
+            states = confirmed.get(device_id, {})
+            changed |= evidence.observe(
+                covers=fingerprint(policy.hosts, log.addresses.get(device_id, ())),
+                in_force=bool(policy.hosts) and all(states.get(h, False) for h in policy.hosts),
+                rewritten=device_id in rewritten,
+                blocked_only=log.blocked_only,
+                lookups=lookups.get(device_id, ()),
+                now=now,
             )
+            if evidence.answered is not None and evidence.answered != before:
+                self.events.fire_answered(device_id, policy.device.name, evidence.answered)
+        return changed
+
+    def _report_proof(self, states: dict[str, DeviceState], now: datetime) -> None:
+        """Raise or clear each device's repairs: not asking the filter, hidden, disproved."""
+        title = self.config_entry.title
+        for device_id, state in states.items():
+            device = state.policy.device
+            no_lookups, answered_id = issues.device_issues(device_id)
+            if state.proof is Proof.ANSWERED and (answered := state.evidence.answered):
+                issues.report_answered(
+                    self.hass,
+                    device,
+                    title,
+                    answered,
+                    learned_address=answered.address not in device.ips and bool(device.macs),
+                )
+            else:
+                issues.clear(self.hass, answered_id)
+            hidden = sorted(NO_PROOF.intersection(state.hidden))
+            watched = self._lookups.watched_for(device_id, now)
+            if state.policy.hosts and (
+                hidden or (not state.lookups_seen and watched >= EVIDENCE_WINDOW)
+            ):
+                issues.report_not_asking(self.hass, device, title, hidden)
+            else:
+                issues.clear(self.hass, no_lookups)
+        for gone in set(self._reported_devices) - set(states):
+            issues.clear(self.hass, *issues.device_issues(gone))
+        self._reported_devices = set(states)
 
     def _report_removed_rules(
         self, devices: dict[str, GuardedDevice], missing: dict[str, set[str]]
@@ -411,14 +402,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             names,
             self.config_entry.title,
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"rules_removed_{self.config_entry.entry_id}",
-            is_fixable=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="rules_removed",
-            translation_placeholders={"devices": names, "filter": self.config_entry.title},
+        issues.report_removed_rules(
+            self.hass, self.config_entry.entry_id, self.config_entry.title, names
         )
 
     def _record(
@@ -462,15 +447,6 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         """Whether a device type has this switch."""
         device = self.devices().get(device_id)
         return device is not None and block in blocks_for(device.device_type)
-
-
-def _recent(last_lookup: datetime | None, now: datetime) -> bool:
-    """Whether a lookup at that time still proves that the device asks the filter."""
-    return last_lookup is not None and now - last_lookup <= EVIDENCE_WINDOW
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def create_filter(hass: HomeAssistant, data: Mapping[str, Any]) -> DnsFilter:

@@ -1,8 +1,9 @@
 """The desired policy: each guarded device's switches and temporary allowances.
 
 This is what the user asked for, kept in Home Assistant's storage (never only in the
-filter); the coordinator applies it. Reading it never changes it. An allowance ends by
-itself at its time, also after a restart.
+filter); the coordinator applies it. Reading it never changes it; changing it calls
+nothing (whoever changes it asks the coordinator to apply it). An allowance ends by itself
+at its time, also after a restart: then, and only then, `ended` is called.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ class DesiredPolicy:
         self,
         hass: HomeAssistant,
         initial: Callable[[str], Collection[str]],
-        changed: Callable[[], Awaitable[None]],
+        ended: Callable[[], Awaitable[None]],
     ) -> None:
-        """Use initial for a device's switches until one is changed; call changed after."""
+        """Use initial for a device's switches until one is changed; ended when an allowance is."""
         self._hass = hass
         self._initial = initial
-        self._changed = changed
+        self._ended = ended
         self._blocks: dict[str, list[str]] = {}
         self._allowed: dict[str, str] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
@@ -68,18 +69,16 @@ class DesiredPolicy:
         """Return the blocks to apply now: none while the device is allowed the cloud."""
         return set() if self.allowed_until(device_id) else self.enabled(device_id)
 
-    async def async_set(self, blocks: Mapping[str, set[Block]]) -> None:
-        """Set all switches of each device given, then apply them once."""
+    def set(self, blocks: Mapping[str, set[Block]]) -> None:
+        """Set all switches of each device given."""
         for device_id, chosen in blocks.items():
             self._blocks[device_id] = sorted(b.value for b in chosen)
-        await self._changed()
 
-    async def async_allow(self, device_id: str, duration: timedelta) -> datetime:
+    def allow(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; return until when."""
         until = dt_util.utcnow() + duration
         self._allowed[device_id] = until.isoformat()
         self._schedule_end(device_id, until)
-        await self._changed()
         return until
 
     def keep_only(self, devices: Collection[str]) -> None:
@@ -101,6 +100,6 @@ class DesiredPolicy:
             if self._allowed.get(device_id) == until.isoformat():
                 del self._allowed[device_id]
                 LOGGER.info("Blocks of %s are in force again", device_id)
-                await self._changed()
+                await self._ended()
 
         self._timers[device_id] = async_track_point_in_utc_time(self._hass, _end, until)

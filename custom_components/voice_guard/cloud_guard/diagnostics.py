@@ -26,7 +26,12 @@ def guard_diagnostics(entry: GuardConfigEntry) -> dict[str, Any]:
             "confirmed": state.confirmed if state else None,
             "conflicts": sorted(state.conflicts) if state else None,
             "blocked_requests_24h": len(state.blocked) if state else None,
-            "proof": state.proof if state else None,
+            "proof": state.proof.value if state else None,
+            "evidence": (
+                async_redact_data(state.evidence.stored(), {"address"}) if state else None
+            ),
+            "addresses": ["**REDACTED**"] * len(state.addresses) if state else None,
+            "shared_clients": list(state.shared) if state else None,
             "last_lookup": state.last_lookup.isoformat() if state and state.last_lookup else None,
             "hidden_by_filter": list(state.hidden) if state else None,
         }

@@ -1,12 +1,18 @@
-"""The voice_guard_request_blocked event: one per blocked lookup, for automations."""
+"""The cloud guard's events, for automations.
+
+voice_guard_request_blocked: one per blocked lookup of a guarded host.
+voice_guard_lookup_answered: a guarded host was answered after the rules took effect
+(the device is not protected), once per such finding.
+"""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ..const import EVENT_REQUEST_BLOCKED
+from ..const import EVENT_LOOKUP_ANSWERED, EVENT_REQUEST_BLOCKED
 from .dns.filters.base import BlockedQuery
+from .proof import Outcome
 
 
 class BlockedEvents:
@@ -32,5 +38,20 @@ class BlockedEvents:
                 "host": query.host,
                 "category": category,
                 "time": dt_util.as_utc(query.time).isoformat(),
+            },
+        )
+
+    def fire_answered(self, subentry_id: str, name: str, answered: Outcome) -> None:
+        """Fire the event of a guarded lookup the filter answered (protection disproved)."""
+        self._hass.bus.async_fire(
+            EVENT_LOOKUP_ANSWERED,
+            {
+                "device_id": self._device_ids.get(subentry_id),
+                "subentry_id": subentry_id,
+                "name": name,
+                "host": answered.host,
+                "address": answered.address,
+                "status": answered.status,
+                "time": dt_util.as_utc(answered.time).isoformat(),
             },
         )

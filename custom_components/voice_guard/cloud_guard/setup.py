@@ -10,9 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from ..const import CONF_FILTER, DOMAIN, LOGGER
-from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, guard_store
+from . import issues
+from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter
 from .dns.catalog import load_catalog
 from .dns.filters.base import FilterError
+from .store import guard_store
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 
@@ -41,7 +43,7 @@ async def async_remove_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry)
     """Forget the entry's issues, its store and its rules in the filter."""
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
     for subentry_id in entry.subentries:
-        ir.async_delete_issue(hass, DOMAIN, f"no_lookups_{subentry_id}")
+        issues.clear(hass, *issues.device_issues(subentry_id))
     await guard_store(hass, entry.entry_id).async_remove()
     client = create_filter(hass, entry.data)
     try:

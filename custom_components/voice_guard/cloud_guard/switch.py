@@ -6,9 +6,10 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import SUBENTRY_DEVICE
+from ..const import DOMAIN, SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .dns.policy import Block
 from .entity import GuardedDeviceEntity
@@ -56,10 +57,20 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Block the hosts."""
-        await self.coordinator.async_set_block(self.subentry_id, self._block, on=True)
-        self.async_write_ha_state()
+        await self._set(on=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Allow the hosts again."""
-        await self.coordinator.async_set_block(self.subentry_id, self._block, on=False)
+        await self._set(on=False)
+
+    async def _set(self, *, on: bool) -> None:
+        """Store the wish and apply it; say so when the filter could not be written."""
+        await self.coordinator.async_set_block(self.subentry_id, self._block, on=on)
         self.async_write_ha_state()
+        if not self.coordinator.last_update_success:
+            # The wish is stored and applied when the filter answers again.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="filter_write_failed",
+                translation_placeholders={"filter": self.coordinator.config_entry.title},
+            )

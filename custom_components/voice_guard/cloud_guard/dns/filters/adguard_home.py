@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Collection, Sequence
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 import functools
 import hashlib
 import ipaddress
+import json
 import logging
 import re
 import time
@@ -58,7 +60,6 @@ STEADY_PAGE = 50  # the least a steady read asks for
 QUERYLOG_MAX_PAGES = 400  # a safety stop: 200,000 entries, more than a day of a busy home
 WRITE_ATTEMPTS = 3
 CONFIRM_TTL = 300.0  # seconds a check_host "yes" is trusted without asking again
-FRESH = 5.0  # seconds a status or rule list read in this update is reused by verify
 TIMEOUT = 10
 # What a blocked lookup's reason is (AdGuard Home's filtering.Reason names).
 BLOCKED_REASONS = (
@@ -67,6 +68,20 @@ BLOCKED_REASONS = (
     "FilteredSafeBrowsing",
     "FilteredParental",
 )
+# Reasons of a lookup AdGuard Home answered with an address: not filtered, allowed by a
+# list or an allowlist, or rewritten (a rewrite is checked before every rule).
+ANSWERED_REASONS = frozenset(
+    {
+        "NotFilteredNotFound",
+        "NotFilteredWhiteList",
+        "NotFilteredAllowList",
+        "NotFilteredError",
+        "Rewrite",
+        "RewriteEtcHosts",
+        "RewriteRule",
+    }
+)
+KNOWN_LINES = 20_000  # rule lines Voice Guard remembers having written (newest kept)
 
 
 # check_host takes the client to check for since this version; older ones ignore it.
@@ -92,10 +107,11 @@ def _quote_name(name: str) -> str | None:
     """Return a persistent client's name as $client takes it, or None if it cannot be.
 
     Quoted with ', and the characters urlfilter reads as syntax (quote, comma, pipe)
-    escaped with a backslash; a name with a backslash or a control character is left out
-    rather than risk a rule that means something else.
+    escaped with a backslash; a name with a backslash, a control character or a `$` is
+    left out rather than risk a rule that means something else (urlfilter splits a rule's
+    options at its last `$`, so such a name drops the whole rule).
     """
-    if not name or "\\" in name or not printable(name):
+    if not name or "\\" in name or "$" in name or not printable(name):
         return None
     escaped = "".join(f"\\{c}" if c in "',|" else c for c in name)
     return f"'{escaped}'"
@@ -174,10 +190,15 @@ def device_comment(policy: DevicePolicy) -> str:
 class _Context:
     """What AdGuard Home's settings say about the guarded devices, read once in a while."""
 
-    names: dict[str, tuple[str, ...]]  # device id -> persistent clients holding it
+    names: dict[str, tuple[str, ...]]  # device id -> persistent clients that are it alone
     client_ips: dict[str, tuple[str, ...]]  # device id -> those clients' addresses
     hidden: dict[str, tuple[str, ...]]  # device id -> why its lookups are not logged
     log_enabled: bool
+    # device id -> persistent clients that hold it and more (a subnet, other devices):
+    # never named in its rules, their lookups never counted as its.
+    shared: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # A fingerprint of the clients' settings that can cancel a rule (for check_host).
+    clients_generation: str = ""
 
 
 def _clients_of(policy: DevicePolicy, persistent: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -190,6 +211,25 @@ def _clients_of(policy: DevicePolicy, persistent: Sequence[dict[str, Any]]) -> l
         if any(i in ips or i.lower() in macs or _in_network(ips, i) for i in ids):
             found.append(client)
     return found
+
+
+def _exclusive(client: dict[str, Any], policy: DevicePolicy, others: set[str]) -> bool:
+    """Whether a persistent client is this device alone (so its name may stand for it).
+
+    Not when an id is a subnet or a ClientID, names two MACs or two IPv4 addresses, or is
+    another guarded device's address or MAC: its name in $client would block (and its
+    lookups would "prove") more than this device.
+    """
+    ids = [str(i) for i in client.get("ids") or []]
+    macs = [i.lower() for i in ids if _is_mac(i)]
+    ips = [i for i in ids if is_ip(i)]
+    if len(macs) + len(ips) != len(ids):
+        return False  # a CIDR, a ClientID or anything else
+    if len(macs) > 1 or sum(1 for i in ips if ipaddress.ip_address(i).version == 4) > 1:  # noqa: PLR2004
+        return False
+    if macs and policy.device.macs and macs[0] not in {m.lower() for m in policy.device.macs}:
+        return False
+    return not others.intersection([*ips, *macs])
 
 
 def _in_network(ips: set[str], cidr: str) -> bool:
@@ -222,34 +262,41 @@ def render_block(policies: Sequence[DevicePolicy], context: _Context | None = No
 
 
 def split_rules(
-    rules: list[str], written: Collection[str] | None = None
+    rules: list[str], known: Collection[str] | None = None
 ) -> tuple[list[str], list[str]]:
     """Split a rule list into (the user's rules, Voice Guard's rules).
 
-    Only lines of Voice Guard's own format inside its block are Voice Guard's, and, when
-    it is known what Voice Guard wrote there (written), only those: a rule of the same
-    shape that the user typed into the block is theirs. Everything of theirs found in the
-    block is kept, after it.
+    known is every rule line Voice Guard has written (or tried to write): such a line is
+    Voice Guard's wherever it stands, so a stale save from AdGuard Home's own page that
+    brings back removed rules, a write whose answer was lost, or a deleted marker never
+    make them the user's or duplicate them. Inside the block a line of Voice Guard's
+    shape that it never wrote is the user's (kept, after it); with nothing known (no
+    memory yet), every line of its shape inside the block is Voice Guard's.
     """
     theirs: list[str] = []
     ours: list[str] = []
     moved: list[str] = []
-    mine = None if written is None else set(written)
+    mine = None if known is None else set(known)
     inside = False
     for line in rules:
         if line == BEGIN:
             inside = True
-        elif line == END and inside:
+        elif line == END:
             inside = False
-        elif inside and (
-            line.startswith(DEVICE_PREFIX) or ((mine is None or line in mine) and is_our_rule(line))
-        ):
+        elif _ours(line, mine, inside=inside):
             ours.append(line)
         elif inside:
             moved.append(line)
         else:
             theirs.append(line)
     return theirs + moved, ours
+
+
+def _ours(line: str, mine: set[str] | None, *, inside: bool) -> bool:
+    """Whether a line is Voice Guard's (see split_rules)."""
+    if line.startswith(DEVICE_PREFIX):
+        return inside or mine is not None
+    return is_our_rule(line) and (line in mine if mine is not None else inside)
 
 
 class AdGuardHome(DnsFilter):
@@ -273,17 +320,23 @@ class AdGuardHome(DnsFilter):
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
         self._headers = {"Authorization": f"Basic {token}"}
         self._ssl = verify_ssl
-        # Confirmations by (rule list generation, rule, pattern): when each was given.
+        # Confirmations by (generation of what can cancel a rule, rule, pattern): when each
+        # was given. Dropped whenever Voice Guard writes (AdGuard Home rebuilds its engine
+        # later, and until then answers for the rules before).
         self._confirmed: dict[tuple[str, str, str], float] = {}
-        # The block Voice Guard wrote last (None: not known, e.g. before the first write).
-        self._written: list[str] | None = None
-        self._context_cache: tuple[float, list[dict[str, Any]], dict[str, Any]] | None = None
+        # Every rule line Voice Guard wrote or tried to write, oldest first (None: nothing
+        # known yet, e.g. before the first write after an update of Voice Guard).
+        self._known: dict[str, None] | None = None
+        self._log_cache: tuple[float, dict[str, Any]] | None = None
+        self._clients_cache: list[dict[str, Any]] | None = None
         self._derived: tuple[list[dict[str, Any]], list[DevicePolicy], _Context] | None = None
         self._version: str | None = None
+        self._lists: list[list[Any]] = []
+        self._wrote = False  # in this update: check_host may still answer for the old rules
         self._page_hint = STEADY_PAGE
-        # The last status and rule list read, with when: reused within FRESH seconds.
-        self._status: tuple[float, bool] | None = None
-        self._read: tuple[float, list[str], bool] | None = None
+        # What this update read already (begin_update forgets it): status, rules, clients.
+        self._status: bool | None = None
+        self._read: tuple[list[str], bool] | None = None
         self.requests = 0
 
     async def _request(
@@ -325,18 +378,26 @@ class AdGuardHome(DnsFilter):
         endpoint says which (429 while locked out, 403 for wrong credentials) and counts as
         one attempt, like a Basic auth request would.
         """
-        status, _ = await http_call(
-            self._session,
-            "POST",
-            f"{self._base}/control/login",
-            where=f"AdGuard Home at {self._base}",
-            path="login",
-            timeout=TIMEOUT,
-            params=None,
-            payload=self._login,
-            headers={},
-            ssl=self._ssl,
-        )
+        # AdGuard Home answers a login with a session cookie, and checks only that cookie
+        # when one is sent (no fallback to Basic auth) until it ends 30 days later: so the
+        # login goes through a session that keeps no cookie, on the injected connections.
+        async with aiohttp.ClientSession(
+            connector=self._session.connector,
+            connector_owner=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        ) as cookieless:
+            status, _ = await http_call(
+                cookieless,
+                "POST",
+                f"{self._base}/control/login",
+                where=f"AdGuard Home at {self._base}",
+                path="login",
+                timeout=TIMEOUT,
+                params=None,
+                payload=self._login,
+                headers={},
+                ssl=self._ssl,
+            )
         if status == 429:  # noqa: PLR2004
             raise FilterRateLimitedError(
                 "AdGuard Home locked this address out after failed logins (15 minutes)"
@@ -362,7 +423,7 @@ class AdGuardHome(DnsFilter):
         except KeyError as err:
             raise FilterResponseError(f"AdGuard Home status lacks {err}") from err
         self._version = info.version
-        self._status = (time.monotonic(), info.protection_enabled)
+        self._status = info.protection_enabled
         return info
 
     async def _rules(self) -> tuple[list[str], bool]:
@@ -371,43 +432,81 @@ class AdGuardHome(DnsFilter):
         rules = data.get("user_rules") or []  # null when there are none
         if not isinstance(rules, list):
             raise FilterResponseError("AdGuard Home user_rules is not a list")
+        # Lists change what is blocked without a change of the rules: their update times
+        # and switches are part of what a confirmation depends on.
+        self._lists = [
+            [f.get("url"), f.get("enabled"), f.get("last_updated"), f.get("rules_count")]
+            for key in ("filters", "whitelist_filters")
+            for f in data.get(key) or []
+            if isinstance(f, dict)
+        ]
         read = [str(rule) for rule in rules], bool(data.get("enabled", True))
-        self._read = (time.monotonic(), *read)
+        self._read = read
         return read
 
     async def _recent_rules(self) -> tuple[list[str], bool]:
         """Return the rules read a moment ago (by this update's reconcile), or read them now."""
-        if self._read is not None and time.monotonic() - self._read[0] < FRESH:
-            return self._read[1], self._read[2]
+        if self._read is not None:
+            return self._read
         return await self._rules()
 
     async def _protection(self) -> bool:
-        if self._status is not None and time.monotonic() - self._status[0] < FRESH:
-            return self._status[1]
+        if self._status is not None:
+            return self._status
         return (await self.info()).protection_enabled
+
+    def begin_update(self) -> None:
+        """Start a new update: read status, rules and clients anew."""
+        self._status = self._read = self._clients_cache = None
+        self._wrote = False
 
     @property
     def memory(self) -> dict[str, Any]:
-        """What Voice Guard last wrote into its block, to tell the user's rules from its own."""
-        return {"written": self._written} if self._written is not None else {}
+        """Every rule line Voice Guard wrote, to tell the user's rules from its own."""
+        return {"known": list(self._known)} if self._known is not None else {}
 
     def remember(self, memory: dict[str, Any]) -> None:
-        """Take back what memory said after a restart."""
-        if isinstance(written := memory.get("written"), list):
-            self._written = [str(line) for line in written]
+        """Take back what memory said after a restart (also the older "written" form)."""
+        lines = memory.get("known", memory.get("written"))
+        if isinstance(lines, list):
+            self._known = dict.fromkeys(str(line) for line in lines)
+
+    def _note_written(self, lines: Sequence[str]) -> None:
+        """Remember lines as Voice Guard's before they are sent (the answer may be lost)."""
+        known = self._known if self._known is not None else {}
+        for line in lines:
+            known.pop(line, None)
+            known[line] = None
+        while len(known) > KNOWN_LINES:
+            del known[next(iter(known))]
+        self._known = known
+
+    async def _persistent_clients(self) -> list[dict[str, Any]]:
+        """Return the persistent clients, read once per update (settings can cancel a rule)."""
+        if self._clients_cache is not None:
+            return self._clients_cache
+        listed = (await self._get("clients")).get("clients")
+        persistent = [c for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
+        self._clients_cache = persistent
+        return persistent
 
     async def _context(self, policies: Sequence[DevicePolicy]) -> _Context:
-        """Read persistent clients and query-log settings, again every SETTINGS_TTL seconds."""
+        """Derive the context from the persistent clients and the query-log settings."""
+        persistent = await self._persistent_clients()
         now = time.monotonic()
-        if self._context_cache is not None and now - self._context_cache[0] < SETTINGS_TTL:
-            persistent, log = self._context_cache[1], self._context_cache[2]
+        if self._log_cache is not None and now - self._log_cache[0] < SETTINGS_TTL:
+            log = self._log_cache[1]
         else:
-            persistent = [c for c in (await self._get("clients")).get("clients") or [] if c]
             log = await self._log_config()
-            self._context_cache = (now, persistent, log)
+            self._log_cache = (now, log)
         # reconcile, verify and query_log of one update ask with the same policies.
         derived = self._derived
-        if derived is not None and derived[0] is persistent and derived[1] == list(policies):
+        if (
+            derived is not None
+            and derived[0] is persistent
+            and derived[1] == list(policies)
+            and derived[2].log_enabled == bool(log.get("enabled", True))
+        ):
             return derived[2]
         context = self._derive_context(policies, persistent, log)
         self._derived = (persistent, list(policies), context)
@@ -420,13 +519,25 @@ class AdGuardHome(DnsFilter):
         names: dict[str, tuple[str, ...]] = {}
         client_ips: dict[str, tuple[str, ...]] = {}
         hidden: dict[str, tuple[str, ...]] = {}
-        ignored = [str(d) for d in log.get("ignored") or []]
+        shared: dict[str, tuple[str, ...]] = {}
+        # The ignore list applies only while it is switched on (ignored_enabled).
+        ignored = (
+            [str(d) for d in log.get("ignored") or []] if log.get("ignored_enabled", True) else []
+        )
+        everyone = {
+            p.device.device_id: {*p.device.ips, *(m.lower() for m in p.device.macs)}
+            for p in policies
+        }
         for policy in policies:
             device_id = policy.device.device_id
+            others = set().union(*(a for d, a in everyone.items() if d != device_id))
             holders = _clients_of(policy, persistent)
-            names[device_id] = tuple(str(c.get("name") or "") for c in holders if c.get("name"))
+            alone = [c for c in holders if _exclusive(c, policy, others)]
+            if common := [str(c.get("name") or "") for c in holders if c not in alone]:
+                shared[device_id] = tuple(common)
+            names[device_id] = tuple(str(c.get("name") or "") for c in alone if c.get("name"))
             client_ips[device_id] = tuple(
-                str(i) for c in holders for i in c.get("ids") or [] if is_ip(str(i))
+                str(i) for c in alone for i in c.get("ids") or [] if is_ip(str(i))
             )
             reasons: list[str] = []
             if not log.get("enabled", True):
@@ -439,7 +550,27 @@ class AdGuardHome(DnsFilter):
                 reasons.append(HIDDEN_DOMAINS)
             if reasons:
                 hidden[device_id] = tuple(reasons)
-        return _Context(names, client_ips, hidden, bool(log.get("enabled", True)))
+        settings = json.dumps(
+            [
+                [
+                    c.get("name"),
+                    c.get("ids"),
+                    c.get("use_global_settings"),
+                    c.get("filtering_enabled"),
+                ]
+                for c in persistent
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return _Context(
+            names,
+            client_ips,
+            hidden,
+            bool(log.get("enabled", True)),
+            shared,
+            hashlib.sha256(settings.encode()).hexdigest(),
+        )
 
     async def _log_config(self) -> dict[str, Any]:
         """Read the query log's settings (querylog/config; querylog_info before v0.107.30)."""
@@ -461,7 +592,7 @@ class AdGuardHome(DnsFilter):
         desired = render_block(policies, context)
         for _ in range(WRITE_ATTEMPTS):
             current, _enabled = await self._rules()
-            theirs, ours = split_rules(current, self._written)
+            theirs, ours = split_rules(current, self._known)
             present = set(ours)
             for policy in policies:
                 ips, names = device_clients(policy, context)
@@ -472,10 +603,15 @@ class AdGuardHome(DnsFilter):
                     result.conflicts[policy.device.device_id] = set(policy.hosts)
             wanted = theirs + desired
             if current == wanted:
-                self._written = desired
+                if self._known is None:
+                    self._note_written(desired)
                 return result
+            # Known as Voice Guard's before the write: an answer that is lost (the rules
+            # stored all the same) must not turn them into the user's.
+            self._note_written(desired)
+            self._confirmed.clear()
+            self._wrote = True
             await self._request("POST", "filtering/set_rules", payload={"rules": wanted})
-            self._written = desired
             result.writes += 1
             written, _ = await self._rules()
             if written == wanted:
@@ -489,11 +625,19 @@ class AdGuardHome(DnsFilter):
         rules, enabled = await self._recent_rules()
         protection = await self._protection()
         context = await self._context(policies)
-        theirs, ours = split_rules(rules, self._written)
+        theirs, ours = split_rules(rules, self._known)
         present = set(ours)
-        # Only the user's rules can override ours (an @@ allow rule, say): a check stays
-        # valid until they change, however often Voice Guard's own block changes.
-        generation = hashlib.sha256("\n".join(theirs).encode()).hexdigest()
+        # What can cancel a rule without touching our block: the user's rules, filter and
+        # allow lists (their contents change with their update time), DNS rewrites and
+        # the persistent clients' settings. A check stays valid while none changes.
+        rewrites = await self._rewrites() if policies else []
+        generation = hashlib.sha256(
+            json.dumps(
+                [theirs, self._lists, rewrites, context.clients_generation],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
         now = time.monotonic()  # confirmations of older rules or past their time go, once
         self._confirmed = {
             k: t for k, t in self._confirmed.items() if k[0] == generation and now - t < CONFIRM_TTL
@@ -513,6 +657,14 @@ class AdGuardHome(DnsFilter):
             result[policy.device.device_id] = states
         return result
 
+    async def _rewrites(self) -> list[Any]:
+        """DNS rewrites (checked before every rule); [] where AdGuard Home has no such list."""
+        try:
+            data = await self._request("GET", "rewrite/list")
+        except FilterResponseError:
+            return []
+        return data if isinstance(data, list) else []
+
     async def _blocked(self, pattern: str, ip: str, rule: str, generation: str) -> bool:
         """Ask check_host whether our rule blocks the host for the device.
 
@@ -528,9 +680,15 @@ class AdGuardHome(DnsFilter):
         answer = await self._get(
             "filtering/check_host", {"name": sample_host(pattern), "client": ip}
         )
-        texts = {str(r.get("text")) for r in answer.get("rules") or [] if isinstance(r, dict)}
+        listed = answer.get("rules")
+        texts = (
+            {str(r.get("text")) for r in listed or [] if isinstance(r, dict)}
+            if isinstance(listed, list)
+            else set()
+        )
         blocked = answer.get("reason") == "FilteredBlackList" and rule in texts
-        if blocked:
+        # Right after a write the engine may still be the old one: ask again next time.
+        if blocked and not self._wrote:
             self._confirmed[key] = time.monotonic()
         return blocked
 
@@ -551,8 +709,10 @@ class AdGuardHome(DnsFilter):
         patterns, whatever rule blocked it.
         """
         context = await self._context(policies)
-        report = QueryLog(hidden=dict(context.hidden))
+        report = QueryLog(hidden=dict(context.hidden), shared=dict(context.shared))
         owners = self._owners(policies, context)
+        for address, device_id in owners.items():
+            report.addresses[device_id] = (*report.addresses.get(device_id, ()), address)
         if not owners or not context.log_enabled:
             return report
         by_id = {p.device.device_id: p for p in policies}
@@ -566,6 +726,7 @@ class AdGuardHome(DnsFilter):
         if catch_up:
             # Only blocked lookups are read; the newest entry of all is where the next
             # read starts (AdGuard Home's clock, not ours).
+            report.blocked_only = True
             params += self._blocked_filter()
             async for _, when in self._entries([("limit", "1")], since):
                 report.newest = when
@@ -573,9 +734,18 @@ class AdGuardHome(DnsFilter):
         async for entry, when in self._entries(params, since, first_page=first_page):
             read += 1
             report.newest = max(report.newest or when, when)
-            if (owner := self._owner(entry, owners)) is not None:
-                client = str(entry.get("client", ""))
-                report.count(by_id[owner], _host(entry), when, client, _blocked_by(entry))
+            client = str(entry.get("client", ""))
+            if (owner := owners.get(client)) is not None:
+                reason = entry.get("reason")
+                answered = str(reason) if reason in ANSWERED_REASONS else None
+                report.count(
+                    by_id[owner],
+                    _host(entry),
+                    when,
+                    client,
+                    _blocked_by(entry),
+                    answered_as=answered,
+                )
         if not catch_up:
             self._page_hint = min(QUERYLOG_PAGE, max(STEADY_PAGE, 2 * read))
         # After a gap the blocked lookups read do not show a device's newest lookup.
@@ -584,7 +754,7 @@ class AdGuardHome(DnsFilter):
             last = await self._latest_lookup(by_id[device_id], context, window_start or since)
             if last is not None:
                 report.saw(device_id, last)
-        report.blocked.sort(key=lambda q: q.time)
+        report.sort()
         return report
 
     def _blocked_filter(self) -> list[tuple[str, str]]:
@@ -595,24 +765,18 @@ class AdGuardHome(DnsFilter):
 
     @staticmethod
     def _owners(policies: Sequence[DevicePolicy], context: _Context) -> dict[str, str]:
-        """Client address or persistent client name -> device id."""
-        owners: dict[str, str] = {}
+        """Client address -> device id, for addresses that are one device's alone.
+
+        A device's own IPs and those of a persistent client that is the device alone;
+        never a client's name (a log line names the client, not the device) nor an
+        address two guarded devices claim.
+        """
+        claims: dict[str, set[str]] = {}
         for policy in policies:
             device_id = policy.device.device_id
-            for key in (
-                *policy.device.ips,
-                *context.client_ips.get(device_id, ()),
-                *(f"name:{n}" for n in context.names.get(device_id, ())),
-            ):
-                owners.setdefault(key, device_id)
-        return owners
-
-    @staticmethod
-    def _owner(entry: dict[str, Any], owners: dict[str, str]) -> str | None:
-        if (owner := owners.get(str(entry.get("client", "")))) is not None:
-            return owner
-        name = (entry.get("client_info") or {}).get("name")
-        return owners.get(f"name:{name}") if name else None
+            for address in (*policy.device.ips, *context.client_ips.get(device_id, ())):
+                claims.setdefault(address, set()).add(device_id)
+        return {a: next(iter(d)) for a, d in claims.items() if len(d) == 1}
 
     async def _entries(
         self, params: list[tuple[str, str]], since: datetime, *, first_page: int | None = None

@@ -74,10 +74,12 @@ class ReconcileResult:
 
 @dataclass(frozen=True, slots=True)
 class BlockedQuery:
-    """One blocked lookup of a guarded device for one of its blocked patterns.
+    """One lookup of a guarded device for one of its guarded patterns, and its outcome.
 
-    It counts whatever blocked it (Voice Guard's rule, a list, a blocked service); rule is
-    what the filter reports as the rule that won, when it says.
+    blocked: the filter refused it, whatever refused it (Voice Guard's rule, a list, a
+    blocked service); rule is what the filter reports as the rule that won, or its
+    status. Not blocked: the filter answered it (status is the filter's word for how,
+    "FORWARDED", "NotFilteredNotFound", ...), which is what disproves protection.
     """
 
     device_id: str
@@ -85,50 +87,85 @@ class BlockedQuery:
     time: datetime
     client: str
     rule: str = ""
+    blocked: bool = True
 
 
 # Why a filter keeps a device's lookups out of its query log, so nothing proves them.
 HIDDEN_LOG_OFF = "query_log_off"
 HIDDEN_CLIENT_IGNORED = "client_not_logged"
 HIDDEN_ADDRESSES = "client_addresses_hidden"
-# Why blocked lookups may be missing from the log, though lookups of the device show.
+# Lookups of (some) guarded hosts are not logged: neither blocked nor answered ones show.
 HIDDEN_DOMAINS = "domains_not_logged"
-NO_PROOF = frozenset({HIDDEN_LOG_OFF, HIDDEN_CLIENT_IGNORED, HIDDEN_ADDRESSES})
+# Each of them leaves a guarded lookup that was answered unseen, so none allows a proof.
+NO_PROOF = frozenset({HIDDEN_LOG_OFF, HIDDEN_CLIENT_IGNORED, HIDDEN_ADDRESSES, HIDDEN_DOMAINS})
 
 
 @dataclass(slots=True)
 class QueryLog:
-    """What one read of the filter's query log found about the guarded devices."""
+    """What one read of the filter's query log found about the guarded devices.
+
+    A lookup belongs to a device only by an address that is the device's alone (the
+    filter clients say which); a persistent client's name or a subnet never attributes.
+    """
 
     blocked: list[BlockedQuery] = field(default_factory=list)  # oldest first
+    # Guarded lookups the filter answered, oldest first: each disproves protection.
+    answered: list[BlockedQuery] = field(default_factory=list)
     # The newest lookup of any host from each device that this read saw.
     last_lookup: dict[str, datetime] = field(default_factory=dict)
     # Per device: why the filter hides (some of) its lookups (HIDDEN_* keys).
     hidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per device: the addresses whose lookups count as the device's.
+    addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per device: the filter's clients that hold it and more (a subnet, other devices),
+    # which neither name it in a rule nor count as its lookups.
+    shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The newest entry read: the next read needs nothing older.
     newest: datetime | None = None
+    # Only blocked lookups were read (a catch-up after a gap): answered ones are unseen.
+    blocked_only: bool = False
 
     def saw(self, device_id: str, when: datetime) -> None:
         """Note a lookup of the device (the newest one counts)."""
         last = self.last_lookup.get(device_id)
         self.last_lookup[device_id] = when if last is None else max(last, when)
 
-    def count(
-        self, policy: DevicePolicy, host: str, when: datetime, client: str, blocked_by: str | None
+    def count(  # noqa: PLR0913 - one log line's parts
+        self,
+        policy: DevicePolicy,
+        host: str,
+        when: datetime,
+        client: str,
+        blocked_by: str | None,
+        *,
+        answered_as: str | None = None,
     ) -> None:
-        """Note one logged lookup of the device; a blocked one counts if host is guarded.
+        """Note one logged lookup of the device; a guarded one by its outcome.
 
-        blocked_by is the filter's rule (or status) for a blocked lookup, None otherwise;
-        whatever rule blocked it, the device's own host patterns decide.
+        blocked_by is the filter's rule (or status) for a blocked lookup; answered_as the
+        filter's status for an answered one; neither, for an outcome that says nothing
+        (still in progress, say). Whatever rule blocked it, the device's patterns decide.
         """
         device_id = policy.device.device_id
         self.saw(device_id, when)
-        if blocked_by is not None and any(matches(host, pattern) for pattern in policy.hosts):
-            self.blocked.append(
-                BlockedQuery(
-                    device_id=device_id, host=host, time=when, client=client, rule=blocked_by
-                )
-            )
+        if blocked_by is None and answered_as is None:
+            return
+        if not any(matches(host, pattern) for pattern in policy.hosts):
+            return
+        query = BlockedQuery(
+            device_id=device_id,
+            host=host,
+            time=when,
+            client=client,
+            rule=blocked_by if blocked_by is not None else str(answered_as),
+            blocked=blocked_by is not None,
+        )
+        (self.blocked if query.blocked else self.answered).append(query)
+
+    def sort(self) -> None:
+        """Put the lookups found in time order, oldest first."""
+        self.blocked.sort(key=lambda q: q.time)
+        self.answered.sort(key=lambda q: q.time)
 
 
 # A read of the query log goes back to the newest entry read before. After a longer gap
@@ -160,6 +197,9 @@ class DnsFilter(ABC):
 
     async def check_login(self) -> None:  # noqa: B027 - optional: most filters need none
         """Test the credentials before use, where the filter can say more than a 401."""
+
+    def begin_update(self) -> None:  # noqa: B027 - most filters keep nothing per update
+        """Start a new update: what the last one read is not reused."""
 
     @abstractmethod
     async def info(self) -> FilterInfo:

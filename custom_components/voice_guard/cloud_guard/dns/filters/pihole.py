@@ -13,20 +13,21 @@ import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
-from ..hosts import pattern_regex
+from ..hosts import pattern_regex, sample_host
 from ..policy import DevicePolicy
 from .base import (
     HIDDEN_ADDRESSES,
+    HIDDEN_CLIENT_IGNORED,
     HIDDEN_DOMAINS,
     HIDDEN_LOG_OFF,
     MARK,
-    SETTINGS_TTL,
     DnsFilter,
     FilterAuthError,
     FilterConnectionError,
@@ -47,11 +48,25 @@ GROUP_PREFIX = f"{MARK}_"
 COMMENT = f"Managed by Voice Guard ({MARK})"
 DEFAULT_GROUP = 0
 BLOCKED_STATUSES = frozenset(
-    {"GRAVITY", "REGEX", "DENYLIST", "GRAVITY_CNAME", "REGEX_CNAME", "DENYLIST_CNAME"}
+    {
+        "GRAVITY",
+        "REGEX",
+        "DENYLIST",
+        "GRAVITY_CNAME",
+        "REGEX_CNAME",
+        "DENYLIST_CNAME",
+        "EXTERNAL_BLOCKED_IP",
+        "EXTERNAL_BLOCKED_NULL",
+        "EXTERNAL_BLOCKED_NXRA",
+        "EXTERNAL_BLOCKED_EDE15",
+    }
 )
+# FTL's statuses of a lookup it answered with a real address (from upstream or its cache).
+ANSWERED_STATUSES = frozenset({"FORWARDED", "CACHE", "CACHE_STALE", "RETRIED", "RETRIED_DNSSEC"})
 QUERY_PAGE = 1000  # entries per query-log page (paged with the cursor, no cap)
 PRIVACY_HIDE_DOMAINS = 1  # Pi-hole's privacy levels: 1 hides domains,
-PRIVACY_HIDE_CLIENTS = 2  # 2 domains and clients, 3 everything
+PRIVACY_HIDE_CLIENTS = 2  # 2 domains and clients,
+PRIVACY_ANONYMOUS = 3  # 3 everything (the query log answers no lookup at all)
 RENEW_MARGIN = 30  # seconds before a session expires that it is renewed
 TIMEOUT = 10
 
@@ -83,7 +98,7 @@ class PiHole(DnsFilter):
         self._expires = 0.0
         self._authenticated = False
         self._lock = asyncio.Lock()
-        self._settings: tuple[float, int, bool] | None = None
+        self._network: list[dict[str, Any]] | None = None  # read in this update
         self.requests = 0
 
     async def _send(
@@ -176,6 +191,10 @@ class PiHole(DnsFilter):
             raise FilterResponseError(f"Pi-hole did not do {method} {path}: {failures}")
         return data
 
+    def begin_update(self) -> None:
+        """Start a new update: read the network table anew."""
+        self._network = None
+
     async def close(self) -> None:
         """End the session, so Pi-hole's session slots are not used up."""
         await self._end_session()
@@ -217,7 +236,8 @@ class PiHole(DnsFilter):
         """Create, update and remove only Voice Guard's groups, client links and regexes."""
         result = ReconcileResult()
         groups, clients, domains = await self._state()
-        before = self._in_force(policies, groups, clients, domains, blocking=True)
+        learned = await self._addresses(policies)
+        before = self._in_force(policies, groups, clients, domains, learned, blocking=True)
         for device_id, states in before.items():
             if missing := {p for p, ok in states.items() if not ok}:
                 result.missing[device_id] = missing
@@ -225,7 +245,7 @@ class PiHole(DnsFilter):
         ours = set(gids.values()) | {
             int(g["id"]) for n, g in groups.items() if n.startswith(GROUP_PREFIX)
         }
-        await self._sync_clients(policies, clients, gids, ours, result)
+        await self._sync_clients(policies, clients, learned, gids, ours, result)
         await self._sync_domains(policies, domains, gids, result)
         for name, group in groups.items():
             if name.startswith(GROUP_PREFIX) and int(group["id"]) not in gids.values():
@@ -259,18 +279,25 @@ class PiHole(DnsFilter):
             gids[policy.device.device_id] = int(group["id"])
         return gids
 
-    async def _sync_clients(
+    async def _sync_clients(  # noqa: PLR0913, PLR0917 - the lists one sync reads
         self,
         policies: Sequence[DevicePolicy],
         clients: dict[str, Any],
+        learned: dict[str, tuple[str, ...]],
         gids: dict[str, int],
         ours: set[int],
         result: ReconcileResult,
     ) -> None:
-        """Put each device's clients in its group; keep every other group of theirs."""
+        """Put each device's clients in its group; keep every other group of theirs.
+
+        A device known by MAC also gets its current addresses as clients of its group:
+        FTL decides an address's groups when it first sees it and again only when its
+        lists are reloaded, so a MAC whose address it learned after the last write stays
+        in the Default group. Writing the address is such a reload, and matches it directly.
+        """
         wanted: dict[str, set[int]] = {}
         for policy in policies:
-            for client in policy.device.clients:
+            for client in _device_clients(policy, learned):
                 wanted.setdefault(client.lower(), set()).add(gids[policy.device.device_id])
         for client, entry in clients.items():
             have = {int(g) for g in entry.get("groups") or []}
@@ -341,11 +368,12 @@ class PiHole(DnsFilter):
             result.writes += 1
 
     @staticmethod
-    def _in_force(
+    def _in_force(  # noqa: PLR0913 - the lists one check reads
         policies: Sequence[DevicePolicy],
         groups: dict[str, Any],
         clients: dict[str, Any],
         domains: dict[str, Any],
+        learned: dict[str, tuple[str, ...]],
         *,
         blocking: bool,
     ) -> dict[str, dict[str, bool]]:
@@ -358,7 +386,7 @@ class PiHole(DnsFilter):
                 and group is not None
                 and bool(group.get("enabled", True))
                 and bool(policy.device.clients)
-                and all(_client_in(clients, c, gid) for c in policy.device.clients)
+                and all(_client_in(clients, c, gid) for c in _device_clients(policy, learned))
             )
             states: dict[str, bool] = {}
             for pattern in policy.hosts:
@@ -375,27 +403,49 @@ class PiHole(DnsFilter):
     async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
         """Read groups, clients, regexes and the blocking state back."""
         groups, clients, domains = await self._state()
+        learned = await self._addresses(policies)
         blocking = await self._request("GET", "dns/blocking")
         enabled = isinstance(blocking, dict) and blocking.get("blocking") == "enabled"
-        return self._in_force(policies, groups, clients, domains, blocking=enabled)
+        return self._in_force(policies, groups, clients, domains, learned, blocking=enabled)
 
-    async def _log_settings(self) -> tuple[int, bool]:
-        """Pi-hole's privacy level and whether it logs queries, re-read now and then."""
-        now = time.monotonic()
-        if self._settings is not None and now - self._settings[0] < SETTINGS_TTL:
-            return self._settings[1], self._settings[2]
-        level, logging_on = 0, True
+    async def _config(self, path: str) -> Any:
+        """One value of FTL's configuration (/api/config/<path>), None where it has none."""
         try:
-            data = await self._request("GET", "config/misc/privacylevel")
-            level = int(((data or {}).get("config") or {}).get("misc", {}).get("privacylevel", 0))
-            data = await self._request("GET", "config/dns/queryLogging")
-            logging_on = bool(
-                ((data or {}).get("config") or {}).get("dns", {}).get("queryLogging", True)
-            )
-        except (FilterResponseError, TypeError, ValueError):
-            _LOGGER.debug("Pi-hole does not say its privacy level; assuming the default")
-        self._settings = (now, level, logging_on)
-        return level, logging_on
+            data = await self._request("GET", f"config/{path}")
+        except FilterResponseError:
+            return None
+        value: Any = (data or {}).get("config") if isinstance(data, dict) else None
+        for key in path.split("/"):
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    async def _hidden(self, policies: Sequence[DevicePolicy]) -> dict[str, tuple[str, ...]]:
+        """Why FTL's query log API leaves (some) lookups of each device out, read every poll.
+
+        Privacy level 1 hides domains, 2 also clients (shown as 0.0.0.0), 3 everything;
+        webserver.api.excludeClients and excludeDomains (regular expressions) drop those
+        clients' and domains' lookups from /api/queries. dns.queryLogging off stops only
+        pihole.log: the API still lists every lookup, so it hides nothing here.
+        """
+        level = _number(await self._config("misc/privacylevel"))
+        clients = _patterns(await self._config("webserver/api/excludeClients"))
+        domains = _patterns(await self._config("webserver/api/excludeDomains"))
+        common = [
+            *([HIDDEN_LOG_OFF] if level >= PRIVACY_ANONYMOUS else []),
+            *([HIDDEN_ADDRESSES] if level >= PRIVACY_HIDE_CLIENTS else []),
+            *([HIDDEN_DOMAINS] if level >= PRIVACY_HIDE_DOMAINS else []),
+        ]
+        hidden: dict[str, tuple[str, ...]] = {}
+        for policy in policies:
+            reasons = list(common)
+            if any(_search(c, address) for c in clients for address in policy.device.ips):
+                reasons.append(HIDDEN_CLIENT_IGNORED)
+            hosts = [sample_host(p) for p in policy.hosts]
+            if HIDDEN_DOMAINS not in reasons and any(_search(d, h) for d in domains for h in hosts):
+                reasons.append(HIDDEN_DOMAINS)
+            if reasons:
+                hidden[policy.device.device_id] = tuple(dict.fromkeys(reasons))
+        return hidden
 
     async def query_log(
         self,
@@ -412,34 +462,61 @@ class PiHole(DnsFilter):
         device's latest lookup on its own. A device guarded by MAC only is found by the
         addresses Pi-hole's network table gives that MAC.
         """
-        report = QueryLog()
-        level, logging_on = await self._log_settings()
-        reasons = [
-            *([HIDDEN_LOG_OFF] if not logging_on else []),
-            *([HIDDEN_ADDRESSES] if level >= PRIVACY_HIDE_CLIENTS else []),
-            *([HIDDEN_DOMAINS] if level == PRIVACY_HIDE_DOMAINS else []),
-        ]
-        if reasons:
-            report.hidden = {p.device.device_id: tuple(reasons) for p in policies}
+        report = QueryLog(hidden=await self._hidden(policies))
         by_ip = await self._owners(policies)
-        if by_ip and logging_on:
+        for ip, owner in by_ip.items():
+            device_id = owner.device.device_id
+            report.addresses[device_id] = (*report.addresses.get(device_id, ()), ip)
+        if by_ip:
             catch_up = needs_catch_up(since)
+            report.blocked_only = catch_up
             whole = await self._read_log(report, by_ip, since, catch_up=catch_up)
             ids = {p.device.device_id for p in by_ip.values()}
             # Where only blocked lookups were read, they do not show a device's newest one.
             wanted = (ids - whole) if catch_up else (set(find_last) & ids) - set(report.last_lookup)
             await self._latest_lookups(report, by_ip, wanted, window_start or since)
-        report.blocked.sort(key=lambda q: q.time)
+        report.sort()
         return report
 
     async def _owners(self, policies: Sequence[DevicePolicy]) -> dict[str, DevicePolicy]:
-        """Client address -> the device's policy (MACs through Pi-hole's network table)."""
-        by_ip = {ip: p for p in policies for ip in p.device.ips}
-        if by_mac := {mac.lower(): p for p in policies for mac in p.device.macs}:
-            for mac, ips in (await self._addresses_by_mac()).items():
-                if (owner := by_mac.get(mac)) is not None:
-                    by_ip.update(dict.fromkeys(ips, owner))
-        return by_ip
+        """Client address -> the device's policy, for addresses that are the device's alone."""
+        addresses = await self._addresses(policies)
+        by_id = {p.device.device_id: p for p in policies}
+        return {ip: by_id[d] for d, ips in addresses.items() for ip in ips}
+
+    async def _addresses(self, policies: Sequence[DevicePolicy]) -> dict[str, tuple[str, ...]]:
+        """Each device's addresses that are its alone, MACs' current ones from the network table.
+
+        An address belongs to the MAC that FTL's network table saw with it last; a device's
+        own IP that the table now gives another MAC (the address moved) is not the
+        device's any more when the device has a MAC to tell. An address two guarded
+        devices claim is neither's.
+        """
+        newest = _newest_owner(await self._network_table()) if _has_mac(policies) else {}
+        claims: dict[str, set[str]] = {}
+        for policy in policies:
+            device = policy.device
+            macs = {mac.lower() for mac in device.macs}
+            own = [ip for ip in device.ips if not macs or newest.get(ip) in (None, *macs)]
+            own += [ip for ip, mac in newest.items() if mac in macs]
+            for ip in own:
+                claims.setdefault(ip, set()).add(device.device_id)
+        found: dict[str, tuple[str, ...]] = {}
+        for ip, devices in claims.items():
+            if len(devices) == 1:
+                (device_id,) = devices
+                found[device_id] = (*found.get(device_id, ()), ip)
+        return found
+
+    async def _network_table(self) -> list[dict[str, Any]]:
+        """network/devices, read once per update (reconcile, verify and the log share it)."""
+        if self._network is not None:
+            return self._network
+        data = await self._request("GET", "network/devices")
+        devices = (data or {}).get("devices") if isinstance(data, dict) else None
+        table = [d for d in devices or [] if isinstance(d, dict)]
+        self._network = table
+        return table
 
     async def _read_log(
         self,
@@ -474,8 +551,14 @@ class PiHole(DnsFilter):
                 ip = str((query.get("client") or {}).get("ip", ""))
                 if (owner := by_ip.get(ip)) is not None:
                     status = str(query.get("status", ""))
-                    blocked_by = status if status in BLOCKED_STATUSES else None
-                    report.count(owner, str(query.get("domain", "")), when, ip, blocked_by)
+                    report.count(
+                        owner,
+                        str(query.get("domain", "")),
+                        when,
+                        ip,
+                        status if status in BLOCKED_STATUSES else None,
+                        answered_as=status if status in ANSWERED_STATUSES else None,
+                    )
         if not catch_up:
             return {p.device.device_id for p in by_ip.values()}
         return {by_ip[s["client_ip"]].device.device_id for s in selection if "client_ip" in s}
@@ -516,21 +599,10 @@ class PiHole(DnsFilter):
             if len(queries) < length:
                 return
 
-    async def _addresses_by_mac(self) -> dict[str, list[str]]:
-        data = await self._request("GET", "network/devices")
-        return {
-            str(device.get("hwaddr") or "").lower(): [
-                str(i["ip"]) for i in device.get("ips") or [] if i.get("ip")
-            ]
-            for device in (data or {}).get("devices") or []
-            if _real_mac(device.get("hwaddr"))
-        }
-
     async def clients(self) -> list[NetworkClient]:
         """Devices of Pi-hole's network table."""
-        data = await self._request("GET", "network/devices")
         found: list[NetworkClient] = []
-        for device in (data or {}).get("devices") or []:
+        for device in await self._network_table():
             ips = device.get("ips") or [{}]
             hwaddr = device.get("hwaddr")
             found.append(
@@ -543,6 +615,53 @@ class PiHole(DnsFilter):
                 )
             )
         return found
+
+
+def _device_clients(policy: DevicePolicy, learned: dict[str, tuple[str, ...]]) -> list[str]:
+    """Return a device's Pi-hole clients: its IPs and MACs, and its MACs' current addresses."""
+    return list(dict.fromkeys([*policy.device.clients, *learned.get(policy.device.device_id, ())]))
+
+
+def _has_mac(policies: Sequence[DevicePolicy]) -> bool:
+    return any(p.device.macs for p in policies)
+
+
+def _newest_owner(table: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Address -> the MAC the network table saw with it last (placeholders left out)."""
+    seen: dict[str, tuple[float, str]] = {}
+    for device in table:
+        if not _real_mac(hwaddr := device.get("hwaddr")):
+            continue
+        for item in device.get("ips") or []:
+            if not isinstance(item, dict) or not item.get("ip"):
+                continue
+            when = _number(item.get("lastSeen"))
+            ip = str(item["ip"])
+            if ip not in seen or when > seen[ip][0]:
+                seen[ip] = (when, str(hwaddr).lower())
+    return {ip: mac for ip, (_, mac) in seen.items()}
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _patterns(value: Any) -> list[re.Pattern[str]]:
+    """FTL's exclude lists: regular expressions (one that does not compile is skipped)."""
+    found = []
+    for item in value if isinstance(value, list) else []:
+        try:
+            found.append(re.compile(str(item)))
+        except re.error:
+            continue
+    return found
+
+
+def _search(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.search(text) is not None
 
 
 def _real_mac(hwaddr: Any) -> bool:
