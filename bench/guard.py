@@ -168,6 +168,8 @@ class Poller:
 
     async def update(self, wanted: list[DevicePolicy]) -> int:
         """One update, as the coordinator runs it; return the writes."""
+        if hasattr(self.client, "begin_update"):  # not in older revisions
+            self.client.begin_update()
         await self.client.info()
         result = await self.client.reconcile(wanted)
         await self.client.verify(wanted)

@@ -655,3 +655,47 @@ async def test_a_switch_whose_filter_write_fails_says_so_and_keeps_the_wish(
     await hass.async_block_till_done()
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+async def _say(hass: HomeAssistant, text: str) -> str:
+    """Ask Home Assistant's default conversation agent; return its response type."""
+    result = await hass.services.async_call(
+        "conversation",
+        "process",
+        {"text": text, "language": "en"},
+        blocking=True,
+        return_response=True,
+    )
+    assert result is not None
+    return str(result["response"]["response_type"])
+
+
+async def test_nobody_switches_the_guard_off_by_voice_unless_the_owner_exposes_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Guard switches are not exposed to Assist (or cloud assistants) by default."""
+    from homeassistant.components.homeassistant.exposed_entities import (  # noqa: PLC0415
+        async_expose_entity,
+        async_should_expose,
+    )
+    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    switch = "switch.kitchen_echo_block_cloud_voice"
+    for assistant in ("conversation", "cloud.alexa", "cloud.google_assistant"):
+        assert not async_should_expose(hass, assistant, switch)
+    assert await _say(hass, "turn off kitchen echo block cloud voice") == "error"
+    assert hass.states.get(switch).state == STATE_ON
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+    # The owner exposes it on purpose: that choice is kept, also across a reload.
+    async_expose_entity(hass, "conversation", switch, True)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert async_should_expose(hass, "conversation", switch)
+    assert await _say(hass, "turn off kitchen echo block cloud voice") == "action_done"
+    assert hass.states.get(switch).state == STATE_OFF

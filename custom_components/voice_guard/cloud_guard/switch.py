@@ -9,6 +9,7 @@ from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..assistants import keep_from_assistants
 from ..const import DOMAIN, SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .dns.policy import Block
@@ -49,6 +50,11 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
         """Switch one block of one device."""
         super().__init__(coordinator, subentry_id, description)
         self._block = Block(description.key)
+
+    async def async_added_to_hass(self) -> None:
+        """Keep the switch from Assist and other agents unless the owner exposed it."""
+        await super().async_added_to_hass()
+        keep_from_assistants(self.hass, self.entity_id)
 
     @property
     def is_on(self) -> bool:

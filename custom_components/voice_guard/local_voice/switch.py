@@ -9,6 +9,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..assistants import keep_from_assistants
 from ..const import DOMAIN
 from ..data import VoiceGuardConfigEntry
 from .entity import LocalVoiceEntity
@@ -94,6 +95,11 @@ class SatelliteSwitch(LocalVoiceEntity, SwitchEntity):
         self._attr_translation_placeholders = {"satellite": satellite.name}
         self._pins = pins
         self._select = satellite.select_id
+
+    async def async_added_to_hass(self) -> None:
+        """Keep the switch from Assist and other agents unless the owner exposed it."""
+        await super().async_added_to_hass()
+        keep_from_assistants(self.hass, self.entity_id)
 
     @property
     def is_on(self) -> bool:
