@@ -693,7 +693,7 @@ async def test_nobody_switches_the_guard_off_by_voice_unless_the_owner_exposes_i
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
 
     # The owner exposes it on purpose: that choice is kept, also across a reload.
-    async_expose_entity(hass, "conversation", switch, True)
+    async_expose_entity(hass, "conversation", switch, should_expose=True)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert async_should_expose(hass, "conversation", switch)

@@ -98,3 +98,13 @@ def test_the_rules_catch_what_hassfest_refused(text: str, problem: str) -> None:
     """The checks find the strings hassfest and the frontend refused before."""
     assert problem in _problems(text)
     assert _problems("Usually {example_url}, for example http://192.168.1.2") == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_device_triggers_name_no_entity(language: str) -> None:
+    """The guarded device's triggers have no entity: "{entity_name}" would read "<unknown entity>"."""
+    strings = _load(language)
+    triggers = {k: v for k, v in strings.items() if k.startswith("device_automation.")}
+    assert triggers
+    for key, text in triggers.items():
+        assert "{entity_name}" not in text, key

@@ -32,4 +32,4 @@ def keep_from_assistants(hass: HomeAssistant, entity_id: str) -> None:
         return
     for assistant in ASSISTANTS:
         if "should_expose" not in settings.get(assistant, {}):
-            async_expose_entity(hass, assistant, entity_id, False)
+            async_expose_entity(hass, assistant, entity_id, should_expose=False)

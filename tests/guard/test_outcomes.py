@@ -376,3 +376,32 @@ async def test_adguard_anonymisation_and_the_ignore_switch_as_the_source_does_th
     log = await client.query_log(wanted, _since())
     assert log.hidden == {}
     assert [q.host for q in log.blocked] == [VOICE]
+
+
+async def test_adguard_a_switch_change_asks_again_only_for_the_rules_it_changed(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """Confirmations of the rules that stayed are kept: a change costs what it changed."""
+    devices = [echo(n) for n in range(1, 11)]
+    wanted = [policy(d, Block.VOICE) for d in devices]
+    client = _adguard(adguard, session)
+    await client.reconcile(wanted)
+    client.begin_update()
+    await client.verify(wanted)  # every rule confirmed once
+
+    def checks() -> int:
+        return sum(1 for _, path in adguard.requests if path.endswith("check_host"))
+
+    changed = [policy(devices[0], Block.VOICE, Block.TELEMETRY), *wanted[1:]]
+    client.begin_update()
+    before = checks()
+    await client.reconcile(changed)
+    states = await client.verify(changed)
+    assert all(all(s.values()) for s in states.values())
+    new_rules = len(changed[0].hosts) - len(wanted[0].hosts)
+    assert new_rules > 0
+    assert checks() - before == new_rules  # only the rules the change added ...
+    client.begin_update()
+    before = checks()
+    await client.verify(changed)
+    assert checks() - before == new_rules  # ... and next time only the new ones, once more

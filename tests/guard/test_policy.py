@@ -108,11 +108,41 @@ def test_pattern_normalisation(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "localhost", "exa mple.com", "-a.com", "a.*", "1.2.3.4", "a..b"]
+    "text",
+    [
+        "",
+        "localhost",
+        "exa mple.com",
+        "-a.com",
+        "a.*",
+        "1.2.3.4",
+        "a..b",
+        "*.*.example.com",  # was written as ||*.example.com^, then not recognised as ours
+        "*.*.com",  # every .com
+        "a*.com",
+        "x.*.example.com",
+    ],
 )
 def test_bad_patterns_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="host name"):
         normalize_pattern(text)
+
+
+def test_every_accepted_pattern_is_written_as_a_rule_recognised_as_ours() -> None:
+    """Over the catalog and a spread of typed patterns: the rule round-trips to ours."""
+    from custom_components.voice_guard.cloud_guard.dns.catalog import load_catalog  # noqa: PLC0415
+    from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (  # noqa: PLC0415
+        is_our_rule,
+        rule_for,
+    )
+
+    typed = ["*.Example.com", "a-*.b.example.com", "*-api.x.io", "x.y.z.example.org."]
+    catalog = load_catalog()
+    hosts = [h.host for items in catalog.hosts.values() for h in items]
+    hosts += [normalize_pattern(t) for t in typed]
+    for host in hosts:
+        assert normalize_pattern(host) == host
+        assert is_our_rule(rule_for(host, ["192.168.1.20"], ["Echo"])), host
 
 
 def test_regex_and_minimize() -> None:

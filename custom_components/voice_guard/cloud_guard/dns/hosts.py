@@ -17,6 +17,11 @@ def normalize_pattern(text: str) -> str:
         raise ValueError(f"{text!r} is not a host name such as example.com")
     if "*" in labels[-1] or labels[-1].isdigit():
         raise ValueError(f"{text!r} is not a host name such as example.com")
+    # A label that is only "*" (after the one leading "*." above) and a wildcard in the
+    # domain under the top-level domain would widen the block past one domain:
+    # "*.*.com" would block every .com, "a*.com" every .com starting with "a".
+    if "*" in labels or "*" in labels[-2]:
+        raise ValueError(f"{text!r} is not a host name such as example.com")
     return pattern
 
 

@@ -332,7 +332,9 @@ class AdGuardHome(DnsFilter):
         self._derived: tuple[list[dict[str, Any]], list[DevicePolicy], _Context] | None = None
         self._version: str | None = None
         self._lists: list[list[Any]] = []
-        self._wrote = False  # in this update: check_host may still answer for the old rules
+        # Rules this update added or removed: until AdGuard Home has rebuilt its engine
+        # check_host may still answer for the rules before, so no "yes" for them is kept.
+        self._unsettled: set[str] = set()
         self._page_hint = STEADY_PAGE
         # What this update read already (begin_update forgets it): status, rules, clients.
         self._status: bool | None = None
@@ -458,7 +460,7 @@ class AdGuardHome(DnsFilter):
     def begin_update(self) -> None:
         """Start a new update: read status, rules and clients anew."""
         self._status = self._read = self._clients_cache = None
-        self._wrote = False
+        self._unsettled = set()
 
     @property
     def memory(self) -> dict[str, Any]:
@@ -609,8 +611,11 @@ class AdGuardHome(DnsFilter):
             # Known as Voice Guard's before the write: an answer that is lost (the rules
             # stored all the same) must not turn them into the user's.
             self._note_written(desired)
-            self._confirmed.clear()
-            self._wrote = True
+            # A rule added or removed loses its confirmation (also when removed and added
+            # again later); the rules that stayed are the same rules after the rebuild.
+            changed = set(ours).symmetric_difference(desired)
+            self._confirmed = {k: t for k, t in self._confirmed.items() if k[1] not in changed}
+            self._unsettled |= changed
             await self._request("POST", "filtering/set_rules", payload={"rules": wanted})
             result.writes += 1
             written, _ = await self._rules()
@@ -688,7 +693,7 @@ class AdGuardHome(DnsFilter):
         )
         blocked = answer.get("reason") == "FilteredBlackList" and rule in texts
         # Right after a write the engine may still be the old one: ask again next time.
-        if blocked and not self._wrote:
+        if blocked and rule not in self._unsettled:
             self._confirmed[key] = time.monotonic()
         return blocked
 
