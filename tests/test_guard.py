@@ -128,9 +128,12 @@ async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHom
     assert sorted(e.entity_id for e in entities) == [
         "binary_sensor.kitchen_echo_cloud_voice_attempt",
         "binary_sensor.kitchen_echo_protection_confirmed",
+        "button.kitchen_echo_end_cloud_allowance",
         "sensor.kitchen_echo_blocked_requests_24_h",
+        "sensor.kitchen_echo_cloud_allowed_until",
         "sensor.kitchen_echo_last_blocked_request",
         "sensor.kitchen_echo_policy",
+        "sensor.kitchen_echo_protection",
         "switch.kitchen_echo_block_alexa",
         "switch.kitchen_echo_block_cloud_voice",
         "switch.kitchen_echo_block_telemetry",
@@ -699,3 +702,34 @@ async def test_nobody_switches_the_guard_off_by_voice_unless_the_owner_exposes_i
     assert async_should_expose(hass, "conversation", switch)
     assert await _say(hass, "turn off kitchen echo block cloud voice") == "action_done"
     assert hass.states.get(switch).state == STATE_OFF
+
+
+async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """One entry per device and host every 10 minutes; every lookup still fires its event."""
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        async_capture_events,
+    )
+
+    hass.config.components.add("logbook")  # its entries are logbook_entry events
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["local_only"])))
+    entries = async_capture_events(hass, "logbook_entry")
+    blocked = async_capture_events(hass, EVENT_REQUEST_BLOCKED)
+    freezer.tick(1)
+    for _ in range(20):  # a chatty Echo
+        adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")
+        freezer.tick(0.1)
+    adguard.query(KITCHEN_IP, "device-metrics-us.amazon.com")
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert len(blocked) == 21
+    assert [(e.data["name"], e.data["message"]) for e in entries] == [
+        ("Kitchen Echo", "tried to reach avs-alexa-eu.amazon.com: blocked (cloud voice)"),
+        ("Kitchen Echo", "tried to reach device-metrics-us.amazon.com: blocked (telemetry)"),
+    ]
+    assert entries[0].data["entity_id"] == "binary_sensor.kitchen_echo_protection_confirmed"
+
+    freezer.tick(timedelta(minutes=10))
+    adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert len(entries) == 3

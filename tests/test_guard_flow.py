@@ -14,7 +14,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -186,6 +186,8 @@ async def test_guard_a_device_picked_from_the_filters_clients(
     }
     assert suggested[CONF_DEVICE_TYPE] == "echo_dot"
     assert suggested[CONF_IP] == KITCHEN_IP
+    assert suggested[CONF_NAME] == "Echo Dot Kitchen"  # from "echo-dot-kitchen"
+    assert CONF_INITIAL_BLOCKS not in suggested  # nothing ticked for the owner
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
@@ -311,13 +313,15 @@ async def test_dhcp_discovery_offers_to_guard(
         DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp()
     )
     assert result["step_id"] == "dhcp_confirm"
-    assert result["description_placeholders"] == {
-        "name": "amazon-0123456789",
-        "ip": KITCHEN_IP,
-        "mac": KITCHEN_MAC,
-    }
+    placeholders = result["description_placeholders"]
+    assert placeholders["name"] == "amazon-0123456789"
+    assert (placeholders["ip"], placeholders["mac"]) == (KITCHEN_IP, KITCHEN_MAC)
+    # The catalog's breakage notes are shown before anything is blocked ...
+    assert "device-metrics-us.amazon.com: One report of an Echo" in placeholders["breakage"]
     defaults = {k.schema: k.default() for k in result["data_schema"].schema if callable(k.default)}
     assert defaults[CONF_DEVICE_TYPE] == "echo"
+    assert defaults[CONF_NAME] == "Echo"  # a name a person would give, not "amazon-0123…"
+    assert defaults[CONF_INITIAL_BLOCKS] == []  # ... and nothing is ticked for the owner
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_NAME: "  ", CONF_DEVICE_TYPE: "echo", "filter_entry": entry.entry_id},
@@ -444,3 +448,89 @@ async def test_an_adguard_home_too_old_to_confirm_is_named_in_the_flow(
 
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["filter"]["confirms_per_device"] is False
+
+
+async def test_adguard_home_without_users_needs_no_credentials(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """As Home Assistant's own AdGuard integration: an AdGuard Home without users just works."""
+    adguard.username = adguard.password = ""
+    result = await _menu(hass, "adguard_home")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: adguard.url, CONF_VERIFY_SSL: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert (result["data"][CONF_USERNAME], result["data"][CONF_PASSWORD]) == ("", "")
+    await hass.async_block_till_done()
+    assert hass.config_entries.async_get_entry(result["result"].entry_id).state.name == "LOADED"
+    assert not any(  # no login attempt, no empty Basic credentials
+        path.endswith("/login") for _, path in adguard.requests
+    )
+
+
+async def test_adguard_home_known_to_home_assistant_is_offered(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """The AdGuard Home of Home Assistant's own integration (the add-on, say) is prefilled."""
+    port = int(adguard.url.rsplit(":", 1)[1])
+    MockConfigEntry(
+        domain="adguard",
+        data={
+            "host": "127.0.0.1",
+            "port": port,
+            "ssl": False,
+            "username": "admin",
+            "password": "secret",
+            "verify_ssl": True,
+        },
+    ).add_to_hass(hass)
+    result = await _menu(hass, "adguard_home")
+    suggested = {
+        k.schema: k.description["suggested_value"]
+        for k in result["data_schema"].schema
+        if k.description and "suggested_value" in k.description
+    }
+    assert suggested[CONF_URL] == adguard.url
+    assert suggested[CONF_USERNAME] == "admin"
+    assert CONF_PASSWORD not in suggested  # never shown; taken when the address is kept
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: adguard.url, CONF_USERNAME: "admin", CONF_VERIFY_SSL: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PASSWORD] == "secret"
+
+
+async def test_a_guarded_device_goes_into_the_area_chosen_for_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """The guard form's area puts the device there, so actions by area find it."""
+    area = ar.async_get(hass).async_create("Kitchen")
+    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Kitchen Echo",
+            CONF_DEVICE_TYPE: "echo_dot",
+            CONF_IP: KITCHEN_IP,
+            "area_id": area.id,
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    switch = er.async_get(hass).async_get("switch.kitchen_echo_block_cloud_voice")
+    assert switch is not None
+    device = dr.async_get(hass).async_get(switch.device_id)
+    assert device is not None
+    assert device.area_id == area.id
+    response = await hass.services.async_call(
+        DOMAIN,
+        "apply_policy",
+        {"area_id": area.id, "block": ["block_voice"]},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["devices"] == ["Kitchen Echo"]
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"

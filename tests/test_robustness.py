@@ -19,7 +19,7 @@ from unittest.mock import patch
 from homeassistant.components.assist_pipeline import PipelineEventType, PipelineStage
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -307,7 +307,7 @@ async def test_bad_paths_and_files_get_translated_errors(
 async def test_actions_store_the_change_while_the_filter_is_down(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
-    """No error: the response says the filter was not updated; it is applied once back."""
+    """A translated error says the filter was not updated; the change is applied once back."""
     await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
     device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
     coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
@@ -318,18 +318,19 @@ async def test_actions_store_the_change_while_the_filter_is_down(
         )
 
     adguard.fail_status = 503
-    response = await call("apply_policy", {"block": ["block_voice", "block_telemetry"]})
-    assert response["filter_updated"] is False
-    assert response["not_updated"] == ["Kitchen Echo"]
+    with pytest.raises(HomeAssistantError) as err:
+        await call("apply_policy", {"block": ["block_voice", "block_telemetry"]})
+    assert err.value.translation_key == "filter_not_updated"
+    assert err.value.translation_placeholders == {"filter": "AdGuard Home (test)"}
     assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "NotFilteredNotFound"
     adguard.fail_status = None
     await coordinator.async_refresh()
     assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
 
     adguard.fail_status = 503
-    response = await call("allow_cloud_temporarily", {"duration": {"minutes": 10}})
-    assert response["filter_updated"] is False
-    assert response["allowed_until"]
+    with pytest.raises(HomeAssistantError) as err:
+        await call("allow_cloud_temporarily", {"duration": {"minutes": 10}})
+    assert err.value.translation_key == "filter_not_updated"
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
     adguard.fail_status = None
     await coordinator.async_refresh()
@@ -337,10 +338,9 @@ async def test_actions_store_the_change_while_the_filter_is_down(
 
     response = await call("apply_policy", {"block": ["block_voice"]})
     assert response == {
-        "devices": ["Kitchen Echo"],
+        "devices": [],
         "block": ["block_voice"],
-        "filter_updated": True,
-        "not_updated": [],
+        "after_allowance": {"Kitchen Echo": response["after_allowance"]["Kitchen Echo"]},
     }
 
 

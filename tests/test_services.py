@@ -8,12 +8,17 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.voice_guard.const import DOMAIN, SUBENTRY_DEVICE
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
@@ -102,23 +107,84 @@ async def test_transcribe_without_a_speech_engine(
 async def test_allow_cloud_temporarily_and_back(
     hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Blocks are lifted for the duration, then return by themselves."""
+    """Blocks are lifted for the duration, visibly, then return by themselves."""
+    # The logbook keeps its entries with the recorder, which these tests do not run: what
+    # reaches it are logbook_entry events, captured here.
+    hass.config.components.add("logbook")
     await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
     device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state == STATE_UNAVAILABLE
+    entries = async_capture_events(hass, "logbook_entry")
 
     response = await _call(
         hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": {"minutes": 10}}
     )
-    assert response["allowed_until"]
+    until = dt_util.utcnow() + timedelta(minutes=10)
+    # Local time to the second, as the home reads it.
+    assert response == {"allowed_until": dt_util.as_local(until).replace(microsecond=0).isoformat()}
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
-    # The switch still shows the policy the user wants back.
-    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    # What is in force reads true everywhere: switches off, policy and protection say why.
+    switch = hass.states.get("switch.kitchen_echo_block_cloud_voice")
+    assert switch.state == STATE_OFF
+    assert switch.attributes["on_after_allowance"] is True
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "allowed_temporarily"
+    assert hass.states.get("sensor.kitchen_echo_protection").state == "allowed_temporarily"
+    allowed_until = hass.states.get("sensor.kitchen_echo_cloud_allowed_until")
+    assert allowed_until.state == until.isoformat(timespec="seconds")
+    assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state != STATE_UNAVAILABLE
+    local = dt_util.as_local(until).strftime("%H:%M")
+    assert [e.data["message"] for e in entries] == [
+        f"may reach the cloud until {local}: its blocks are lifted"
+    ]
+    assert entries[0].data["name"] == "Kitchen Echo"
+    assert entries[0].data["entity_id"] == "binary_sensor.kitchen_echo_protection_confirmed"
 
     freezer.tick(timedelta(minutes=10, seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    assert hass.states.get("sensor.kitchen_echo_policy").state == "voice"
+    messages = [e.data["message"] for e in entries]
+    assert "is blocked again: the cloud allowance ended" in messages
+
+
+async def test_an_allowance_can_be_ended_early(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """By the button, by the action, or by turning a switch on; not when none runs."""
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    allow = {"device_id": device.id, "duration": {"days": 2}}
+
+    await _call(hass, "allow_cloud_temporarily", allow)
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": "button.kitchen_echo_end_cloud_allowance"},
+        blocking=True,
+    )
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
+
+    await _call(hass, "allow_cloud_temporarily", allow)
+    assert await _call(hass, "end_cloud_allowance", {"device_id": device.id}) == {"ended": True}
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "end_cloud_allowance", {"device_id": device.id})
+    assert err.value.translation_key == "not_allowed"
+
+    await _call(hass, "allow_cloud_temporarily", allow)
+    await hass.services.async_call(
+        "switch",
+        "turn_on",
+        {"entity_id": "switch.kitchen_echo_block_telemetry"},
+        blocking=True,
+    )
+    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
 
 
 async def test_allowance_survives_a_restart_and_still_ends(
@@ -178,8 +244,7 @@ async def test_apply_policy_by_area_and_label(
     assert response == {
         "devices": ["Kitchen Echo"],
         "block": ["block_telemetry"],
-        "filter_updated": True,
-        "not_updated": [],
+        "after_allowance": {},
     }
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_OFF
     assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
@@ -191,6 +256,13 @@ async def test_apply_policy_by_area_and_label(
 
     await _call(hass, "apply_policy", {"device_id": device.id, "block": []})
     assert hass.states.get("sensor.kitchen_echo_policy").state == "off"
+
+    # A device in a cloud allowance: the new switches wait for its end, and the answer says so.
+    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "01:00:00"})
+    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
+    assert response["devices"] == []
+    assert list(response["after_allowance"]) == ["Kitchen Echo"]
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
 
     empty = ar.async_get(hass).async_create("Cellar")
     with pytest.raises(ServiceValidationError) as err:
@@ -250,6 +322,8 @@ async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> 
         {
             "name": "Kitchen Echo",
             "filter": "AdGuard Home (test)",
+            "summary": "Kitchen Echo: protected (Cloud voice blocked); "
+            "no attempt to reach a blocked host yet.",
             "switches_on": ["block_voice"],
             "protection_confirmed": True,
             "proof": "rules_in_force_no_attempt_yet",

@@ -102,7 +102,7 @@ def test_the_rules_catch_what_hassfest_refused(text: str, problem: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_device_triggers_name_no_entity(language: str) -> None:
-    """The guarded device's triggers have no entity: "{entity_name}" would read "<unknown entity>"."""
+    """Guarded devices' triggers have no entity: "{entity_name}" reads "<unknown entity>"."""
     strings = _load(language)
     triggers = {k: v for k, v in strings.items() if k.startswith("device_automation.")}
     assert triggers

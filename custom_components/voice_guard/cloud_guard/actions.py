@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
+from typing import Any
 
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID
 from homeassistant.core import (
@@ -11,6 +11,7 @@ from homeassistant.core import (
     ServiceCall,
     ServiceResponse,
 )
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from ..compat import vol
@@ -19,8 +20,10 @@ from ..data import filter_entries
 from ..errors import action_error
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .dns.policy import Block
+from .report import local_iso
 
 SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
+SERVICE_END_ALLOWANCE = "end_cloud_allowance"
 SERVICE_APPLY_POLICY = "apply_policy"
 ATTR_DURATION = "duration"
 ATTR_BLOCK = "block"
@@ -35,6 +38,7 @@ ALLOW_SCHEMA = vol.Schema(
         vol.Required(ATTR_DURATION): cv.time_period,
     }
 )
+END_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
 APPLY_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
@@ -81,18 +85,38 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
             maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
         )
     until = await coordinator.async_allow_temporarily(subentry_id, duration)
-    # Stored either way; a filter that is down gets it when it answers again.
-    return {"allowed_until": until.isoformat(), "filter_updated": _updated(coordinator)}
+    _raise_unless_updated([coordinator])
+    return {"allowed_until": local_iso(until)}
 
 
-def _updated(coordinator: GuardCoordinator) -> bool:
-    if coordinator.last_update_success:
-        return True
+async def async_end_allowance(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Put a guarded device's blocks back in force before its allowance ends."""
+    device_id = call.data[ATTR_DEVICE_ID]
+    if (found := _guarded(hass, device_id)) is None:
+        raise action_error("not_guarded", device_id=device_id)
+    coordinator, subentry_id = found
+    if not await coordinator.async_end_allowance(subentry_id):
+        raise action_error(
+            "not_allowed", device=coordinator.config_entry.subentries[subentry_id].title
+        )
+    _raise_unless_updated([coordinator])
+    return {"ended": True}
+
+
+def _raise_unless_updated(coordinators: list[GuardCoordinator]) -> None:
+    """Say so when a filter could not be written (the change is stored and applied later)."""
+    down = [c.config_entry.title for c in coordinators if not c.last_update_success]
+    if not down:
+        return
     LOGGER.warning(
-        "%s is not reachable: the change is stored and applied when it answers again",
-        coordinator.config_entry.title,
+        "%s not reachable: the change is stored and applied when it answers again",
+        ", ".join(down),
     )
-    return False
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="filter_not_updated",
+        translation_placeholders={"filter": ", ".join(down)},
+    )
 
 
 async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -111,21 +135,23 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     for coordinator, subentry_id in targets:
         by_filter.setdefault(coordinator, []).append(subentry_id)
     changed: list[str] = []
-    not_updated: list[str] = []
+    waiting: dict[str, str] = {}
     for coordinator, subentry_ids in by_filter.items():
         # One update per filter, however many of its devices change.
         await coordinator.async_set_blocks(dict.fromkeys(subentry_ids, blocks))
-        titles = [coordinator.config_entry.subentries[s].title for s in subentry_ids]
-        changed += titles
-        if not _updated(coordinator):
-            not_updated += titles
-    response = {
+        for subentry_id in subentry_ids:
+            title = coordinator.config_entry.subentries[subentry_id].title
+            if (until := coordinator.allowed_until(subentry_id)) is not None:
+                waiting[title] = local_iso(until)  # in force when the allowance ends
+            else:
+                changed.append(title)
+    _raise_unless_updated(list(by_filter))
+    response: dict[str, Any] = {
         "devices": changed,
         "block": sorted(b.value for b in blocks),
-        "filter_updated": not not_updated,
-        "not_updated": not_updated,
+        "after_allowance": waiting,
     }
-    return cast("ServiceResponse", response)
+    return response
 
 
 # --- privacy report ----------------------------------------------------------------------

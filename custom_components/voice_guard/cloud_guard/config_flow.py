@@ -7,6 +7,7 @@ hand or found by DHCP.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,14 +22,18 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import (
+    CONF_HOST,
     CONF_NAME,
     CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
     CONF_URL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
+    AreaSelector,
     BooleanSelector,
     DeviceSelector,
     SelectOptionDict,
@@ -42,6 +47,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 from ..compat import vol
 from ..const import (
+    CONF_AREA,
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
     CONF_EXTRA_VOICE_HOSTS,
@@ -62,11 +68,12 @@ from ..data import (
     filter_entries,
 )
 from .coordinator import GuardConfigEntry, create_filter
-from .dns.catalog import DeviceType
+from .dns.catalog import DeviceType, load_catalog
 from .dns.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
 from .dns.filters.base import FilterError, NetworkClient, normalize_ip, printable
 from .dns.hosts import normalize_pattern
-from .dns.policy import Block
+from .dns.policy import BLOCK_CATEGORIES, Block
+from .entity import MODELS
 
 CONF_CLIENT = "client"
 MANUAL = "manual"
@@ -118,6 +125,40 @@ def _blocks_selector() -> SelectSelector:
     )
 
 
+# Words of a host name that say nothing about the device: makers, and the hex or digits
+# that make the name unique ("amazon-3f2a1c").
+_MAKER_WORDS = frozenset({"amazon", "google", "ring", "irobot"})
+_NOISE = re.compile(r"^(?=.*\d)[0-9a-f]{4,}$|^\d+$")
+
+
+def friendly_name(name: str | None, device_type: str) -> str:
+    """Turn a network name into one a person would give ("echo-dot-kitchen" → "Echo Dot Kitchen").
+
+    A name that already reads like one (spaces or capitals) is kept; one that says nothing
+    but the maker ("amazon-3f2a1c") becomes the model ("Echo").
+    """
+    text = (name or "").strip()
+    if text and (" " in text or text != text.lower()):
+        return text
+    words = [w for w in re.split(r"[-_.]+", text) if w and not _NOISE.match(w)]
+    if not words or set(words) <= _MAKER_WORDS:
+        return MODELS.get(device_type, text or "Device")
+    return " ".join(w.capitalize() for w in words)
+
+
+def breakage_notes() -> str:
+    """Return the catalog's known breakage of each switch, one line per family (English)."""
+    catalog = load_catalog()
+    lines = []
+    for label, device_type in (("Echo", DeviceType.ECHO), ("Ring", DeviceType.RING)):
+        for block in (Block.TELEMETRY, Block.ALL_CLOUD):
+            notes = catalog.breakage(device_type, set(BLOCK_CATEGORIES[block]))
+            if block is Block.ALL_CLOUD:
+                notes = notes[-1:]  # the broadest: what "local only" does
+            lines += [f"{label}, {block.value}: {note}" for note in notes]
+    return "\n".join(lines)
+
+
 def _name_error(name: str) -> str | None:
     """Check a guarded device's name: not empty, one line, no control characters."""
     if not name.strip():
@@ -166,17 +207,7 @@ class FilterFlowSteps(ConfigFlow):
         """Ask for the filter's address and credentials; test them before saving."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {
-                CONF_KIND: KIND_FILTER,
-                CONF_FILTER: kind,
-                CONF_URL: user_input[CONF_URL].strip().rstrip("/"),
-                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or "",
-                CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, True),
-            }
-            if kind == FILTER_ADGUARD:
-                data[CONF_USERNAME] = user_input.get(CONF_USERNAME, "").strip()
-            if entry is not None and not data[CONF_PASSWORD]:
-                data[CONF_PASSWORD] = entry.data.get(CONF_PASSWORD, "")
+            data = self._filter_data(kind, user_input, entry)
             if (error := await self._async_test_filter(data)) is not None:
                 errors["base"] = error
             else:
@@ -198,15 +229,19 @@ class FilterFlowSteps(ConfigFlow):
             vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
         }
         if kind == FILTER_ADGUARD:
-            fields[vol.Required(CONF_USERNAME)] = TextSelector()
-        password_key = vol.Optional if entry is not None else vol.Required
-        fields[password_key(CONF_PASSWORD)] = TextSelector(
+            # Optional: an AdGuard Home without users (the add-on behind Home Assistant's
+            # ingress, say) needs no credentials, as for Home Assistant's own integration.
+            fields[vol.Optional(CONF_USERNAME)] = TextSelector()
+        # Optional: a Pi-hole or AdGuard Home without a password needs none.
+        fields[vol.Optional(CONF_PASSWORD)] = TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD)
         )
         fields[vol.Required(CONF_VERIFY_SSL, default=True)] = BooleanSelector()
         suggested = dict(user_input or {})
         if entry is not None and user_input is None:
             suggested = {k: v for k, v in entry.data.items() if k != CONF_PASSWORD}
+        elif kind == FILTER_ADGUARD and user_input is None and (known := self._core_adguard()):
+            suggested = {k: v for k, v in known.items() if k != CONF_PASSWORD}
         schema = self.add_suggested_values_to_schema(vol.Schema(fields), suggested)
         return self.async_show_form(
             step_id=step_id,
@@ -214,6 +249,47 @@ class FilterFlowSteps(ConfigFlow):
             errors=errors,
             description_placeholders={"filter": FILTER_TITLES[kind], **URL_EXAMPLES},
         )
+
+    def _filter_data(
+        self, kind: str, user_input: dict[str, Any], entry: ConfigEntry[Any] | None
+    ) -> dict[str, Any]:
+        """Return a filter entry's data from the form (a password left empty is kept)."""
+        data = {
+            CONF_KIND: KIND_FILTER,
+            CONF_FILTER: kind,
+            CONF_URL: user_input[CONF_URL].strip().rstrip("/"),
+            CONF_PASSWORD: user_input.get(CONF_PASSWORD) or "",
+            CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, True),
+        }
+        if kind == FILTER_ADGUARD:
+            data[CONF_USERNAME] = user_input.get(CONF_USERNAME, "").strip()
+        if entry is not None and not data[CONF_PASSWORD]:
+            data[CONF_PASSWORD] = entry.data.get(CONF_PASSWORD, "")
+        known = self._core_adguard() if kind == FILTER_ADGUARD and entry is None else None
+        if known and not data[CONF_PASSWORD] and data[CONF_URL] == known[CONF_URL]:
+            # The AdGuard Home that Home Assistant's own integration uses: its password.
+            data[CONF_PASSWORD] = known[CONF_PASSWORD]
+        return data
+
+    def _core_adguard(self) -> dict[str, Any] | None:
+        """Return the AdGuard Home that Home Assistant's own AdGuard integration connects to.
+
+        Supervisor announces the AdGuard Home add-on to that integration only (discovery
+        goes to the domain named by the add-on), so Voice Guard offers what it found.
+        """
+        for entry in self.hass.config_entries.async_entries("adguard"):
+            data = entry.data
+            if not data.get(CONF_HOST):
+                continue
+            scheme = "https" if data.get(CONF_SSL) else "http"
+            port = f":{data[CONF_PORT]}" if data.get(CONF_PORT) else ""
+            return {
+                CONF_URL: f"{scheme}://{data[CONF_HOST]}{port}",
+                CONF_USERNAME: data.get(CONF_USERNAME) or "",
+                CONF_PASSWORD: data.get(CONF_PASSWORD) or "",
+                CONF_VERIFY_SSL: bool(data.get(CONF_VERIFY_SSL, True)),
+            }
+        return None
 
     async def _async_test_filter(self, data: dict[str, Any]) -> str | None:
         """Return an error key if the filter cannot be used with these settings."""
@@ -264,10 +340,10 @@ class FilterFlowSteps(ConfigFlow):
             errors["base"] = error
         fields: dict[Any, Any] = {}
         if entry.data[CONF_FILTER] == FILTER_ADGUARD:
-            fields[vol.Required(CONF_USERNAME, default=entry.data.get(CONF_USERNAME, ""))] = (
+            fields[vol.Optional(CONF_USERNAME, default=entry.data.get(CONF_USERNAME, ""))] = (
                 TextSelector()
             )
-        fields[vol.Required(CONF_PASSWORD)] = TextSelector(
+        fields[vol.Optional(CONF_PASSWORD)] = TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD)
         )
         return self.async_show_form(
@@ -330,7 +406,9 @@ class FilterFlowSteps(ConfigFlow):
             return self.async_abort(reason="device_guarded")
         schema = vol.Schema(
             {
-                vol.Required(CONF_NAME, default=hostname): TextSelector(),
+                vol.Required(
+                    CONF_NAME, default=friendly_name(hostname, guess_type(hostname, None))
+                ): TextSelector(),
                 vol.Required(
                     CONF_DEVICE_TYPE, default=guess_type(hostname, None)
                 ): _type_selector(),
@@ -339,16 +417,16 @@ class FilterFlowSteps(ConfigFlow):
                         options=[SelectOptionDict(value=k, label=v) for k, v in filters.items()]
                     )
                 ),
-                vol.Optional(
-                    CONF_INITIAL_BLOCKS, default=[Block.TELEMETRY.value]
-                ): _blocks_selector(),
+                # Nothing is ticked for the owner: some blocks break some devices.
+                vol.Optional(CONF_INITIAL_BLOCKS, default=[]): _blocks_selector(),
             }
         )
+        breakage = await self.hass.async_add_executor_job(breakage_notes)
         return self.async_show_form(
             step_id="dhcp_confirm",
             data_schema=schema,
             errors=errors,
-            description_placeholders={"name": hostname, "ip": ip, "mac": mac},
+            description_placeholders={"name": hostname, "ip": ip, "mac": mac, "breakage": breakage},
         )
 
 
@@ -445,6 +523,7 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
             vol.Optional(CONF_IP): TextSelector(),
             vol.Optional(CONF_MAC): TextSelector(),
             vol.Optional(CONF_LINKED_DEVICE): DeviceSelector(),
+            vol.Optional(CONF_AREA): AreaSelector(),
             vol.Optional(CONF_EXTRA_VOICE_HOSTS): TextSelector(TextSelectorConfig(multiple=True)),
             vol.Optional(CONF_EXTRA_TELEMETRY_HOSTS): TextSelector(
                 TextSelectorConfig(multiple=True)
@@ -456,20 +535,25 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
         if subentry is not None:
             suggested = {**subentry.data, CONF_NAME: subentry.title}
         elif (picked := self._picked) is not None:
+            device_type = guess_type(picked.name, picked.vendor)
             suggested = {
-                CONF_NAME: picked.name or "",
-                CONF_DEVICE_TYPE: guess_type(picked.name, picked.vendor),
+                CONF_NAME: friendly_name(picked.name, device_type),
+                CONF_DEVICE_TYPE: device_type,
                 CONF_IP: picked.ip or "",
                 CONF_MAC: picked.mac or "",
-                CONF_INITIAL_BLOCKS: [Block.TELEMETRY.value],
             }
-        else:
-            suggested = {CONF_INITIAL_BLOCKS: [Block.TELEMETRY.value]}
+        # No switch is ticked for the owner: some blocks break some devices (see the notes).
         schema = self.add_suggested_values_to_schema(
             vol.Schema(fields),
             {k: v for k, v in {**suggested, **(user_input or {})}.items() if v is not None},
         )
-        return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        breakage = await self.hass.async_add_executor_job(breakage_notes)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"breakage": breakage},
+        )
 
     def _validate(
         self, entry: GuardConfigEntry, user_input: dict[str, Any], subentry: ConfigSubentry | None
@@ -496,6 +580,7 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
             CONF_IP: ip or None,
             CONF_MAC: mac or None,
             CONF_LINKED_DEVICE: user_input.get(CONF_LINKED_DEVICE),
+            CONF_AREA: user_input.get(CONF_AREA),
             CONF_EXTRA_VOICE_HOSTS: hosts.get(CONF_EXTRA_VOICE_HOSTS, []),
             CONF_EXTRA_TELEMETRY_HOSTS: hosts.get(CONF_EXTRA_TELEMETRY_HOSTS, []),
             CONF_INITIAL_BLOCKS: list(source.get(CONF_INITIAL_BLOCKS) or []),

@@ -23,6 +23,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -67,6 +68,7 @@ from .dns.policy import (
 )
 from .events import BlockedEvents
 from .history import BlockedHistory, BlockedRequest
+from .logbook_entries import GuardLogbook
 from .lookups import EVIDENCE_WINDOW, LookupTracker, recent
 from .proof import CONFIRMED, Evidence, Proof, fingerprint, verdict
 from .store import GuardStore
@@ -160,10 +162,12 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._filter_memory: dict[str, Any] = {}
         self.writes = 0
         self.events = BlockedEvents(hass)
+        self.logbook = GuardLogbook(hass)
 
     async def async_load(self) -> None:
         """Read the desired policy, the recent history and the evidence from storage."""
         stored = await self.store.async_load()
+        await self.logbook.async_load()
         self.desired.load(stored)
         self._applied = dict(stored.get("applied") or {})
         self._history.load(stored.get("history") or [], stored.get("last_event"))
@@ -209,9 +213,17 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         subentry = self.config_entry.subentries.get(device_id)
         return list((subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or [])
 
-    async def _allowance_ended(self) -> None:
-        await self.store.async_save()
-        await self.async_refresh()
+    async def _allowance_ended(self, device_id: str) -> None:
+        self.logbook.allowance_ended(*self._logbook_target(device_id), early=False)
+        await self.async_apply()
+
+    def _logbook_target(self, device_id: str) -> tuple[str, str | None]:
+        """Return the name and the entity a device's logbook entries are shown with."""
+        subentry = self.config_entry.subentries.get(device_id)
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "binary_sensor", DOMAIN, f"{device_id}_protection_confirmed"
+        )
+        return (subentry.title if subentry else device_id), entity_id
 
     def enabled_blocks(self, device_id: str) -> set[Block]:
         """Return the switches that are on for a device (reading never changes them)."""
@@ -234,15 +246,29 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         await self.async_apply()
 
     async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
-        """Change one switch, store it, and apply it to the filter at once."""
+        """Change one switch, store it, and apply it to the filter at once.
+
+        Turning a switch on ends a running cloud allowance: the owner wants blocks now.
+        """
+        if on and self.desired.end_allowance(device_id):
+            self.logbook.allowance_ended(*self._logbook_target(device_id), early=True)
         blocks = self.enabled_blocks(device_id)
         await self.async_set_blocks({device_id: blocks | {block} if on else blocks - {block}})
 
     async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; they return by themselves, even after a restart."""
         until = self.desired.allow(device_id, duration)
+        self.logbook.allowed(*self._logbook_target(device_id), until)
         await self.async_apply()
         return until
+
+    async def async_end_allowance(self, device_id: str) -> bool:
+        """End a device's cloud allowance now; return whether one was running."""
+        if not self.desired.end_allowance(device_id):
+            return False
+        self.logbook.allowance_ended(*self._logbook_target(device_id), early=True)
+        await self.async_apply()
+        return True
 
     async def async_apply(self) -> None:
         """Store the desired policy at once (it must survive a crash), then update."""
@@ -427,7 +453,11 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 continue
             changed = True
             if self._history.is_new(request):
-                self.events.fire(query, category, policies[query.device_id].device.name)
+                name = policies[query.device_id].device.name
+                self.events.fire(query, category, name)
+                self.logbook.blocked(
+                    name, self._logbook_target(query.device_id)[1], query.host, category, when
+                )
                 self._history.reported(request)
         return self._history.prune(policies, cutoff) or changed
 

@@ -27,7 +27,7 @@ class DesiredPolicy:
         self,
         hass: HomeAssistant,
         initial: Callable[[str], Collection[str]],
-        ended: Callable[[], Awaitable[None]],
+        ended: Callable[[str], Awaitable[None]],
     ) -> None:
         """Use initial for a device's switches until one is changed; ended when an allowance is."""
         self._hass = hass
@@ -81,6 +81,12 @@ class DesiredPolicy:
         self._schedule_end(device_id, until)
         return until
 
+    def end_allowance(self, device_id: str) -> bool:
+        """End a device's allowance now; return whether one was running."""
+        if (cancel := self._timers.pop(device_id, None)) is not None:
+            cancel()
+        return self._allowed.pop(device_id, None) is not None
+
     def keep_only(self, devices: Collection[str]) -> None:
         """Forget the switches of devices no longer guarded."""
         self._blocks = {d: b for d, b in self._blocks.items() if d in devices}
@@ -100,6 +106,6 @@ class DesiredPolicy:
             if self._allowed.get(device_id) == until.isoformat():
                 del self._allowed[device_id]
                 LOGGER.info("Blocks of %s are in force again", device_id)
-                await self._ended()
+                await self._ended(device_id)
 
         self._timers[device_id] = async_track_point_in_utc_time(self._hass, _end, until)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..compat import connect_via
-from ..const import CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN
+from ..const import CONF_AREA, CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN
 from .coordinator import DeviceState, GuardCoordinator, GuardSnapshot
 
 MANUFACTURERS = {
@@ -51,6 +51,10 @@ class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator]):
         )
         if mac:
             device_info["connections"] = {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(mac))}
+        area_id = subentry.data.get(CONF_AREA)
+        if area_id and (area := ar.async_get(coordinator.hass).async_get_area(area_id)):
+            # The area chosen in the guard form: actions by area find the device.
+            device_info["suggested_area"] = area.name
         linked = subentry.data.get(CONF_LINKED_DEVICE)
         if linked and (parent := dr.async_get(coordinator.hass).async_get(linked)) is not None:
             # Shown as "connected via" the existing device (the Echo of the Alexa integration).

@@ -21,6 +21,7 @@ from ..const import HISTORY_WINDOW, SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
 from .dns.policy import Block
 from .entity import GuardedDeviceEntity
+from .proof import Proof
 
 PARALLEL_UPDATES = 0
 POLICY_OFF = "off"
@@ -54,7 +55,13 @@ def _last(state: DeviceState) -> dict[str, Any]:
 
 
 def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> str:
-    """Summarise the switches in one word (Alexa+ includes voice, see the switch)."""
+    return policy_state(coordinator, subentry_id)
+
+
+def policy_state(coordinator: GuardCoordinator, subentry_id: str) -> str:
+    """Summarise what is in force in one word (Alexa+ includes voice, see the switch)."""
+    if coordinator.allowed_until(subentry_id) is not None:
+        return POLICY_ALLOWED
     blocks = coordinator.enabled_blocks(subentry_id)
     if Block.ALL_CLOUD in blocks:
         return "local_only"
@@ -65,8 +72,10 @@ def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> 
     return "_and_".join(filter(None, [voice, telemetry])) or POLICY_OFF
 
 
+POLICY_ALLOWED = "allowed_temporarily"
 POLICY_STATES = [
     POLICY_OFF,
+    POLICY_ALLOWED,
     "voice",
     "alexa_plus",
     "telemetry",
@@ -75,7 +84,31 @@ POLICY_STATES = [
     "local_only",
 ]
 
+
+def _protection_details(state: DeviceState) -> dict[str, Any]:
+    """Return what the protection state rests on (the full proof is on the binary sensor)."""
+    answered = state.evidence.answered
+    return {
+        "answered_host": answered.host if answered else None,
+        "allowed_until": state.allowed_until.isoformat() if state.allowed_until else None,
+    }
+
+
 DESCRIPTIONS = (
+    GuardSensorDescription(
+        key="protection",
+        translation_key="protection",
+        device_class=SensorDeviceClass.ENUM,
+        options=[proof.value for proof in Proof],
+        value=lambda _, __, state: state.proof.value,
+        attributes=_protection_details,
+    ),
+    GuardSensorDescription(
+        key="cloud_allowed_until",
+        translation_key="cloud_allowed_until",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value=lambda coordinator, subentry_id, _: coordinator.allowed_until(subentry_id),
+    ),
     GuardSensorDescription(
         key="blocked_requests_24h",
         translation_key="blocked_requests_24h",

@@ -16,7 +16,12 @@ from .dns.catalog import load_catalog
 from .dns.filters.base import FilterError
 from .store import guard_store
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:

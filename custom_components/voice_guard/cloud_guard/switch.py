@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..assistants import keep_from_assistants
 from ..const import DOMAIN, SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
-from .dns.policy import Block
+from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import GuardedDeviceEntity
 
 PARALLEL_UPDATES = 1
@@ -50,6 +50,10 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
         """Switch one block of one device."""
         super().__init__(coordinator, subentry_id, description)
         self._block = Block(description.key)
+        device = coordinator.devices()[subentry_id]
+        self._breakage = coordinator.catalog.breakage(
+            device.device_type, set(BLOCK_CATEGORIES[self._block])
+        )
 
     async def async_added_to_hass(self) -> None:
         """Keep the switch from Assist and other agents unless the owner exposed it."""
@@ -58,11 +62,23 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool:
-        """Return whether this block is wanted."""
+        """Return whether this block is in force (off while the cloud is allowed)."""
+        if self.coordinator.allowed_until(self.subentry_id) is not None:
+            return False
         return self._block in self.coordinator.enabled_blocks(self.subentry_id)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """What blocking this may break (the catalog's notes); the allowance while one runs."""
+        attributes: dict[str, Any] = {"breakage": self._breakage}
+        until = self.coordinator.allowed_until(self.subentry_id)
+        if until is not None:
+            wanted = self._block in self.coordinator.enabled_blocks(self.subentry_id)
+            attributes |= {"allowed_until": until.isoformat(), "on_after_allowance": wanted}
+        return attributes
+
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Block the hosts."""
+        """Block the hosts (turning one on ends a running cloud allowance)."""
         await self._set(on=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:

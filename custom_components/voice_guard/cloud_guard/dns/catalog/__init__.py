@@ -66,6 +66,28 @@ class Catalog:
         """Return the catalog hosts of device_type in the given categories."""
         return [h for h in self.hosts.get(device_type, ()) if h.category in categories]
 
+    def breakage(self, device_type: DeviceType, categories: set[Category]) -> list[str]:
+        """Return the known breakage of blocking these categories on a device type.
+
+        Notes that say nothing ("None known", "Unknown") are left out; "As <host>." points
+        to another host's note, which is used instead. Each note once, with its host.
+        """
+        hosts = self.hosts.get(device_type, ())
+        by_host = {h.host.split("*")[-1].lstrip("-."): h.breakage for h in hosts}
+        notes: dict[str, str] = {}
+        for item in hosts:
+            if item.category not in categories:
+                continue
+            note = item.breakage
+            if note.startswith("As ") and (
+                target := by_host.get(note[3:].split(",")[0].split(" ")[0].rstrip("."))
+            ):
+                note = target
+            if not note or note.startswith(("None", "Unknown", "As ")):
+                continue
+            notes.setdefault(note, item.host)
+        return [f"{host}: {note}" for note, host in notes.items()]
+
     def as_dict(self) -> dict[str, list[dict[str, str]]]:
         """Return the catalog as plain data (for diagnostics)."""
         return {

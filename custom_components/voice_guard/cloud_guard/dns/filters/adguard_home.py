@@ -318,7 +318,8 @@ class AdGuardHome(DnsFilter):
         self._base = url.rstrip("/")
         self._login = {"name": username, "password": password}
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self._headers = {"Authorization": f"Basic {token}"}
+        # An AdGuard Home without users takes no credentials: send none then.
+        self._headers = {"Authorization": f"Basic {token}"} if username or password else {}
         self._ssl = verify_ssl
         # Confirmations by (generation of what can cancel a rule, rule, pattern): when each
         # was given. Dropped whenever Voice Guard writes (AdGuard Home rebuilds its engine
@@ -380,6 +381,8 @@ class AdGuardHome(DnsFilter):
         endpoint says which (429 while locked out, 403 for wrong credentials) and counts as
         one attempt, like a Basic auth request would.
         """
+        if not self._headers:
+            return  # no credentials to test: info() says whether none are needed
         # AdGuard Home answers a login with a session cookie, and checks only that cookie
         # when one is sent (no fallback to Basic auth) until it ends 30 days later: so the
         # login goes through a session that keeps no cookie, on the injected connections.

@@ -1,0 +1,80 @@
+"""What a guarded device did, in the logbook, in words and in the home's language.
+
+A blocked lookup ("Kitchen Echo tried to reach avs-alexa-eu.amazon.com: blocked (cloud
+voice)"), at most one entry per device and host every RATE_LIMIT, so a chatty device
+cannot flood the logbook (every lookup still fires voice_guard_request_blocked); a
+temporary allowance that starts, ends, or is ended early.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from homeassistant.components.logbook import async_log_entry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN
+
+RATE_LIMIT = timedelta(minutes=10)  # per device and host
+_PREFIX = f"component.{DOMAIN}.exceptions."
+
+
+class GuardLogbook:
+    """Writes the guarded devices' logbook entries."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Write to hass's logbook."""
+        self._hass = hass
+        self._messages: dict[str, str] = {}
+        self._last: dict[tuple[str, str], datetime] = {}
+
+    async def async_load(self) -> None:
+        """Read the messages in the home's language (English where one is missing)."""
+        messages: dict[str, str] = {}
+        for language in dict.fromkeys(("en", self._hass.config.language)):
+            for category in ("exceptions", "entity"):
+                messages.update(
+                    await async_get_translations(self._hass, language, category, {DOMAIN})
+                )
+        self._messages = messages
+
+    def text(self, key: str, **placeholders: str) -> str:
+        """Return a message of the translations' exceptions, filled in."""
+        template = self._messages.get(f"{_PREFIX}{key}.message", key)
+        return template.format(**placeholders)
+
+    def state_name(self, platform: str, translation_key: str, state: str) -> str:
+        """Return the words for an entity state (the policy sensor's, say)."""
+        key = f"component.{DOMAIN}.entity.{platform}.{translation_key}.state.{state}"
+        return self._messages.get(key, state)
+
+    def _message(self, key: str, **placeholders: str) -> str:
+        return self.text(f"logbook_{key}", **placeholders)
+
+    def _write(self, name: str, entity_id: str | None, message: str) -> None:
+        if "logbook" in self._hass.config.components:
+            async_log_entry(self._hass, name, message, DOMAIN, entity_id)
+
+    def blocked(
+        self, name: str, entity_id: str | None, host: str, category: str, when: datetime
+    ) -> bool:
+        """Log a blocked lookup unless the same host was logged for the device lately."""
+        key = (name, host)
+        last = self._last.get(key)
+        if last is not None and when - last < RATE_LIMIT:
+            return False
+        self._last[key] = when
+        self._last = {k: t for k, t in self._last.items() if when - t < RATE_LIMIT}
+        self._write(name, entity_id, self._message(f"blocked_{category}", host=host))
+        return True
+
+    def allowed(self, name: str, entity_id: str | None, until: datetime) -> None:
+        """Log that the device's blocks are lifted until a time (local, to the minute)."""
+        local = dt_util.as_local(until).strftime("%H:%M")
+        self._write(name, entity_id, self._message("allowed", until=local))
+
+    def allowance_ended(self, name: str, entity_id: str | None, *, early: bool) -> None:
+        """Log that the device's blocks are in force again."""
+        self._write(name, entity_id, self._message("ended_early" if early else "ended"))

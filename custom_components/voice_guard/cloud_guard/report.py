@@ -1,0 +1,121 @@
+"""The cloud guard's part of the privacy report and of diagnostics, from one view per device.
+
+device_view() is what both show of a guarded device; the privacy report adds a sentence a
+person reads ("Kitchen Echo: protected (cloud voice); a blocked attempt proves it"),
+diagnostics add the evidence and the device's data (redacted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+
+from ..compat import all_devices
+from ..const import CONF_MAC, DOMAIN
+from ..data import filter_entries
+from .coordinator import DeviceState, GuardCoordinator
+from .sensor import policy_state
+
+# Makers whose devices talk to their cloud: shown in the report when not guarded.
+CLOUD_MANUFACTURERS = ("amazon", "google", "ring", "irobot", "ecobee", "nest", "honeywell")
+
+
+def device_view(
+    coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None
+) -> dict[str, Any]:
+    """Return what the report and diagnostics both show of a guarded device."""
+    until = coordinator.allowed_until(subentry_id)
+    return {
+        "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
+        "protection_confirmed": bool(state and state.protection_confirmed),
+        "proof": state.proof.value if state else None,
+        "unconfirmed_hosts": (
+            sorted(h for h in state.policy.hosts if not state.confirmed.get(h)) if state else []
+        ),
+        "blocked_requests_24h": len(state.blocked) if state else 0,
+        "allowed_until": local_iso(until) if until else None,
+    }
+
+
+def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None) -> str:
+    """One sentence of what the device still sends, in the home's language."""
+    words = coordinator.logbook
+    subentry = coordinator.config_entry.subentries[subentry_id]
+    if state is None:
+        title = coordinator.config_entry.title
+        return words.text("summary_unknown", device=subentry.title, filter=title)
+    policy = words.state_name("sensor", "policy", policy_state(coordinator, subentry_id))
+    placeholders = {
+        "device": subentry.title,
+        "filter": coordinator.config_entry.title,
+        "policy": policy,
+        "host": state.evidence.answered.host if state.evidence.answered else "",
+        "until": _local_time(state.allowed_until) if state.allowed_until else "",
+    }
+    return words.text(f"summary_{state.proof.value}", **placeholders)
+
+
+def guard_report(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the cloud guard's part of voice_guard.privacy_report."""
+    devices: list[dict[str, Any]] = []
+    guarded_macs: set[str] = set()
+    for entry in filter_entries(hass, loaded=True):
+        coordinator = entry.runtime_data
+        for subentry_id, subentry in entry.subentries.items():
+            state = coordinator.data.devices.get(subentry_id) if coordinator.data else None
+            if mac := subentry.data.get(CONF_MAC):
+                guarded_macs.add(str(mac))
+            devices.append(
+                {
+                    CONF_NAME: subentry.title,
+                    "filter": entry.title,
+                    "summary": summary(coordinator, subentry_id, state),
+                    **device_view(coordinator, subentry_id, state),
+                    "filter_reachable": coordinator.last_update_success,
+                }
+            )
+    return {
+        "guarded_devices": devices,
+        "blocked_requests_24h": sum(d["blocked_requests_24h"] for d in devices),
+        "unguarded_cloud_devices": _unguarded(hass, guarded_macs),
+    }
+
+
+def _unguarded(hass: HomeAssistant, guarded_macs: set[str]) -> list[dict[str, Any]]:
+    """Devices of cloud makers that no filter guards."""
+    found = []
+    registry = dr.async_get(hass)
+    for device in all_devices(registry):
+        if any(domain == DOMAIN for domain, _ in device.identifiers):
+            continue
+        # A cloud *service* (Google Translate text-to-speech) is no device on the network:
+        # the pipeline audit reports it.
+        if device.entry_type is dr.DeviceEntryType.SERVICE:
+            continue
+        maker = (device.manufacturer or "").lower()
+        if not any(name in maker for name in CLOUD_MANUFACTURERS):
+            continue
+        macs = {v for k, v in device.connections if k == dr.CONNECTION_NETWORK_MAC}
+        if macs & guarded_macs:
+            continue
+        found.append(
+            {
+                CONF_NAME: device.name_by_user or device.name,
+                "manufacturer": device.manufacturer,
+                "model": device.model,
+            }
+        )
+    return found
+
+
+def local_iso(when: Any) -> str:
+    """Return a time as the home reads it: local, to the second."""
+    return str(dt_util.as_local(when).replace(microsecond=0).isoformat())
+
+
+def _local_time(when: Any) -> str:
+    return str(dt_util.as_local(when).strftime("%H:%M"))
