@@ -112,3 +112,47 @@ async def test_trigger_for_a_device_that_is_not_guarded_is_refused(
     }
     with pytest.raises(InvalidDeviceAutomationConfig):
         await device_trigger.async_attach_trigger(hass, config, lambda *_: None, {})  # type: ignore[arg-type]
+
+
+async def test_device_conditions_need_no_template(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Is protected / not protected / cloud voice blocked / cloud allowed, in an automation."""
+    from homeassistant.helpers import condition  # noqa: PLC0415
+
+    adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
+    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, device.id)
+    types = sorted(c["type"] for c in conditions if c["domain"] == DOMAIN)
+    assert types == ["cloud_allowed", "cloud_voice_blocked", "is_not_protected", "is_protected"]
+
+    async def holds(kind: str) -> bool:
+        config = {"condition": "device", "domain": DOMAIN, "device_id": device.id, "type": kind}
+        checker = await condition.async_from_config(hass, config)
+        return bool(checker(hass, {}))
+
+    assert await holds("is_protected")
+    assert await holds("cloud_voice_blocked")
+    assert not await holds("is_not_protected")
+    assert not await holds("cloud_allowed")
+
+    await hass.services.async_call(
+        DOMAIN,
+        "allow_cloud_temporarily",
+        {"device_id": device.id, "duration": {"minutes": 5}},
+        blocking=True,
+    )
+    assert await holds("cloud_allowed")
+    assert not await holds("cloud_voice_blocked")
+    assert await holds("is_not_protected")
+
+    lamp_entry = MockConfigEntry(domain="demo")
+    lamp_entry.add_to_hass(hass)
+    from homeassistant.helpers import device_registry as dr  # noqa: PLC0415
+
+    lamp = dr.async_get(hass).async_get_or_create(
+        config_entry_id=lamp_entry.entry_id, identifiers={("demo", "lamp")}
+    )
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, lamp.id)
+    assert not [c for c in conditions if c["domain"] == DOMAIN]

@@ -76,8 +76,9 @@ async def test_private_pipeline_is_created_once(
     assert issue is not None
     # The model speaks Korean, the test home English: the suggestion says so.
     assert issue.translation_key == "use_private_pipeline_other_language"
-    assert issue.translation_placeholders["language"] == "ko"
-    assert issue.translation_placeholders["home_language"] == hass.config.language
+    # Language names, not codes.
+    assert issue.translation_placeholders["language"] == "한국어"
+    assert issue.translation_placeholders["home_language"] == "English"
     result = await _fix(hass, "use_private_pipeline")
     assert result["type"] == "create_entry"
     store = hass.data[KEY_ASSIST_PIPELINE].pipeline_store
@@ -126,7 +127,18 @@ async def test_cloud_pipelines_are_reported_and_fixed(
     assert issue.translation_placeholders == {
         "pipeline": "Cloudy",
         "services": f"Home Assistant Cloud, {openai_name}, Google Translate text-to-speech",
+        # Exactly what the fix changes, stage by stage.
+        "changes": "speech-to-text: Home Assistant Cloud → Voice Guard; "
+        f"conversation agent: {openai_name} → Home Assistant; "
+        "text-to-speech: Google Translate text-to-speech → off",
     }
+    report = await hass.services.async_call(
+        DOMAIN, "privacy_report", {}, blocking=True, return_response=True
+    )
+    assert report["cloud_pipelines"][0]["summary"] == (
+        f"Cloudy: voice leaves the home (Home Assistant Cloud, {openai_name}, "
+        "Google Translate text-to-speech)."
+    )
     sensor = hass.states.get("sensor.voice_guard_cloud_pipelines")
     assert sensor.state == "1"
     assert sensor.attributes["pipelines"] == {

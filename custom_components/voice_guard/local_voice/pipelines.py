@@ -10,6 +10,7 @@ from homeassistant.components.assist_pipeline.pipeline import Pipeline
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
 from ..compat import (
@@ -173,9 +174,11 @@ async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding
     for issue_id in [i for (d, i) in registry.issues if d == DOMAIN and i.startswith(ISSUE_PREFIX)]:
         if issue_id not in current:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+    words = await _stage_words(hass)
     for finding in findings:
         # Say so when the fix leaves the pipeline without text-to-speech.
-        silent = finding.cloud_tts and await _local_tts(hass, finding.language) is None
+        local_tts = await _local_tts(hass, finding.language)
+        silent = finding.cloud_tts and local_tts is None
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -186,10 +189,45 @@ async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding
             translation_placeholders={
                 "pipeline": finding.pipeline_name,
                 "services": ", ".join(finding.names),
+                "changes": await _changes(hass, finding, local_tts, words),
             },
             data={"pipeline_id": finding.pipeline_id},
         )
     return findings
+
+
+async def _stage_words(hass: HomeAssistant) -> dict[str, str]:
+    """Return the stages' names in the home's language (English where one is missing)."""
+    words = {
+        "stt": "speech-to-text",
+        "conversation": "conversation agent",
+        "tts": "text-to-speech",
+        "off": "off",
+    }
+    for language in dict.fromkeys(("en", hass.config.language)):
+        texts = await async_get_translations(hass, language, "exceptions", {DOMAIN})
+        for key, word in list(words.items()):
+            words[key] = texts.get(f"component.{DOMAIN}.exceptions.stage_{key}.message", word)
+    return words
+
+
+async def _changes(
+    hass: HomeAssistant, finding: CloudFinding, local_tts: str | None, words: dict[str, str]
+) -> str:
+    """Exactly what the fix changes, stage by stage ("speech-to-text: X → Voice Guard")."""
+    lines = []
+    for service in finding.services:
+        stage, domain = service.split(": ", 1)
+        if stage == "stt":
+            target = "Voice Guard"
+        elif stage == "conversation":
+            target = "Home Assistant"
+        elif local_tts is not None:
+            target = await _name_of(hass, _domain_of(hass, local_tts) or local_tts)
+        else:
+            target = words["off"]
+        lines.append(f"{words.get(stage, stage)}: {await _name_of(hass, domain)} → {target}")
+    return "; ".join(lines)
 
 
 async def async_make_local(hass: HomeAssistant, pipeline_id: str, stt_entity_id: str) -> bool:

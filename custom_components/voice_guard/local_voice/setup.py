@@ -30,6 +30,7 @@ from ..const import (
 )
 from ..data import SpeechSettings, VoiceGuardConfigEntry, VoiceGuardRuntimeData, stt_entity_id
 from .engine.base import MODE_OPEN, SpeechEngine
+from .engine.catalog import language_name, language_names, load_catalog as load_model_catalog
 from .engine.errors import SpeechError
 from .engine.vosk_engine import VoskEngine
 from .engine.wyoming_engine import WyomingEngine, describe_server
@@ -155,6 +156,7 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
         # when the private pipeline speaks another language than the home.
         language = runtime.engine.languages[0]
         other_language = language.split("-")[0] != hass.config.language.split("-")[0]
+        names = language_names(await hass.async_add_executor_job(load_model_catalog))
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -166,8 +168,8 @@ async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEnt
             else PREFERRED_ISSUE,
             translation_placeholders={
                 "pipeline": PRIVATE_PIPELINE_NAME,
-                "language": language,
-                "home_language": hass.config.language,
+                "language": language_name(names, language),
+                "home_language": language_name(names, hass.config.language),
             },
             data={"pipeline_id": runtime.private_pipeline_id},
         )

@@ -44,3 +44,13 @@ def models_for_language(catalog: list[CatalogModel], language: str) -> list[Cata
     """Order the catalog for a user: their language first, small (grammar) models first."""
     base = language.split("-", maxsplit=1)[0].lower()
     return sorted(catalog, key=lambda m: (m.language != base, not m.grammar, m.size_mb, m.name))
+
+
+def language_names(catalog: list[CatalogModel]) -> dict[str, str]:
+    """Return each language of the catalog by its own name ("ko" → "한국어")."""
+    return {model.language: model.language_name for model in catalog}
+
+
+def language_name(names: dict[str, str], language: str) -> str:
+    """Return a language tag's name ("ko-KR" → "한국어"); the tag where none is known."""
+    return names.get(language.split("-", maxsplit=1)[0].lower(), language)
