@@ -727,7 +727,7 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
         ("Kitchen Echo", "tried to reach avs-alexa-eu.amazon.com: blocked (cloud voice)"),
         ("Kitchen Echo", "tried to reach device-metrics-us.amazon.com: blocked (telemetry)"),
     ]
-    assert entries[0].data["entity_id"] == "binary_sensor.kitchen_echo_protection_confirmed"
+    assert entries[0].data["domain"] == "voice_guard"
 
     freezer.tick(timedelta(minutes=10))
     adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")

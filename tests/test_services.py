@@ -138,7 +138,7 @@ async def test_allow_cloud_temporarily_and_back(
         f"may reach the cloud until {local}: its blocks are lifted"
     ]
     assert entries[0].data["name"] == "Kitchen Echo"
-    assert entries[0].data["entity_id"] == "binary_sensor.kitchen_echo_protection_confirmed"
+    assert entries[0].data["domain"] == "voice_guard"
 
     freezer.tick(timedelta(minutes=10, seconds=1))
     async_fire_time_changed(hass)

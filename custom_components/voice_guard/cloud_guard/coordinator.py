@@ -23,7 +23,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -214,16 +213,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         return list((subentry.data.get(CONF_INITIAL_BLOCKS) if subentry else None) or [])
 
     async def _allowance_ended(self, device_id: str) -> None:
-        self.logbook.allowance_ended(*self._logbook_target(device_id), early=False)
+        self.logbook.allowance_ended(self._title(device_id), early=False)
         await self.async_apply()
 
-    def _logbook_target(self, device_id: str) -> tuple[str, str | None]:
-        """Return the name and the entity a device's logbook entries are shown with."""
+    def _title(self, device_id: str) -> str:
+        """Return a guarded device's name, for its logbook entries."""
         subentry = self.config_entry.subentries.get(device_id)
-        entity_id = er.async_get(self.hass).async_get_entity_id(
-            "binary_sensor", DOMAIN, f"{device_id}_protection_confirmed"
-        )
-        return (subentry.title if subentry else device_id), entity_id
+        return subentry.title if subentry else device_id
 
     def enabled_blocks(self, device_id: str) -> set[Block]:
         """Return the switches that are on for a device (reading never changes them)."""
@@ -251,14 +247,14 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         Turning a switch on ends a running cloud allowance: the owner wants blocks now.
         """
         if on and self.desired.end_allowance(device_id):
-            self.logbook.allowance_ended(*self._logbook_target(device_id), early=True)
+            self.logbook.allowance_ended(self._title(device_id), early=True)
         blocks = self.enabled_blocks(device_id)
         await self.async_set_blocks({device_id: blocks | {block} if on else blocks - {block}})
 
     async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; they return by themselves, even after a restart."""
         until = self.desired.allow(device_id, duration)
-        self.logbook.allowed(*self._logbook_target(device_id), until)
+        self.logbook.allowed(self._title(device_id), until)
         await self.async_apply()
         return until
 
@@ -266,7 +262,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         """End a device's cloud allowance now; return whether one was running."""
         if not self.desired.end_allowance(device_id):
             return False
-        self.logbook.allowance_ended(*self._logbook_target(device_id), early=True)
+        self.logbook.allowance_ended(self._title(device_id), early=True)
         await self.async_apply()
         return True
 
@@ -455,9 +451,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             if self._history.is_new(request):
                 name = policies[query.device_id].device.name
                 self.events.fire(query, category, name)
-                self.logbook.blocked(
-                    name, self._logbook_target(query.device_id)[1], query.host, category, when
-                )
+                self.logbook.blocked(name, query.host, category, when)
                 self._history.reported(request)
         return self._history.prune(policies, cutoff) or changed
 

@@ -53,13 +53,14 @@ class GuardLogbook:
     def _message(self, key: str, **placeholders: str) -> str:
         return self.text(f"logbook_{key}", **placeholders)
 
-    def _write(self, name: str, entity_id: str | None, message: str) -> None:
+    def _write(self, name: str, message: str) -> None:
+        # Named by the device, not by one of its entities: the logbook shows the entity's
+        # name before the message ("Protection confirmed is blocked again"), so the entry
+        # reads "Kitchen Echo is blocked again" in the Activity view (Voice Guard's source).
         if "logbook" in self._hass.config.components:
-            async_log_entry(self._hass, name, message, DOMAIN, entity_id)
+            async_log_entry(self._hass, name, message, DOMAIN)
 
-    def blocked(
-        self, name: str, entity_id: str | None, host: str, category: str, when: datetime
-    ) -> bool:
+    def blocked(self, name: str, host: str, category: str, when: datetime) -> bool:
         """Log a blocked lookup unless the same host was logged for the device lately."""
         key = (name, host)
         last = self._last.get(key)
@@ -67,14 +68,14 @@ class GuardLogbook:
             return False
         self._last[key] = when
         self._last = {k: t for k, t in self._last.items() if when - t < RATE_LIMIT}
-        self._write(name, entity_id, self._message(f"blocked_{category}", host=host))
+        self._write(name, self._message(f"blocked_{category}", host=host))
         return True
 
-    def allowed(self, name: str, entity_id: str | None, until: datetime) -> None:
+    def allowed(self, name: str, until: datetime) -> None:
         """Log that the device's blocks are lifted until a time (local, to the minute)."""
         local = dt_util.as_local(until).strftime("%H:%M")
-        self._write(name, entity_id, self._message("allowed", until=local))
+        self._write(name, self._message("allowed", until=local))
 
-    def allowance_ended(self, name: str, entity_id: str | None, *, early: bool) -> None:
+    def allowance_ended(self, name: str, *, early: bool) -> None:
         """Log that the device's blocks are in force again."""
-        self._write(name, entity_id, self._message("ended_early" if early else "ended"))
+        self._write(name, self._message("ended_early" if early else "ended"))
