@@ -129,7 +129,8 @@ async def test_device_conditions_need_no_template(
 
     async def holds(kind: str) -> bool:
         config = {"condition": "device", "domain": DOMAIN, "device_id": device.id, "type": kind}
-        checker = await condition.async_from_config(hass, config)
+        validated = await condition.async_validate_condition_config(hass, config)
+        checker = await condition.async_from_config(hass, validated)
         return bool(checker(hass, {}))
 
     assert await holds("is_protected")

@@ -15,7 +15,7 @@ const BASE = process.env.HA_URL;
 const ADGUARD = process.env.ADGUARD_URL;
 const SHOTS = process.env.SHOTS;
 const STEP_TIMEOUT = 30_000;
-const BAD_TEXT = /Translation error|Unknown error|UNCLOSED_TAG|MALFORMED_ARGUMENT/;
+const BAD_TEXT = /Translation error|Unknown error|UNCLOSED_TAG|MALFORMED_ARGUMENT|unknown entity|unbekannte Entität/;
 mkdirSync(SHOTS, { recursive: true });
 
 const results = [];
