@@ -6,6 +6,7 @@ from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_get_device_automations,
@@ -157,3 +158,63 @@ async def test_device_conditions_need_no_template(
     )
     conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, lamp.id)
     assert not [c for c in conditions if c["domain"] == DOMAIN]
+
+
+async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Home Assistant 2026: "By target" lists voice_guard.protection_lost for the Echo."""
+    from custom_components.voice_guard.compat import (  # noqa: PLC0415
+        EntityTargetStateTriggerBase,
+    )
+
+    from custom_components.voice_guard import trigger  # noqa: PLC0415
+
+    offered_by_platform = await trigger.async_get_triggers(hass)
+    if EntityTargetStateTriggerBase is None:
+        assert offered_by_platform == {}  # nothing Home Assistant 2025 could not load
+        pytest.skip("Home Assistant 2025 has device triggers only (tested above)")
+    assert list(offered_by_platform) == ["protection_lost"]
+    from homeassistant.components.websocket_api.automation import (  # noqa: PLC0415
+        async_get_triggers_for_target,
+    )
+
+    adguard.query(KITCHEN_IP, "www.example.com")
+    entry = await _setup(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    device = _device(hass, "switch.kitchen_echo_local_only")
+    offered = await async_get_triggers_for_target(
+        hass, {"device_id": [device.id]}, expand_group=True
+    )
+    assert "voice_guard.protection_lost" in offered
+
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": [
+                    {
+                        "trigger": "voice_guard.protection_lost",
+                        "target": {"device_id": device.id},
+                    }
+                ],
+                "actions": [{"action": "test.automation"}],
+            }
+        },
+    )
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "on"
+    adguard.persistent_clients = [  # the cloud voice attempt sensor changes too: ignored
+        {
+            "name": "Echo",
+            "ids": [KITCHEN_IP],
+            "use_global_settings": False,
+            "filtering_enabled": False,
+        }
+    ]
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "off"
+    assert len(calls) == 1

@@ -10,6 +10,7 @@ from homeassistant.components.assist_satellite import (
     AssistSatelliteConfiguration,
     AssistSatelliteEntity,
 )
+from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_OPTION, Platform
 from homeassistant.core import HomeAssistant
@@ -140,6 +141,9 @@ async def test_local_voice_only_pins_and_restores(
     SELECT, SWITCH = _select_id(hass), _switch_id(hass, mock_config_entry)  # noqa: N806
     assert hass.states.get(SWITCH).state == "off"
     assert hass.states.get(SWITCH).attributes["friendly_name"].endswith("local voice only")
+    # Turning it off sends voice to the cloud again: the owner's, not Assist's, by default.
+    for assistant in ("conversation", "cloud.alexa", "cloud.google_assistant"):
+        assert not async_should_expose(hass, assistant, SWITCH)
     await _select(hass, "Home Assistant")
 
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)

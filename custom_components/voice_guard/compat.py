@@ -33,6 +33,16 @@ except ImportError:  # Home Assistant 2025.x: a repair flow returns a plain Flow
 __all__ += ["RepairsFlowResult"]
 
 
+try:  # Home Assistant 2026.x: triggers on a target, offered in the "By target" picker.
+    from homeassistant.helpers.automation import DomainSpec
+    from homeassistant.helpers.trigger.entity_trigger import EntityTargetStateTriggerBase
+except ImportError:  # Home Assistant 2025.x: device triggers only.
+    DomainSpec = None  # type: ignore[assignment, misc]
+    EntityTargetStateTriggerBase = None  # type: ignore[assignment, misc]
+
+__all__ += ["DomainSpec", "EntityTargetStateTriggerBase"]
+
+
 def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
     """Every device in the registry.
 
