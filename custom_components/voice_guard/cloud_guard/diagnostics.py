@@ -10,6 +10,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from ..const import FILTER_ADGUARD, TO_REDACT
 from .coordinator import GuardConfigEntry
 from .dns.filters.adguard_home import checks_clients
+from .report import device_view
 
 
 def guard_diagnostics(entry: GuardConfigEntry) -> dict[str, Any]:
@@ -21,12 +22,12 @@ def guard_diagnostics(entry: GuardConfigEntry) -> dict[str, Any]:
         state = snapshot.devices.get(subentry_id) if snapshot else None
         devices[subentry.title] = {
             "data": async_redact_data(dict(subentry.data), TO_REDACT),
-            "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
+            # What the privacy report shows too (one view of a guarded device) ...
+            **device_view(coordinator, subentry_id, state),
+            # ... and what only diagnostics show: the evidence behind the proof.
             "blocked_hosts": list(state.policy.hosts) if state else None,
             "confirmed": state.confirmed if state else None,
             "conflicts": sorted(state.conflicts) if state else None,
-            "blocked_requests_24h": len(state.blocked) if state else None,
-            "proof": state.proof.value if state else None,
             "evidence": (
                 async_redact_data(state.evidence.stored(), {"address"}) if state else None
             ),
