@@ -164,11 +164,10 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """Home Assistant 2026: "By target" lists voice_guard.protection_lost for the Echo."""
+    from custom_components.voice_guard import trigger  # noqa: PLC0415
     from custom_components.voice_guard.compat import (  # noqa: PLC0415
         EntityTargetStateTriggerBase,
     )
-
-    from custom_components.voice_guard import trigger  # noqa: PLC0415
 
     offered_by_platform = await trigger.async_get_triggers(hass)
     if EntityTargetStateTriggerBase is None:
