@@ -173,7 +173,7 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
     if EntityTargetStateTriggerBase is None:
         assert offered_by_platform == {}  # nothing Home Assistant 2025 could not load
         pytest.skip("Home Assistant 2025 has device triggers only (tested above)")
-    assert list(offered_by_platform) == ["protection_lost"]
+    assert sorted(offered_by_platform) == ["cloud_voice_attempt_blocked", "protection_lost"]
     from homeassistant.components.websocket_api.automation import (  # noqa: PLC0415
         async_get_triggers_for_target,
     )
@@ -186,7 +186,7 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
     offered = await async_get_triggers_for_target(
         hass, {"device_id": [device.id]}, expand_group=True
     )
-    assert "voice_guard.protection_lost" in offered
+    assert {"voice_guard.protection_lost", "voice_guard.cloud_voice_attempt_blocked"} <= offered
 
     calls = async_mock_service(hass, "test", "automation")
     assert await async_setup_component(

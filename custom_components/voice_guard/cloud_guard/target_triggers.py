@@ -1,23 +1,28 @@
-"""A guarded device's "no longer protected" as a trigger on a target (Home Assistant 2026).
+"""A guarded device's triggers as triggers on a target (Home Assistant 2026).
 
 The automation editor's "By target" picker offers triggers that describe a target
-(triggers.yaml); device triggers are not among them. So the trigger also exists as
-voice_guard.protection_lost: Protection confirmed of a guarded device (the target: the
-device, its area, or the entity) turning off. Home Assistant 2025 has no such triggers: it
-has the device trigger only (device_automations.py).
+(triggers.yaml); device triggers are not among them. So both device triggers also exist as
+target triggers: voice_guard.protection_lost (Protection confirmed of a guarded device
+turned off) and voice_guard.cloud_voice_attempt_blocked (its Cloud voice attempt sensor
+turned on); the target is the device, its area, or the sensor. Home Assistant 2025 has
+no such triggers: it has the device triggers only (device_automations.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.const import STATE_OFF
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.helpers import entity_registry as er
 
 from ..compat import DomainSpec, EntityTargetStateTriggerBase
 from ..const import DOMAIN
 
-PROTECTION_SUFFIX = "_protection_confirmed"
+# Trigger -> (the binary sensor of a guarded device it watches, the state it fires on).
+WATCHED = {
+    "protection_lost": ("_protection_confirmed", STATE_OFF),
+    "cloud_voice_attempt_blocked": ("_cloud_voice_attempt", STATE_ON),
+}
 
 
 def build_triggers() -> dict[str, Any]:
@@ -25,21 +30,24 @@ def build_triggers() -> dict[str, Any]:
     if EntityTargetStateTriggerBase is None or DomainSpec is None:
         return {}
 
-    class ProtectionLostTrigger(EntityTargetStateTriggerBase):
-        """Protection confirmed of a guarded device turned off."""
+    def trigger(suffix: str, to_state: str) -> type[Any]:
+        class GuardedDeviceTrigger(EntityTargetStateTriggerBase):
+            """A guarded device's binary sensor reached a state."""
 
-        _domain_specs = {"binary_sensor": DomainSpec()}  # noqa: RUF012 - the base's attribute
-        _to_states = {STATE_OFF}  # noqa: RUF012 - the base's attribute
+            _domain_specs = {"binary_sensor": DomainSpec()}  # noqa: RUF012 - the base's
+            _to_states = {to_state}  # noqa: RUF012 - the base's attribute
 
-        def entity_filter(self, entities: set[str]) -> set[str]:
-            """Keep only the guarded devices' Protection confirmed sensors."""
-            registry = er.async_get(self._hass)
-            return {
-                entity_id
-                for entity_id in super().entity_filter(entities)
-                if (entry := registry.async_get(entity_id)) is not None
-                and entry.platform == DOMAIN
-                and entry.unique_id.endswith(PROTECTION_SUFFIX)
-            }
+            def entity_filter(self, entities: set[str]) -> set[str]:
+                """Keep only the guarded devices' sensor this trigger watches."""
+                registry = er.async_get(self._hass)
+                return {
+                    entity_id
+                    for entity_id in super().entity_filter(entities)
+                    if (entry := registry.async_get(entity_id)) is not None
+                    and entry.platform == DOMAIN
+                    and entry.unique_id.endswith(suffix)
+                }
 
-    return {"protection_lost": ProtectionLostTrigger}
+        return GuardedDeviceTrigger
+
+    return {name: trigger(suffix, state) for name, (suffix, state) in WATCHED.items()}
