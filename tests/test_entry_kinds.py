@@ -22,7 +22,7 @@ from custom_components.voice_guard.const import (
     ENGINE_EMBEDDED,
     KIND_SPEECH,
 )
-from custom_components.voice_guard.data import loaded_speech_entry
+from custom_components.voice_guard.local_voice.data import loaded_speech_entry
 
 from .speech import MODEL_PATH, to_wav
 from .test_pipelines import assist  # noqa: F401 - the fixture

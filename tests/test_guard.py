@@ -733,3 +733,32 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
     adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")
     await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert len(entries) == 3
+
+
+async def test_an_answered_lookup_from_an_address_learned_for_the_mac_names_that_cause(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """The repair for a MAC device says the address was learned for its MAC, and why."""
+    entry = filter_entry("pihole", pihole.url, kitchen(ip=None, blocks=["block_voice"]))
+    await _setup(hass, entry)
+    pihole.learn(KITCHEN_MAC, KITCHEN_IP)
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))  # address written
+    freezer.tick(1)
+    pihole.domains.append(
+        {
+            "id": 901,
+            "domain": "avs-alexa-na.amazon.com",
+            "type": "allow",
+            "kind": "exact",
+            "comment": "mine",
+            "groups": [0],
+            "enabled": True,
+        }
+    )
+    assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
+    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert _proof(hass).attributes["proof"] == "answered"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"answered_{next(iter(entry.subentries))}")
+    assert issue is not None
+    assert issue.translation_key == "answered_learned_address"
+    assert issue.translation_placeholders["address"] == KITCHEN_IP

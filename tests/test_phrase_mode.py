@@ -341,7 +341,7 @@ async def test_a_long_list_of_unknown_words_is_shortened(
 
 def test_a_stored_mode_that_is_no_mode_falls_back_to_hybrid() -> None:
     """Options edited by hand (or by an older version) cannot switch phrase mode off."""
-    from custom_components.voice_guard.data import SpeechSettings  # noqa: PLC0415
+    from custom_components.voice_guard.local_voice.data import SpeechSettings  # noqa: PLC0415
 
     assert SpeechSettings.from_options({CONF_MODE: "phrases"}).mode == "hybrid"
     assert SpeechSettings.from_options({CONF_MODE: None}).mode == "hybrid"

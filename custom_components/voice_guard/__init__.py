@@ -10,6 +10,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .cloud_guard.coordinator import is_filter_entry
 from .cloud_guard.setup import (
     async_remove_guard_entry,
     async_setup_guard_entry,
@@ -26,7 +27,7 @@ from .const import (
     KIND_SPEECH,
     LOGGER,
 )
-from .data import VoiceGuardConfigEntry, is_filter_entry, is_speech_entry
+from .local_voice.data import SpeechConfigEntry, is_speech_entry
 from .local_voice.setup import (
     async_remove_speech_entry,
     async_setup_speech_entry,
@@ -108,6 +109,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
         await async_remove_guard_entry(hass, entry)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
     """Reload the entry so new options take effect."""
     await hass.config_entries.async_reload(entry.entry_id)

@@ -17,6 +17,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .cloud_guard.config_flow import FilterFlowSteps, GuardedDeviceFlow
+from .cloud_guard.coordinator import is_filter_entry
 from .const import (
     DOMAIN,
     ENGINE_EMBEDDED,
@@ -25,12 +26,8 @@ from .const import (
     FILTER_PIHOLE,
     SUBENTRY_DEVICE,
 )
-from .data import (
-    VoiceGuardConfigEntry,
-    is_filter_entry,
-    is_speech_entry,
-)
 from .local_voice.config_flow import SpeechFlowSteps, VoiceGuardOptionsFlow
+from .local_voice.data import SpeechConfigEntry, is_speech_entry
 
 
 class VoiceGuardConfigFlow(SpeechFlowSteps, FilterFlowSteps, domain=DOMAIN):
@@ -76,7 +73,7 @@ class VoiceGuardConfigFlow(SpeechFlowSteps, FilterFlowSteps, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(
-        config_entry: VoiceGuardConfigEntry,  # noqa: ARG004
+        config_entry: SpeechConfigEntry,  # noqa: ARG004
     ) -> VoiceGuardOptionsFlow:
         """Return the options flow."""
         return VoiceGuardOptionsFlow()

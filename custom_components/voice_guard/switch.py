@@ -8,8 +8,9 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .cloud_guard.coordinator import is_filter_entry
 from .cloud_guard.switch import async_setup_guard_switches
-from .data import is_filter_entry, is_speech_entry
+from .local_voice.data import is_speech_entry
 from .local_voice.switch import async_setup_satellite_switches
 
 PARALLEL_UPDATES = 1

@@ -15,12 +15,9 @@ from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
     rule_for,
     split_rules,
 )
-from custom_components.voice_guard.cloud_guard.dns.filters.base import (
-    is_ip,
-    normalize_ip,
-    printable,
-)
+from custom_components.voice_guard.cloud_guard.dns.filters.base import is_ip, normalize_ip
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
+from custom_components.voice_guard.text import printable
 
 from ..fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy

@@ -16,9 +16,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from ..compat import vol
 from ..const import DOMAIN, LOGGER
-from ..data import filter_entries
 from ..errors import action_error
-from .coordinator import GuardConfigEntry, GuardCoordinator
+from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries
 from .dns.policy import Block
 from .report import local_iso
 

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -63,14 +62,12 @@ from ..const import (
     LOGGER,
     SUBENTRY_DEVICE,
 )
-from ..data import (
-    async_update_and_reload,
-    filter_entries,
-)
-from .coordinator import GuardConfigEntry, create_filter
+from ..data import async_update_and_reload
+from ..text import printable
+from .coordinator import GuardConfigEntry, create_filter, filter_entries
 from .dns.catalog import DeviceType, load_catalog
 from .dns.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
-from .dns.filters.base import FilterError, NetworkClient, normalize_ip, printable
+from .dns.filters.base import FilterError, NetworkClient, normalize_ip
 from .dns.hosts import normalize_pattern
 from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import MODELS
@@ -202,7 +199,7 @@ class FilterFlowSteps(ConfigFlow):
         step_id: str,
         kind: str,
         user_input: dict[str, Any] | None,
-        entry: ConfigEntry[Any] | None = None,
+        entry: GuardConfigEntry | None = None,
     ) -> ConfigFlowResult:
         """Ask for the filter's address and credentials; test them before saving."""
         errors: dict[str, str] = {}
@@ -251,7 +248,7 @@ class FilterFlowSteps(ConfigFlow):
         )
 
     def _filter_data(
-        self, kind: str, user_input: dict[str, Any], entry: ConfigEntry[Any] | None
+        self, kind: str, user_input: dict[str, Any], entry: GuardConfigEntry | None
     ) -> dict[str, Any]:
         """Return a filter entry's data from the form (a password left empty is kept)."""
         data = {

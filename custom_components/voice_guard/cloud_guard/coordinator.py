@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -40,9 +40,11 @@ from ..const import (
     FILTER_ADGUARD,
     GUARD_SCAN_INTERVAL,
     HISTORY_WINDOW,
+    KIND_FILTER,
     LOGGER,
     SUBENTRY_DEVICE,
 )
+from ..data import entry_kind
 from . import issues
 from .desired import DesiredPolicy
 from .dns.catalog import Catalog, Category, DeviceType
@@ -75,6 +77,20 @@ from .store import GuardStore
 VOICE_CATEGORIES = frozenset({Category.VOICE.value, Category.GENERATIVE.value})
 
 type GuardConfigEntry = ConfigEntry[GuardCoordinator]
+
+
+def is_filter_entry(entry: ConfigEntry[Any]) -> TypeGuard[GuardConfigEntry]:
+    """Whether an entry is a DNS filter (with guarded devices)."""
+    return entry_kind(entry) == KIND_FILTER
+
+
+def filter_entries(hass: HomeAssistant, *, loaded: bool = False) -> list[GuardConfigEntry]:
+    """Return the DNS filter entries (only the loaded ones if asked)."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if is_filter_entry(entry) and (not loaded or entry.state is ConfigEntryState.LOADED)
+    ]
 
 
 @dataclass(slots=True)

@@ -37,8 +37,7 @@ from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 
 from ..compat import vol
 from ..const import DOMAIN, EVENT_REQUEST_BLOCKED
-from ..data import filter_entries
-from .coordinator import GuardCoordinator
+from .coordinator import GuardCoordinator, filter_entries
 from .dns.policy import Block
 
 VOICE_ATTEMPT = "cloud_voice_attempt_blocked"

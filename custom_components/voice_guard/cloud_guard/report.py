@@ -16,8 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from ..compat import all_devices
 from ..const import CONF_MAC, DOMAIN
-from ..data import filter_entries
-from .coordinator import DeviceState, GuardCoordinator
+from .coordinator import DeviceState, GuardCoordinator, filter_entries
 from .sensor import policy_state
 
 # Makers whose devices talk to their cloud: shown in the report when not guarded.

@@ -62,10 +62,8 @@ from ..const import (
     NAME,
     VOSK_REQUIREMENT,
 )
-from ..data import (
-    SpeechSettings,
-    async_update_and_reload,
-)
+from ..data import async_update_and_reload
+from .data import SpeechSettings
 from .downloads import ModelDownload, async_catalog
 from .engine.base import MODES
 from .engine.catalog import models_for_language

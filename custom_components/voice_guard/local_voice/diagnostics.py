@@ -11,10 +11,10 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 
 from ..const import TO_REDACT
-from ..data import VoiceGuardConfigEntry
+from .data import SpeechConfigEntry
 
 
-def speech_diagnostics(entry: VoiceGuardConfigEntry) -> dict[str, Any]:
+def speech_diagnostics(entry: SpeechConfigEntry) -> dict[str, Any]:
     """Return the speech entry's diagnostics."""
     runtime = entry.runtime_data
     return {

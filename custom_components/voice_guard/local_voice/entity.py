@@ -6,7 +6,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from ..const import DOMAIN, NAME
-from ..data import VoiceGuardConfigEntry
+from .data import SpeechConfigEntry
 
 
 class LocalVoiceEntity(Entity):
@@ -16,7 +16,7 @@ class LocalVoiceEntity(Entity):
 
     def __init__(
         self,
-        entry: VoiceGuardConfigEntry,
+        entry: SpeechConfigEntry,
         description: EntityDescription,
         unique_prefix: str | None = None,
     ) -> None:
@@ -26,7 +26,7 @@ class LocalVoiceEntity(Entity):
         self._attr_device_info = speech_device(entry)
 
 
-def speech_device(entry: VoiceGuardConfigEntry) -> DeviceInfo:
+def speech_device(entry: SpeechConfigEntry) -> DeviceInfo:
     """Return the speech engine's service device (named as its entity ids are made of)."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},

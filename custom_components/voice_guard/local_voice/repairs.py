@@ -12,7 +12,8 @@ from homeassistant.components.repairs import RepairsFlow
 
 from ..compat import RepairsFlowResult
 from ..const import CONF_MODEL_NAME, CONF_MODEL_PATH
-from ..data import async_update_and_reload, loaded_speech_entry, stt_entity_id
+from ..data import async_update_and_reload
+from .data import loaded_speech_entry, stt_entity_id
 from .downloads import ModelDownload, async_catalog
 
 

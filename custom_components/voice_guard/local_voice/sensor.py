@@ -16,7 +16,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import DOMAIN, SIGNAL_AUDIT
-from ..data import VoiceGuardConfigEntry
+from .data import SpeechConfigEntry
 from .entity import LocalVoiceEntity
 from .phrase_mode import SIGNAL_PHRASES, PhraseManager
 
@@ -24,7 +24,7 @@ from .phrase_mode import SIGNAL_PHRASES, PhraseManager
 @callback
 def async_setup_speech_sensors(
     hass: HomeAssistant,
-    entry: VoiceGuardConfigEntry,
+    entry: SpeechConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the pipeline audit, and the phrase count unless the mode is open vocabulary."""
@@ -53,7 +53,7 @@ class CloudPipelineSensor(LocalVoiceEntity, SensorEntity):
 
     _attr_should_poll = False
 
-    def __init__(self, entry: VoiceGuardConfigEntry) -> None:
+    def __init__(self, entry: SpeechConfigEntry) -> None:
         """Read the audit of the speech entry."""
         super().__init__(entry, CLOUD_PIPELINES)
         self._entry = entry
@@ -92,7 +92,7 @@ class PhraseSensor(LocalVoiceEntity, SensorEntity):
 
     _attr_should_poll = False
 
-    def __init__(self, entry: VoiceGuardConfigEntry, phrases: PhraseManager) -> None:
+    def __init__(self, entry: SpeechConfigEntry, phrases: PhraseManager) -> None:
         """Read the speech entry's phrase manager."""
         super().__init__(entry, PHRASES)
         self._phrases = phrases

@@ -28,7 +28,7 @@ from ..const import (
     SIGNAL_AUDIT,
     VOSK_REQUIREMENT,
 )
-from ..data import SpeechSettings, VoiceGuardConfigEntry, VoiceGuardRuntimeData, stt_entity_id
+from .data import SpeechConfigEntry, SpeechRuntimeData, SpeechSettings, stt_entity_id
 from .engine.base import MODE_OPEN, SpeechEngine
 from .engine.catalog import language_name, language_names, load_catalog as load_model_catalog
 from .engine.errors import SpeechError
@@ -41,11 +41,11 @@ PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR, Platform.SWITCH]
 MODEL_ISSUE = "model_unavailable"
 
 
-async def async_setup_speech_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
+async def async_setup_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
     """Start the engine, then the speech-to-text entity, the pipelines and the rest."""
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
-    entry.runtime_data = VoiceGuardRuntimeData(speech=speech, engine=engine)
+    entry.runtime_data = SpeechRuntimeData(speech=speech, engine=engine)
     if speech.mode != MODE_OPEN:
         known_word = engine.known_word if isinstance(engine, VoskEngine) else None
         phrases = PhraseManager(hass, engine.languages[0], known_word)
@@ -63,7 +63,7 @@ async def async_setup_speech_entry(hass: HomeAssistant, entry: VoiceGuardConfigE
     )
 
 
-async def async_unload_speech_entry(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> bool:
+async def async_unload_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry) -> bool:
     """Unload the entities, then stop recognitions and free the engine."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
@@ -78,7 +78,7 @@ def async_remove_speech_entry(hass: HomeAssistant) -> None:
 
 
 async def _async_start_engine(
-    hass: HomeAssistant, entry: VoiceGuardConfigEntry, speech: SpeechSettings
+    hass: HomeAssistant, entry: SpeechConfigEntry, speech: SpeechSettings
 ) -> SpeechEngine:
     """Start the configured engine, or explain why it cannot start."""
     data = entry.data
@@ -132,7 +132,7 @@ async def _async_start_engine(
     return engine
 
 
-async def _async_setup_pipelines(hass: HomeAssistant, entry: VoiceGuardConfigEntry) -> None:
+async def _async_setup_pipelines(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
     """Create the private pipeline once, audit all pipelines now and whenever they change."""
     # Imported here: Assist's module needs its own requirements, present once it is loaded.
     from ..compat import async_listen_pipelines  # noqa: PLC0415

@@ -22,7 +22,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..compat import SpeechAudioProcessing
 from ..const import LOGGER
-from ..data import VoiceGuardConfigEntry
+from .data import SpeechConfigEntry
 from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
 from .entity import LocalVoiceEntity
@@ -34,7 +34,7 @@ DESCRIPTION = EntityDescription(key="speech_to_text", translation_key="speech_to
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: VoiceGuardConfigEntry,
+    entry: SpeechConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the speech-to-text entity."""
@@ -44,7 +44,7 @@ async def async_setup_entry(
 class VoiceGuardSpeechToText(LocalVoiceEntity, SpeechToTextEntity):
     """Local speech-to-text with Vosk."""
 
-    def __init__(self, entry: VoiceGuardConfigEntry) -> None:
+    def __init__(self, entry: SpeechConfigEntry) -> None:
         """Use the entry's engine and settings."""
         super().__init__(entry, DESCRIPTION)
         self._entry = entry

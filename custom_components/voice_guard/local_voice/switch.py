@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..assistants import keep_from_assistants
 from ..const import DOMAIN
-from ..data import VoiceGuardConfigEntry
+from .data import SpeechConfigEntry
 from .entity import LocalVoiceEntity
 from .satellites import Satellite, SatellitePins, find_satellites
 
@@ -21,7 +21,7 @@ LOCAL_VOICE = SwitchEntityDescription(key="local_voice_only", translation_key="l
 @callback
 def async_setup_satellite_switches(
     hass: HomeAssistant,
-    entry: VoiceGuardConfigEntry,
+    entry: SpeechConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One switch per Assist satellite, also for satellites added later."""
@@ -42,7 +42,7 @@ class _SatelliteSwitches:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: VoiceGuardConfigEntry,
+        entry: SpeechConfigEntry,
         pins: SatellitePins,
         add: AddConfigEntryEntitiesCallback,
     ) -> None:
@@ -87,9 +87,7 @@ class SatelliteSwitch(LocalVoiceEntity, SwitchEntity):
 
     _attr_should_poll = False
 
-    def __init__(
-        self, entry: VoiceGuardConfigEntry, pins: SatellitePins, satellite: Satellite
-    ) -> None:
+    def __init__(self, entry: SpeechConfigEntry, pins: SatellitePins, satellite: Satellite) -> None:
         """Switch one satellite."""
         super().__init__(entry, LOCAL_VOICE, f"{entry.entry_id}_{satellite.key}")
         self._attr_translation_placeholders = {"satellite": satellite.name}

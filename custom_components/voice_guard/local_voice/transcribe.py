@@ -19,11 +19,11 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 
-from ..cloud_guard.dns.filters.base import printable
 from ..compat import vol
 from ..const import DOMAIN, LOGGER
-from ..data import VoiceGuardConfigEntry, loaded_speech_entry
 from ..errors import action_error
+from ..text import printable
+from .data import SpeechConfigEntry, loaded_speech_entry
 from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
 
@@ -45,7 +45,7 @@ TRANSCRIBE_SCHEMA = vol.Schema(
 # --- transcribe --------------------------------------------------------------------------
 
 
-def _speech_entry(hass: HomeAssistant) -> VoiceGuardConfigEntry:
+def _speech_entry(hass: HomeAssistant) -> SpeechConfigEntry:
     if (entry := loaded_speech_entry(hass)) is None:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_speech_engine")
     return entry

@@ -1,9 +1,13 @@
 """Voice Guard's speech engine: plain async Python, no Home Assistant imports.
 
-audio.py   PCM/WAV checks and framing
-vad.py     webrtcvad end-pointing
-session.py one recognition: read the stream, end-point, feed a decoder
+base.py           the engine interface, one recognition (stream, end-point, decode, limits)
+audio.py          PCM/WAV checks and framing
+vad.py            webrtcvad end-pointing
+phrases.py        the home's phrase set: grammar and matching back to a sentence
 vosk_engine.py    the embedded Vosk engine
 wyoming_engine.py a Wyoming speech-to-text server as engine
-models.py  Vosk model folders: validation and discovery
+models.py         Vosk model folders: validation and discovery
+catalog.py        the downloadable models (data/vosk_models.json), language names
+download.py       a model's download: size, checks, unpacking
+errors.py         the engine's errors, each with a stable reason
 """

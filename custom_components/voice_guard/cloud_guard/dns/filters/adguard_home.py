@@ -24,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from ....text import printable
 from ..hosts import normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
@@ -45,7 +46,6 @@ from .base import (
     http_call,
     is_ip,
     needs_catch_up,
-    printable,
 )
 
 _LOGGER = logging.getLogger(__name__)

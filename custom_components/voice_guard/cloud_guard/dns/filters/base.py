@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import ipaddress
 import json
 from typing import Any
-import unicodedata
 
 import aiohttp
 
@@ -310,8 +309,3 @@ def normalize_ip(value: str) -> str:
     """
     address = ipaddress.ip_address(value.strip().split("%", 1)[0])
     return str(address)
-
-
-def printable(text: str) -> bool:
-    """Whether text has no control characters (line breaks among them) to smuggle a rule in."""
-    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
