@@ -12,7 +12,9 @@ import threading
 from typing import Any
 
 from homeassistant import block_async_io
+from homeassistant.components.repairs import issue_handler
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from homeassistant.util import loop as loop_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -194,3 +196,14 @@ async def pihole(socket_enabled: None) -> AsyncIterator[FakePiHole]:
     fake = FakePiHole()
     async with fake.serve():
         yield fake
+
+
+@pytest.fixture
+async def assist(hass: HomeAssistant) -> None:
+    """Assist is loaded, as with default_config."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+    assert await async_setup_component(hass, "repairs", {})
+    process = getattr(issue_handler, "async_process_repairs_platforms", None)
+    if process is not None:
+        await process(hass)

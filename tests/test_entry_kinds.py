@@ -25,7 +25,6 @@ from custom_components.voice_guard.const import (
 from custom_components.voice_guard.local_voice.data import loaded_speech_entry
 
 from .speech import MODEL_PATH, to_wav
-from .test_pipelines import assist  # noqa: F401 - the fixture
 
 
 def _ignored(unique_id: str) -> MockConfigEntry:

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
-from homeassistant.util import dt as dt_util
-import pytest
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
-    async_fire_time_changed,
 )
 
-from custom_components.voice_guard.const import DOMAIN, SUBENTRY_DEVICE
-from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.const import DOMAIN
 
 from .fakes.adguard_home import FakeAdGuardHome
-from .speech import stream, to_wav
-from .test_guard import KITCHEN_IP, _device, _setup, device_data, filter_entry, kitchen
+from .guarded import KITCHEN_IP, filter_entry, kitchen, setup_entry
 
 LOUNGE_IP = "192.168.1.21"
 
@@ -36,268 +24,12 @@ async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
     )
 
 
-# --- transcribe ----------------------------------------------------------------------------
-
-
-async def test_transcribe_a_wav_file(
-    hass: HomeAssistant, init_integration: MockConfigEntry, living_room_on: bytes, tmp_path: Path
-) -> None:
-    """A WAV file in an allowed folder becomes the engine's text of it."""
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    voicemail = tmp_path / "voicemail.wav"
-    await hass.async_add_executor_job(voicemail.write_bytes, to_wav(living_room_on))
-    settings = RecognitionSettings(language="ko", silence_ms=60_000, max_seconds=30)
-    engine = init_integration.runtime_data.engine
-    expected = (await engine.transcribe(stream(living_room_on), settings)).text
-
-    response = await _call(hass, "transcribe", {"file": str(voicemail)})
-
-    assert response["text"] == expected
-    assert response["audio_ms"] == pytest.approx(len(living_room_on) / 32, abs=1)
-
-    hass.config.media_dirs = {"local": str(tmp_path)}
-    response = await _call(
-        hass, "transcribe", {"media_content_id": "media-source://media_source/local/voicemail.wav"}
-    )
-    assert response["text"] == expected
-
-
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"file": "/etc/passwd"}, "path_not_allowed"),
-        ({"file": "{tmp}/../outside.wav"}, "path_not_allowed"),
-        ({"file": "{tmp}/missing.wav"}, "file_not_found"),
-        ({"file": "{tmp}/noise.wav"}, "audio_not_recognised"),
-        ({"media_content_id": "media-source://radio_browser/abc"}, "media_not_local"),
-        ({"media_content_id": "media-source://media_source/other/x.wav"}, "media_not_local"),
-        ({}, "no_audio_source"),
-    ],
-)
-async def test_transcribe_refuses_bad_input(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    tmp_path: Path,
-    data: dict[str, str],
-    key: str,
-) -> None:
-    """Each bad input ends in its translated validation error."""
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    hass.config.media_dirs = {"local": str(tmp_path)}
-    await hass.async_add_executor_job((tmp_path / "noise.wav").write_bytes, b"RIFF1234WAVEjunk")
-    data = {k: v.format(tmp=tmp_path) for k, v in data.items()}
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "transcribe", data)
-    assert err.value.translation_key == key
-
-
-async def test_transcribe_without_a_speech_engine(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
-) -> None:
-    """Without local speech-to-text the action says so."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url))
-    with pytest.raises(HomeAssistantError) as err:
-        await _call(hass, "transcribe", {"file": "/tmp/x.wav"})  # noqa: S108
-    assert err.value.translation_key == "no_speech_engine"
-
-
-# --- guarded devices -----------------------------------------------------------------------
-
-
-async def test_allow_cloud_temporarily_and_back(
-    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
-) -> None:
-    """Blocks are lifted for the duration, visibly, then return by themselves."""
-    # The logbook keeps its entries with the recorder, which these tests do not run: what
-    # reaches it are logbook_entry events, captured here.
-    hass.config.components.add("logbook")
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
-    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state == STATE_UNAVAILABLE
-    entries = async_capture_events(hass, "logbook_entry")
-
-    response = await _call(
-        hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": {"minutes": 10}}
-    )
-    until = dt_util.utcnow() + timedelta(minutes=10)
-    # Local time to the second, as the home reads it.
-    assert response == {"allowed_until": dt_util.as_local(until).replace(microsecond=0).isoformat()}
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
-    # What is in force reads true everywhere: switches off, policy and protection say why.
-    switch = hass.states.get("switch.kitchen_echo_block_cloud_voice")
-    assert switch.state == STATE_OFF
-    assert switch.attributes["on_after_allowance"] is True
-    assert hass.states.get("sensor.kitchen_echo_policy").state == "allowed_temporarily"
-    assert hass.states.get("sensor.kitchen_echo_protection").state == "allowed_temporarily"
-    allowed_until = hass.states.get("sensor.kitchen_echo_cloud_allowed_until")
-    assert allowed_until.state == until.isoformat(timespec="seconds")
-    assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state != STATE_UNAVAILABLE
-    local = dt_util.as_local(until).strftime("%H:%M")
-    assert [e.data["message"] for e in entries] == [
-        f"may reach the cloud until {local}: its blocks are lifted"
-    ]
-    assert entries[0].data["name"] == "Kitchen Echo"
-    assert entries[0].data["domain"] == "voice_guard"
-
-    freezer.tick(timedelta(minutes=10, seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
-    assert hass.states.get("sensor.kitchen_echo_policy").state == "voice"
-    messages = [e.data["message"] for e in entries]
-    assert "is blocked again: the cloud allowance ended" in messages
-
-
-async def test_an_allowance_can_be_ended_early(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
-) -> None:
-    """By the button, by the action, or by turning a switch on; not when none runs."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
-    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
-    allow = {"device_id": device.id, "duration": {"days": 2}}
-
-    await _call(hass, "allow_cloud_temporarily", allow)
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": "button.kitchen_echo_end_cloud_allowance"},
-        blocking=True,
-    )
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
-
-    await _call(hass, "allow_cloud_temporarily", allow)
-    assert await _call(hass, "end_cloud_allowance", {"device_id": device.id}) == {"ended": True}
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "end_cloud_allowance", {"device_id": device.id})
-    assert err.value.translation_key == "not_allowed"
-
-    await _call(hass, "allow_cloud_temporarily", allow)
-    await hass.services.async_call(
-        "switch",
-        "turn_on",
-        {"entity_id": "switch.kitchen_echo_block_telemetry"},
-        blocking=True,
-    )
-    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
-
-
-async def test_allowance_survives_a_restart_and_still_ends(
-    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
-) -> None:
-    """A restart while allowed keeps the allowance, and its end."""
-    entry = await _setup(
-        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
-    )
-    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
-    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "00:30:00"})
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
-
-    freezer.tick(timedelta(minutes=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-
-
-async def test_allow_cloud_for_a_device_that_is_not_guarded(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
-) -> None:
-    """Only guarded devices can be allowed; durations are bounded."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
-    other = MockConfigEntry(domain="demo")
-    other.add_to_hass(hass)
-    lamp = dr.async_get(hass).async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("demo", "lamp")}
-    )
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "allow_cloud_temporarily", {"device_id": lamp.id, "duration": "00:10:00"})
-    assert err.value.translation_key == "not_guarded"
-    device = _device(hass, "switch.kitchen_echo_local_only")
-    for duration in ({"days": 30}, {"seconds": 10}, "00:00:00"):
-        with pytest.raises(ServiceValidationError) as err:
-            await _call(
-                hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": duration}
-            )
-        # A translated message that gives the range, not the schema's raw text.
-        assert err.value.translation_key == "duration_out_of_range"
-        assert err.value.translation_placeholders == {"minimum": "1 min", "maximum": "7 d"}
-
-
-async def test_apply_policy_by_area_and_label(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
-) -> None:
-    """Guarded devices chosen by area or label get exactly the given blocks."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
-    device = _device(hass, "switch.kitchen_echo_block_cloud_voice")
-    area = ar.async_get(hass).async_create("Kitchen")
-    label = lr.async_get(hass).async_create("Guests")
-    dr.async_get(hass).async_update_device(device.id, area_id=area.id, labels={label.label_id})
-
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_telemetry"]})
-    assert response == {
-        "devices": ["Kitchen Echo"],
-        "block": ["block_telemetry"],
-        "after_allowance": {},
-    }
-    assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_OFF
-    assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
-    assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
-
-    await _call(hass, "apply_policy", {"label_id": [label.label_id], "block": ["local_only"]})
-    assert hass.states.get("switch.kitchen_echo_local_only").state == STATE_ON
-    assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_OFF
-
-    await _call(hass, "apply_policy", {"device_id": device.id, "block": []})
-    assert hass.states.get("sensor.kitchen_echo_policy").state == "off"
-
-    # A device in a cloud allowance: the new switches wait for its end, and the answer says so.
-    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "01:00:00"})
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
-    assert response["devices"] == []
-    assert list(response["after_allowance"]) == ["Kitchen Echo"]
-    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
-
-    empty = ar.async_get(hass).async_create("Cellar")
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "apply_policy", {"area_id": empty.id, "block": ["block_voice"]})
-    assert err.value.translation_key == "no_guarded_devices"
-
-
-async def test_apply_policy_to_many_devices_updates_their_filter_once(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
-) -> None:
-    """An area of guarded devices changes in one write to the filter, not one per device."""
-    lounge = ConfigSubentryData(
-        data=device_data(ip=LOUNGE_IP, mac=None),
-        subentry_type=SUBENTRY_DEVICE,
-        title="Lounge Echo",
-        unique_id=LOUNGE_IP,
-    )
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(), lounge))
-    area = ar.async_get(hass).async_create("Ground floor")
-    for switch in ("switch.kitchen_echo_block_cloud_voice", "switch.lounge_echo_block_cloud_voice"):
-        dr.async_get(hass).async_update_device(_device(hass, switch).id, area_id=area.id)
-    writes = adguard.rule_writes
-
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
-
-    assert sorted(response["devices"]) == ["Kitchen Echo", "Lounge Echo"]
-    assert adguard.rule_writes == writes + 1
-    for ip in (KITCHEN_IP, LOUNGE_IP):
-        assert adguard.query(ip, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-
-
 async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
     """The report lists guarded devices with proof, and cloud devices nobody guards."""
     adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
     other = MockConfigEntry(domain="ring")
     other.add_to_hass(hass)
     # What onboarding sets up on its own: a cloud service, no device of the home.

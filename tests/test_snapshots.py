@@ -24,8 +24,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from .fakes.adguard_home import FakeAdGuardHome
-from .test_guard import KITCHEN_IP, _setup, filter_entry, kitchen
-from .test_pipelines import assist  # noqa: F401 - the fixture
+from .guarded import KITCHEN_IP, filter_entry, kitchen, setup_entry
 
 # Figures that differ from run to run (timings, clocks) or machine to machine (paths).
 VOLATILE = {
@@ -120,7 +119,7 @@ async def test_filter_entry_with_a_guarded_device(
     snapshot: SnapshotAssertion,
 ) -> None:
     adguard.query(KITCHEN_IP, "www.example.com")
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     entities = _entities(hass, entry)

@@ -28,8 +28,8 @@ from custom_components.voice_guard.const import (
 from custom_components.voice_guard.local_voice import downloads
 from custom_components.voice_guard.local_voice.engine.catalog import CatalogModel
 
-from .model_server import ModelSite, corrupt, model_zip
-from .speech import PACKAGED_MODEL
+from ..model_server import ModelSite, corrupt, model_zip
+from ..speech import PACKAGED_MODEL
 
 NAME = "vosk-model-small-ko-0.22"
 

@@ -22,8 +22,8 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import (
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
-from ..fakes.adguard_home import FakeAdGuardHome, rfc3339nano
-from ..fakes.pihole import FakePiHole
+from ...fakes.adguard_home import FakeAdGuardHome, rfc3339nano
+from ...fakes.pihole import FakePiHole
 from .conftest import echo, policy
 
 ECHO = "192.168.1.20"

@@ -22,7 +22,7 @@ from custom_components.voice_guard.local_voice.engine.download import download_m
 from custom_components.voice_guard.local_voice.engine.errors import ModelError
 from custom_components.voice_guard.local_voice.engine.models import validate_model_dir
 
-from ..model_server import ModelSite, catalog_model, corrupt, model_zip
+from ...model_server import ModelSite, catalog_model, corrupt, model_zip
 
 MODEL = catalog_model()
 

@@ -19,7 +19,7 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import is_ip, no
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 from custom_components.voice_guard.text import printable
 
-from ..fakes.adguard_home import FakeAdGuardHome
+from ...fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy
 
 

@@ -15,16 +15,16 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
 
-from .fakes.adguard_home import FakeAdGuardHome
-from .test_guard import KITCHEN_IP, _device, _setup, filter_entry, kitchen
+from ..fakes.adguard_home import FakeAdGuardHome
+from ..guarded import KITCHEN_IP, device_of, filter_entry, kitchen, setup_entry
 
 
 async def test_guarded_device_offers_two_triggers(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """A guarded device lists its triggers; other devices list none of ours."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
     ours = sorted(t["type"] for t in triggers if t["domain"] == DOMAIN)
     assert ours == ["cloud_voice_attempt_blocked", "protection_lost"]
@@ -35,10 +35,10 @@ async def test_triggers_fire_in_an_automation(
 ) -> None:
     """Blocked voice lookups and a lost protection run the automation's actions."""
     adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     calls = async_mock_service(hass, "test", "automation")
     assert await async_setup_component(
         hass,
@@ -81,7 +81,7 @@ async def test_triggers_fire_in_an_automation(
 
 async def test_no_triggers_for_other_devices(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
     """A device that is not guarded has none of Voice Guard's triggers."""
-    await _setup(hass, filter_entry("adguard_home", adguard.url))
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     other = MockConfigEntry(domain="demo")
     other.add_to_hass(hass)
     from homeassistant.helpers import device_registry as dr  # noqa: PLC0415
@@ -104,7 +104,7 @@ async def test_trigger_for_a_device_that_is_not_guarded_is_refused(
 
     from custom_components.voice_guard import device_trigger  # noqa: PLC0415
 
-    await _setup(hass, filter_entry("adguard_home", adguard.url))
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     config = {
         "platform": "device",
         "domain": DOMAIN,
@@ -122,8 +122,10 @@ async def test_device_conditions_need_no_template(
     from homeassistant.helpers import condition  # noqa: PLC0415
 
     adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, device.id)
     types = sorted(c["type"] for c in conditions if c["domain"] == DOMAIN)
     assert types == ["cloud_allowed", "cloud_voice_blocked", "is_not_protected", "is_protected"]
@@ -179,10 +181,10 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
     )
 
     adguard.query(KITCHEN_IP, "www.example.com")
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     offered = await async_get_triggers_for_target(
         hass, {"device_id": [device.id]}, expand_group=True
     )

@@ -9,7 +9,7 @@ import pytest
 from custom_components.voice_guard.local_voice.engine.audio import PcmReader
 from custom_components.voice_guard.local_voice.engine.errors import AudioError
 
-from ..speech import to_wav
+from ...speech import to_wav
 
 FRAME_BYTES = 960  # 30 ms
 

@@ -31,8 +31,8 @@ from custom_components.voice_guard.const import (
     DOMAIN,
 )
 
-from .speech import MODEL_PATH, PACKAGED_MODEL
-from .wyoming_server import wyoming_entry, wyoming_vosk_server
+from ..speech import MODEL_PATH, PACKAGED_MODEL
+from ..wyoming_server import wyoming_entry, wyoming_vosk_server
 
 SPEECH_FLOW = "custom_components.voice_guard.local_voice.config_flow"
 

@@ -27,8 +27,8 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import FilterCon
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
 from custom_components.voice_guard.cloud_guard.dns.policy import Block, DevicePolicy
 
-from ..fakes.adguard_home import FakeAdGuardHome, compile_rule
-from ..fakes.pihole import FakePiHole
+from ...fakes.adguard_home import FakeAdGuardHome, compile_rule
+from ...fakes.pihole import FakePiHole
 from .conftest import echo, policy
 
 ECHO_IP = "192.168.1.20"

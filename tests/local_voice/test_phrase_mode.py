@@ -35,8 +35,8 @@ from custom_components.voice_guard.local_voice.phrase_mode import (
     _load_intents,
 )
 
-from .assist import ENTITY_ID, events_of, korean_pipeline, post_speech, speak_to_pipeline
-from .speech import speak, stream, to_wav
+from ..assist import ENTITY_ID, events_of, korean_pipeline, post_speech, speak_to_pipeline
+from ..speech import speak, stream, to_wav
 
 SENSOR = "sensor.voice_guard_phrases"
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from homeassistant.components.assist_pipeline import async_get_pipelines
 from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE
-from homeassistant.components.repairs import issue_handler, repairs_flow_manager
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.components.tts import TextToSpeechEntity
 from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import Platform
@@ -16,7 +16,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
@@ -31,17 +30,6 @@ from custom_components.voice_guard.const import DOMAIN
 from custom_components.voice_guard.local_voice.pipelines import PRIVATE_PIPELINE_NAME
 
 STT = "stt.voice_guard_speech_to_text"
-
-
-@pytest.fixture
-async def assist(hass: HomeAssistant) -> None:
-    """Assist is loaded, as with default_config."""
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "assist_pipeline", {})
-    assert await async_setup_component(hass, "repairs", {})
-    process = getattr(issue_handler, "async_process_repairs_platforms", None)
-    if process is not None:
-        await process(hass)
 
 
 async def _fix(hass: HomeAssistant, issue_id: str) -> dict:

@@ -9,11 +9,8 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     CONF_PASSWORD,
-    CONF_URL,
     CONF_USERNAME,
-    CONF_VERIFY_SSL,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -24,104 +21,34 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er, 
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import BEGIN
 from custom_components.voice_guard.const import (
-    CONF_DEVICE_TYPE,
-    CONF_EXTRA_TELEMETRY_HOSTS,
-    CONF_EXTRA_VOICE_HOSTS,
-    CONF_FILTER,
-    CONF_INITIAL_BLOCKS,
-    CONF_IP,
-    CONF_KIND,
-    CONF_MAC,
     DOMAIN,
     EVENT_REQUEST_BLOCKED,
     GUARD_SCAN_INTERVAL,
-    KIND_FILTER,
     SUBENTRY_DEVICE,
 )
 
-from .fakes.adguard_home import FakeAdGuardHome
-from .fakes.pihole import FakePiHole
-
-KITCHEN_IP = "192.168.1.20"
-KITCHEN_MAC = "f0:27:2d:11:22:33"
-
-
-def device_data(
-    device_type: str = "echo_dot",
-    ip: str | None = KITCHEN_IP,
-    mac: str | None = KITCHEN_MAC,
-    blocks: list[str] | None = None,
-) -> dict[str, Any]:
-    """Data of a guarded device subentry."""
-    return {
-        CONF_DEVICE_TYPE: device_type,
-        CONF_IP: ip,
-        CONF_MAC: mac,
-        CONF_EXTRA_VOICE_HOSTS: [],
-        CONF_EXTRA_TELEMETRY_HOSTS: [],
-        CONF_INITIAL_BLOCKS: blocks or [],
-    }
-
-
-def filter_entry(kind: str, url: str, *subentries: ConfigSubentryData) -> MockConfigEntry:
-    """A filter entry as the config flow creates it."""
-    data = {
-        CONF_KIND: KIND_FILTER,
-        CONF_FILTER: kind,
-        CONF_URL: url,
-        CONF_PASSWORD: "secret",
-        CONF_VERIFY_SSL: True,
-    }
-    if kind == "adguard_home":
-        data[CONF_USERNAME] = "admin"
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="AdGuard Home (test)" if kind == "adguard_home" else "Pi-hole (test)",
-        unique_id=f"{kind}:{url}",
-        data=data,
-        subentries_data=list(subentries),
-    )
-
-
-def kitchen(**kwargs: Any) -> ConfigSubentryData:
-    """The kitchen Echo Dot."""
-    return ConfigSubentryData(
-        data=device_data(**kwargs),
-        subentry_type=SUBENTRY_DEVICE,
-        title="Kitchen Echo",
-        unique_id=KITCHEN_MAC,
-    )
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-def _device(hass: HomeAssistant, entity_id: str) -> dr.DeviceEntry:
-    entity = er.async_get(hass).async_get(entity_id)
-    assert entity is not None
-    assert entity.device_id is not None
-    device = dr.async_get(hass).async_get(entity.device_id)
-    assert isinstance(device, dr.DeviceEntry)
-    return device
-
-
-async def _switch(hass: HomeAssistant, entity_id: str, *, on: bool) -> None:
-    await hass.services.async_call(
-        "switch", "turn_on" if on else "turn_off", {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
+from ..fakes.adguard_home import FakeAdGuardHome
+from ..fakes.pihole import FakePiHole
+from ..guarded import (
+    KITCHEN_IP,
+    KITCHEN_MAC,
+    device_data,
+    device_of,
+    filter_entry,
+    kitchen,
+    poll,
+    set_switch,
+    setup_entry,
+)
 
 
 async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
     """A guarded Echo gets its switches, sensors and a device linked by MAC."""
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     assert entry.state is ConfigEntryState.LOADED
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
@@ -139,7 +66,7 @@ async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHom
         "switch.kitchen_echo_block_telemetry",
         "switch.kitchen_echo_local_only",
     ]
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     assert (dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC) in device.connections
     assert (device.name, device.manufacturer, device.model) == (
         "Kitchen Echo",
@@ -158,7 +85,7 @@ async def test_ring_has_no_voice_switches(hass: HomeAssistant, adguard: FakeAdGu
         title="Front door",
         unique_id="192.168.1.30",
     )
-    await _setup(hass, filter_entry("adguard_home", adguard.url, ring))
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, ring))
     assert hass.states.get("switch.front_door_block_cloud_voice") is None
     assert hass.states.get("switch.front_door_block_alexa") is None
     assert hass.states.get("switch.front_door_local_only") is not None
@@ -171,10 +98,10 @@ async def test_switches_block_and_are_confirmed(
     """Turning a switch on blocks the hosts at once, for that device, confirmed by the filter."""
     fake: Any = adguard if kind == "adguard_home" else pihole
     fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks this filter
-    await _setup(hass, filter_entry(kind, fake.url, kitchen()))
+    await setup_entry(hass, filter_entry(kind, fake.url, kitchen()))
     blocked = {"FilteredBlackList", "REGEX"}
 
-    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
     assert fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com") in blocked
     assert fake.query("192.168.1.99", "avs-alexa-na.amazon.com") not in blocked
@@ -187,16 +114,16 @@ async def test_switches_block_and_are_confirmed(
     ]
     assert hass.states.get("sensor.kitchen_echo_policy").state == "voice"
 
-    await _switch(hass, "switch.kitchen_echo_block_telemetry", on=True)
+    await set_switch(hass, "switch.kitchen_echo_block_telemetry", on=True)
     assert fake.query(KITCHEN_IP, "device-metrics-us.amazon.com") in blocked
     assert hass.states.get("sensor.kitchen_echo_policy").state == "voice_and_telemetry"
 
-    await _switch(hass, "switch.kitchen_echo_local_only", on=True)
+    await set_switch(hass, "switch.kitchen_echo_local_only", on=True)
     assert fake.query(KITCHEN_IP, "api.amazon.com") in blocked
     assert hass.states.get("sensor.kitchen_echo_policy").state == "local_only"
 
     for key in ("block_cloud_voice", "block_telemetry", "local_only"):
-        await _switch(hass, f"switch.kitchen_echo_{key}", on=False)
+        await set_switch(hass, f"switch.kitchen_echo_{key}", on=False)
     assert fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com") not in blocked
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_OFF
     if kind == "adguard_home":
@@ -205,8 +132,8 @@ async def test_switches_block_and_are_confirmed(
 
 async def test_policy_survives_a_restart(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
     """The switches are the stored desired policy, not whatever the filter holds."""
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
-    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
@@ -214,7 +141,7 @@ async def test_policy_survives_a_restart(hass: HomeAssistant, adguard: FakeAdGua
 
 async def test_initial_blocks_apply_on_setup(hass: HomeAssistant, pihole: FakePiHole) -> None:
     """Blocks chosen when adding the device are applied at once."""
-    await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_telemetry"])))
+    await setup_entry(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_telemetry"])))
     assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
     assert pihole.query(KITCHEN_IP, "unagi-na.amazon.com") == "REGEX"
 
@@ -224,8 +151,8 @@ async def test_filter_down_and_back(
 ) -> None:
     """Unreachable: entities unavailable, policy kept. Back: the policy is applied again."""
     adguard.query(KITCHEN_IP, "www.example.com")
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
-    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
 
     adguard.fail_status = 502
     adguard.user_rules = []  # the filter came back from a restore without our rules
@@ -252,7 +179,7 @@ async def test_filter_down_at_startup_retries(
 ) -> None:
     """Setup retries while the filter is unreachable."""
     adguard.fail_status = 503
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -260,8 +187,8 @@ async def test_rules_removed_by_hand_are_restored_and_reported(
     hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
 ) -> None:
     """Someone deletes Voice Guard's rules in AdGuard Home: re-applied, and a repair says so."""
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
-    await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
     adguard.user_rules = ["||ads.example.com^", "||mine.example.com^"]
 
     freezer.tick(GUARD_SCAN_INTERVAL + timedelta(seconds=1))
@@ -279,7 +206,7 @@ async def test_blocked_lookups_fire_events_once_and_feed_sensors(
     hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
 ) -> None:
     """Each blocked lookup fires one event; the sensors count and time them."""
-    await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    await setup_entry(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
     events: list[Event] = []
     hass.bus.async_listen(EVENT_REQUEST_BLOCKED, events.append)
 
@@ -290,7 +217,7 @@ async def test_blocked_lookups_fire_events_once_and_feed_sensors(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(events) == 1
-    device = _device(hass, "switch.kitchen_echo_local_only")
+    device = device_of(hass, "switch.kitchen_echo_local_only")
     assert (DOMAIN, events[0].data["subentry_id"]) in device.identifiers
     assert events[0].data["device_id"] == device.id
     assert events[0].data["host"] == "avs-alexa-na.amazon.com"
@@ -316,7 +243,7 @@ async def test_events_are_not_repeated_after_a_restart(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """A restart reads the last 24 h again for the counts but fires no old events."""
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com", dt_util.utcnow())
@@ -334,7 +261,7 @@ async def test_wrong_credentials_start_reauth(
 ) -> None:
     """A 401 starts a reauthentication flow."""
     adguard.password = "changed"  # noqa: S105
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress()
     assert [f["context"]["source"] for f in flows] == ["reauth"]
@@ -356,7 +283,9 @@ async def test_removing_a_device_removes_its_rules_and_entities(
     hass: HomeAssistant, pihole: FakePiHole
 ) -> None:
     """Deleting the subentry takes its rules out of the filter and its entities away."""
-    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(
+        hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"]))
+    )
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
     subentry_id = next(iter(entry.subentries))
     assert hass.config_entries.async_remove_subentry(entry, subentry_id)
@@ -371,7 +300,7 @@ async def test_removing_the_filter_removes_all_rules(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """Deleting a filter entry leaves the user's rules and nothing of Voice Guard's."""
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     assert BEGIN in adguard.user_rules
@@ -386,7 +315,7 @@ async def test_removing_a_filter_that_is_down_leaves_a_repair(
 ) -> None:
     """The rules cannot be removed now: a repair names what to delete, and where."""
     fake = adguard if kind == "adguard_home" else pihole
-    entry = await _setup(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
     fake.fail_status = 503
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
@@ -411,7 +340,7 @@ async def test_hundred_devices_are_reconciled_with_few_writes(
     ]
     for n in range(100):
         adguard.query(f"10.0.{n // 200}.{n % 200 + 2}", "www.example.com")
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, *devices))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, *devices))
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.writes == 1
     assert adguard.query("10.0.0.51", "avs-alexa-na.amazon.com") == "FilteredBlackList"
@@ -423,7 +352,7 @@ async def test_reauth_tells_a_lockout_from_a_wrong_password(
 ) -> None:
     """After five failures the right password still gets 401: reauth says "wait", not "wrong"."""
     adguard.password = "changed"  # noqa: S105
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     flow_id = hass.config_entries.flow.async_progress()[0]["flow_id"]
     errors = []
     for _ in range(5):
@@ -440,12 +369,6 @@ async def test_reauth_tells_a_lockout_from_a_wrong_password(
     assert entry.state is ConfigEntryState.SETUP_ERROR
 
 
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, after: timedelta) -> None:
-    freezer.tick(after)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 @pytest.mark.parametrize("kind", ["adguard_home", "pihole"])
 async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
     hass: HomeAssistant,
@@ -456,14 +379,14 @@ async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
 ) -> None:
     """Rules in force are not enough: a device that never asks the filter is not protected."""
     fake: Any = adguard if kind == "adguard_home" else pihole
-    entry = await _setup(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
     assert confirmed.state == STATE_OFF
     assert confirmed.attributes["proof"] == "no_lookups_seen"
     assert confirmed.attributes["unconfirmed_hosts"] == []  # the rules are in force
 
     fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter now
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
     assert confirmed.state == STATE_ON
     assert confirmed.attributes["proof"] == "rules_in_force_no_attempt_yet"
@@ -471,7 +394,7 @@ async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
 
     # A day later without a single lookup (DNS over HTTPS, say): off, and a repair.
     issue_id = f"no_lookups_{next(iter(entry.subentries))}"
-    await _poll(hass, freezer, timedelta(hours=24, minutes=1))
+    await poll(hass, freezer, timedelta(hours=24, minutes=1))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
     assert (confirmed.state, confirmed.attributes["proof"]) == (STATE_OFF, "no_lookups_seen")
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
@@ -481,7 +404,7 @@ async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
     assert KITCHEN_IP in issue.translation_placeholders["address"]
 
     fake.query(KITCHEN_IP, "www.example.com")
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
@@ -494,7 +417,7 @@ async def test_a_filter_that_hides_the_proof_says_so(
         {"name": "Echo", "ids": [KITCHEN_IP], "ignore_querylog": True, "filtering_enabled": True}
     ]
     adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com")  # blocked, and not logged
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
@@ -519,8 +442,10 @@ async def test_a_steady_poll_reads_only_new_lookups_and_writes_nothing(
     for n in range(2000):
         adguard.query(f"10.0.1.{n % 200}", f"site{n}.example.com", old)
     adguard.query(KITCHEN_IP, "www.example.com")
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     with (
         patch.object(Store, "async_delay_save") as delayed,
         patch.object(Store, "async_save") as saved,
@@ -528,12 +453,12 @@ async def test_a_steady_poll_reads_only_new_lookups_and_writes_nothing(
         adguard.querylog_calls = 0
         for _ in range(3):
             adguard.query(KITCHEN_IP, "www.example.com")  # allowed lookups: nothing to keep
-            await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+            await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
         assert adguard.querylog_calls == 3
         assert (delayed.call_count, saved.call_count) == (0, 0)
 
         adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com")  # something to keep
-        await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+        await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
         assert delayed.call_count == 1
     assert hass.states.get("sensor.kitchen_echo_blocked_requests_24_h").state == "1"
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
@@ -543,7 +468,9 @@ async def test_unloading_shuts_the_coordinator_down_once(
     hass: HomeAssistant, pihole: FakePiHole
 ) -> None:
     """One store write and one closed session per unload, whoever asks for it."""
-    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(
+        hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"]))
+    )
     logouts = pihole.logouts
     with patch.object(Store, "async_save") as saved:
         assert await hass.config_entries.async_unload(entry.entry_id)
@@ -565,11 +492,13 @@ async def test_an_answered_guarded_lookup_disproves_protection(
     fine, the query log shows the truth: Protection confirmed goes off at once, with the
     lookup, a repair naming the device, an event, and "no longer protected" fires.
     """
-    entry = await _setup(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(
+        hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"]))
+    )
     subentry_id = next(iter(entry.subentries))
     freezer.tick(1)  # a lookup after the rules took effect
     pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com")
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
 
     answered: list[Event] = []
@@ -586,7 +515,7 @@ async def test_an_answered_guarded_lookup_disproves_protection(
         }
     )
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     proof = _proof(hass)
     assert (proof.state, proof.attributes["proof"]) == (STATE_OFF, "answered")
     assert proof.attributes["unconfirmed_hosts"] == []  # the rules themselves are in force
@@ -599,12 +528,12 @@ async def test_an_answered_guarded_lookup_disproves_protection(
     assert issue.translation_placeholders["device"] == "Kitchen Echo"
     assert issue.translation_placeholders["host"] == "avs-alexa-na.amazon.com"
     assert [e.data["host"] for e in answered] == ["avs-alexa-na.amazon.com"]
-    assert answered[0].data["device_id"] == _device(hass, "switch.kitchen_echo_local_only").id
+    assert answered[0].data["device_id"] == device_of(hass, "switch.kitchen_echo_local_only").id
 
     # The user removes the allow entry; the next guarded lookup is blocked: protected again.
     pihole.domains = [d for d in pihole.domains if d["id"] != 900]
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"answered_{subentry_id}") is None
     assert len(answered) == 1
@@ -615,16 +544,16 @@ async def test_a_pihole_mac_device_whose_address_is_learned_later_ends_up_blocke
 ) -> None:
     """FTL keeps a late-learned address in Default; Voice Guard writes it into the group."""
     entry = filter_entry("pihole", pihole.url, kitchen(ip=None, blocks=["block_voice"]))
-    await _setup(hass, entry)
+    await setup_entry(hass, entry)
     assert pihole.query(KITCHEN_IP, "www.example.com") == "FORWARDED"  # decided: Default
     pihole.learn(KITCHEN_MAC, KITCHEN_IP)
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert any(c["client"] == KITCHEN_IP for c in pihole.clients)
     assert _proof(hass).attributes["addresses"] == [KITCHEN_IP]
     freezer.tick(1)
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "REGEX"
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert (_proof(hass).state, _proof(hass).attributes["proof"]) == (STATE_ON, "blocked_seen")
 
 
@@ -633,9 +562,11 @@ async def test_a_subnet_client_neither_names_the_device_nor_proves_it(
 ) -> None:
     """Another device's lookups in the same persistent client do not confirm the Echo."""
     adguard.persistent_clients = [{"name": "LAN", "ids": ["192.168.1.0/24"]}]
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"])))
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
     adguard.query("192.168.1.50", "www.example.com")
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     proof = _proof(hass)
     assert (proof.state, proof.attributes["proof"]) == (STATE_OFF, "no_lookups_seen")
     assert proof.attributes["shared_clients"] == ["LAN"]
@@ -645,10 +576,10 @@ async def test_a_subnet_client_neither_names_the_device_nor_proves_it(
 async def test_a_switch_whose_filter_write_fails_says_so_and_keeps_the_wish(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     adguard.fail_status = 500
     with pytest.raises(HomeAssistantError) as raised:
-        await _switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
+        await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
     assert raised.value.translation_key == "filter_write_failed"
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_UNAVAILABLE
     adguard.fail_status = None
@@ -685,7 +616,7 @@ async def test_nobody_switches_the_guard_off_by_voice_unless_the_owner_exposes_i
 
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "conversation", {})
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     switch = "switch.kitchen_echo_block_cloud_voice"
@@ -713,7 +644,9 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
     )
 
     hass.config.components.add("logbook")  # its entries are logbook_entry events
-    await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["local_only"])))
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["local_only"]))
+    )
     entries = async_capture_events(hass, "logbook_entry")
     blocked = async_capture_events(hass, EVENT_REQUEST_BLOCKED)
     freezer.tick(1)
@@ -721,7 +654,7 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
         adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")
         freezer.tick(0.1)
     adguard.query(KITCHEN_IP, "device-metrics-us.amazon.com")
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert len(blocked) == 21
     assert [(e.data["name"], e.data["message"]) for e in entries] == [
         ("Kitchen Echo", "tried to reach avs-alexa-eu.amazon.com: blocked (cloud voice)"),
@@ -731,7 +664,7 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
 
     freezer.tick(timedelta(minutes=10))
     adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert len(entries) == 3
 
 
@@ -740,9 +673,9 @@ async def test_an_answered_lookup_from_an_address_learned_for_the_mac_names_that
 ) -> None:
     """The repair for a MAC device says the address was learned for its MAC, and why."""
     entry = filter_entry("pihole", pihole.url, kitchen(ip=None, blocks=["block_voice"]))
-    await _setup(hass, entry)
+    await setup_entry(hass, entry)
     pihole.learn(KITCHEN_MAC, KITCHEN_IP)
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))  # address written
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))  # address written
     freezer.tick(1)
     pihole.domains.append(
         {
@@ -756,7 +689,7 @@ async def test_an_answered_lookup_from_an_address_learned_for_the_mac_names_that
         }
     )
     assert pihole.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FORWARDED"
-    await _poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     assert _proof(hass).attributes["proof"] == "answered"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"answered_{next(iter(entry.subentries))}")
     assert issue is not None

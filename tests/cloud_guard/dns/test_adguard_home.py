@@ -18,7 +18,7 @@ from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
 )
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
-from ..fakes.adguard_home import FakeAdGuardHome
+from ...fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy
 
 ECHO = "192.168.1.20"

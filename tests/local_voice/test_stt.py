@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.voice_guard.compat import SpeechAudioProcessing
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
-from .assist import (
+from ..assist import (
     ENTITY_ID,
     METADATA,
     events_of,
@@ -23,7 +23,7 @@ from .assist import (
     post_speech,
     speak_to_pipeline,
 )
-from .speech import stream, to_wav
+from ..speech import stream, to_wav
 
 
 async def _engine_transcript(entry: MockConfigEntry, pcm: bytes, silence_after_ms: int = 0) -> str:

@@ -22,7 +22,7 @@ from custom_components.voice_guard.local_voice.engine.errors import (
 )
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
-from ..speech import (
+from ...speech import (
     GRAMMAR,
     KITCHEN_ON,
     MODEL_PATH,

@@ -22,7 +22,7 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import (
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole, group_name
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
-from ..fakes.pihole import FakePiHole
+from ...fakes.pihole import FakePiHole
 from .conftest import echo, policy
 
 USER_MAC = "AA:BB:CC:DD:EE:FF"  # as Pi-hole's web UI stores a MAC: in capitals

@@ -13,7 +13,7 @@ from custom_components.voice_guard.local_voice.engine.base import RecognitionSet
 from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
-from ..speech import MODEL_PATH, speak, stream
+from ...speech import MODEL_PATH, speak, stream
 
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights": open vocabulary gets it wrong
 NO_COMMAND = "안녕하세요"  # "hello"

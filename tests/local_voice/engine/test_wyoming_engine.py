@@ -17,8 +17,8 @@ from custom_components.voice_guard.local_voice.engine.wyoming_engine import (
     describe_server,
 )
 
-from ..speech import reference_transcript, speak, stream
-from ..wyoming_server import wyoming_vosk_server
+from ...speech import reference_transcript, speak, stream
+from ...wyoming_server import wyoming_vosk_server
 
 OPEN = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
 

@@ -37,15 +37,15 @@ from custom_components.voice_guard.const import (
     SUBENTRY_DEVICE,
 )
 
-from .fakes.adguard_home import FakeAdGuardHome
-from .fakes.pihole import FakePiHole
-from .test_guard import (
+from ..fakes.adguard_home import FakeAdGuardHome
+from ..fakes.pihole import FakePiHole
+from ..guarded import (
     KITCHEN_IP,
     KITCHEN_MAC,
-    _device,
-    _setup,
+    device_of,
     filter_entry,
     kitchen,
+    setup_entry,
 )
 
 
@@ -164,7 +164,7 @@ async def test_guard_a_device_picked_from_the_filters_clients(
             "ips": [{"ip": "192.168.1.5", "name": "laptop"}],
         },
     ]
-    entry = await _setup(hass, filter_entry("pihole", pihole.url))
+    entry = await setup_entry(hass, filter_entry("pihole", pihole.url))
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
     )
@@ -240,7 +240,7 @@ async def test_device_form_refuses_bad_input(
     errors: dict[str, str],
 ) -> None:
     """Each wrong field gets its translated error and nothing is saved."""
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
     )
@@ -259,7 +259,7 @@ async def test_reconfigure_a_guarded_device_and_link_it_to_an_existing_device(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """A new IP moves the rules; a linked device lends its MAC address."""
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(mac=None, blocks=["block_voice"]))
     )
     other = MockConfigEntry(domain="alexa_devices")
@@ -290,7 +290,7 @@ async def test_reconfigure_a_guarded_device_and_link_it_to_an_existing_device(
     assert adguard.query("192.168.1.77", "avs-alexa-na.amazon.com") == "FilteredBlackList"
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
     # The guarded device is shown as connected via the Echo's existing device.
-    guarded = _device(hass, "switch.kitchen_echo_block_cloud_voice")
+    guarded = device_of(hass, "switch.kitchen_echo_block_cloud_voice")
     assert guarded.via_device_id == echo.id
     assert (dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC) in guarded.connections
 
@@ -308,7 +308,7 @@ async def test_dhcp_discovery_offers_to_guard(
     )
     assert result["reason"] == "no_filter"
 
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp()
     )
@@ -355,7 +355,7 @@ async def test_filter_diagnostics_redact_addresses_and_secrets(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, adguard: FakeAdGuardHome
 ) -> None:
     """Diagnostics show policy, proof and catalog, without credentials or addresses."""
-    entry = await _setup(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
@@ -373,7 +373,7 @@ async def test_a_scoped_ipv6_address_is_stored_without_its_scope(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """fe80::1%eth0 is stored (and written into rules) as fe80::1: the filter sees that."""
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
     )
@@ -505,7 +505,7 @@ async def test_a_guarded_device_goes_into_the_area_chosen_for_it(
 ) -> None:
     """The guard form's area puts the device there, so actions by area find it."""
     area = ar.async_get(hass).async_create("Kitchen")
-    entry = await _setup(hass, filter_entry("adguard_home", adguard.url))
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_DEVICE), context={"source": SOURCE_USER}
     )
@@ -539,3 +539,56 @@ async def test_a_guarded_device_goes_into_the_area_chosen_for_it(
     )
     assert response["devices"] == ["Kitchen Echo"]
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+
+
+# --- Home Assistant 2026.12: one reload per change, no deprecated use ----------------------
+
+
+@pytest.fixture
+def setups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The entry ids Voice Guard's setup ran for, in order."""
+    import custom_components.voice_guard as integration  # noqa: PLC0415
+
+    calls: list[str] = []
+    real = integration.async_setup_entry
+
+    async def counting(hass: HomeAssistant, entry: Any) -> bool:
+        calls.append(entry.entry_id)
+        return await real(hass, entry)
+
+    monkeypatch.setattr(integration, "async_setup_entry", counting)
+    return calls
+
+
+async def test_reauth_and_reconfigure_reload_the_entry_once(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, setups: list[str]
+) -> None:
+    """Each finished flow reloads once (the conftest fails on Home Assistant's warning)."""
+    from homeassistant.config_entries import SOURCE_RECONFIGURE  # noqa: PLC0415
+    from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME  # noqa: PLC0415
+
+    adguard.password = "changed"  # noqa: S105
+    entry = await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flow = hass.config_entries.flow.async_progress()[0]
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "changed"}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert setups == [entry.entry_id] * 2
+
+    for password in ("", "changed"):  # unchanged data, then changed data: one reload each
+        before = len(setups)
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_URL: adguard.url, CONF_USERNAME: "admin", CONF_PASSWORD: password},
+        )
+        await hass.async_block_till_done()
+        assert result["reason"] == "reconfigure_successful"
+        assert len(setups) == before + 1
+        assert entry.state is ConfigEntryState.LOADED

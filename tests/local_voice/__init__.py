@@ -1,0 +1,1 @@
+"""Tests of custom_components/voice_guard/local_voice."""
