@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import os
 from pathlib import Path
 import threading
-import time
 from unittest.mock import patch
 import weakref
 
@@ -15,6 +14,7 @@ import pytest
 
 from custom_components.voice_guard.local_voice.engine import base, vosk_engine
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings, spoken_text
+from custom_components.voice_guard.local_voice.engine.clock import ManualClock
 from custom_components.voice_guard.local_voice.engine.errors import (
     AudioError,
     EngineUnavailableError,
@@ -173,8 +173,10 @@ async def test_close_while_decoding_ends_it_with_an_error_and_leaves_no_threads(
     """Unloading mid-utterance gives the caller an error (its own task is not cancelled)."""
     vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
     await vosk.async_load()
-    task = asyncio.create_task(vosk.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN))
-    await asyncio.sleep(0.3)
+    decoding = asyncio.Event()
+    speaker = _announcing(stream(kitchen_on, pace=0.02, forever=True), decoding, after=10)
+    task = asyncio.create_task(vosk.transcribe(speaker, OPEN))
+    await decoding.wait()  # ten chunks decoded: mid-utterance
     await vosk.async_close()
     with pytest.raises(EngineUnavailableError) as err:
         await task
@@ -204,8 +206,10 @@ async def test_cancelling_the_caller_still_cancels_its_recognition(
     engine: VoskEngine, kitchen_on: bytes
 ) -> None:
     """A caller that gives up (pipeline cancelled) stops its recognition and frees the slot."""
-    task = asyncio.create_task(engine.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN))
-    await asyncio.sleep(0.3)
+    decoding = asyncio.Event()
+    speaker = _announcing(stream(kitchen_on, pace=0.02, forever=True), decoding, after=10)
+    task = asyncio.create_task(engine.transcribe(speaker, OPEN))
+    await decoding.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -215,95 +219,129 @@ async def test_cancelling_the_caller_still_cancels_its_recognition(
     assert result.text
 
 
-async def _stalled(pcm: bytes, opened: asyncio.Event | None = None) -> AsyncIterator[bytes]:
+async def _announcing(
+    chunks: AsyncIterator[bytes], event: asyncio.Event, *, after: int
+) -> AsyncIterator[bytes]:
+    """Pass chunks on; set event once after of them were taken (the engine is decoding)."""
+    taken = 0
+    async for chunk in chunks:
+        yield chunk
+        taken += 1
+        if taken == after:
+            event.set()
+
+
+async def _stalled(pcm: bytes) -> AsyncIterator[bytes]:
     """A client that sends some audio, then nothing, with its connection open."""
     yield pcm[:16_000]
-    if opened is not None:
-        opened.set()
     await asyncio.Event().wait()
     yield b""  # pragma: no cover - never reached
 
 
+async def _silent() -> AsyncIterator[bytes]:
+    """A client that sends nothing at all, with its connection open."""
+    await asyncio.Event().wait()
+    yield b""  # pragma: no cover - never reached
+
+
+async def _holding(engine: VoskEngine, count: int) -> None:
+    """Wait until count recognitions hold a decoder (an event of the engine's, no delay)."""
+    while engine.decoders_in_use != count:
+        engine.decoders_changed.clear()
+        await engine.decoders_changed.wait()
+
+
+@pytest.fixture
+def clock(engine: VoskEngine) -> ManualClock:
+    """The engine's limits on a clock the test moves (no race with the real one)."""
+    engine.clock = ManualClock()
+    return engine.clock
+
+
 async def test_a_stalled_stream_ends_with_an_error_and_frees_its_decoder(
-    engine: VoskEngine, kitchen_on: bytes
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
 ) -> None:
     """No audio for stall_seconds ends the recognition; the decoders serve others again."""
-    engine.stall_seconds = 0.5
     stalled = [
         asyncio.create_task(engine.transcribe(_stalled(kitchen_on), OPEN))
         for _ in range(engine.max_decoders)
     ]
-    started = time.monotonic()
-    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=10)
-    assert good.text == reference_transcript(kitchen_on, GRAMMAR)
+    # Every decoder is held by a client that stopped sending ...
+    await _holding(engine, engine.max_decoders)
+    await clock.until_waiting(engine.stall_seconds, engine.max_decoders)
+    good = asyncio.create_task(engine.transcribe(stream(kitchen_on), PHRASES))
+    await clock.until_waiting(engine.busy_seconds, 1)  # ... so the good request waits
+    assert not good.done()
+    clock.advance(engine.stall_seconds)  # the stall limit passes
+    result = await asyncio.wait_for(good, timeout=60)  # a guard against a hang, not a bound
+    assert result.text == reference_transcript(kitchen_on, GRAMMAR)
     for task in stalled:
         with pytest.raises(AudioError) as err:
             await task
         assert err.value.reason == "stalled"
-    assert time.monotonic() - started < 5
 
 
 async def test_a_client_that_sends_nothing_takes_no_decoder(
-    engine: VoskEngine, kitchen_on: bytes
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
 ) -> None:
     """Waiting for the first audio holds no decoder: good requests go straight through."""
-
-    async def silent_client() -> AsyncIterator[bytes]:
-        await asyncio.Event().wait()
-        yield b""  # pragma: no cover - never reached
-
     waiting = [
-        asyncio.create_task(engine.transcribe(silent_client(), OPEN))
+        asyncio.create_task(engine.transcribe(_silent(), OPEN))
         for _ in range(engine.max_decoders + 2)
     ]
-    await asyncio.sleep(0.1)
-    started = time.monotonic()
-    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=10)
+    await clock.until_waiting(engine.stall_seconds, engine.max_decoders + 2)
+    # The clock stands still: the silent clients cannot have given anything back, and
+    # the good request is served all the same.
+    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=60)
     assert good.text
-    assert time.monotonic() - started < engine.stall_seconds
+    assert clock.waiting(engine.busy_seconds) == 0  # it never waited for a decoder
+    clock.advance(engine.stall_seconds)
     for task in waiting:
         with pytest.raises(AudioError) as err:
             await task
         assert err.value.reason == "stalled"
 
 
-async def test_waiting_for_a_decoder_is_bounded(engine: VoskEngine, kitchen_on: bytes) -> None:
+async def test_waiting_for_a_decoder_is_bounded(
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
+) -> None:
     """When every decoder stays busy, a request is told so instead of waiting for ever."""
-    engine.busy_seconds = 0.3
-    opened = [asyncio.Event() for _ in range(engine.max_decoders)]
+    engine.stall_seconds = 3600  # the holders never stall here
     holders = [
-        asyncio.create_task(engine.transcribe(_stalled(kitchen_on, event), OPEN))
-        for event in opened
+        asyncio.create_task(engine.transcribe(_stalled(kitchen_on), OPEN))
+        for _ in range(engine.max_decoders)
     ]
-    for event in opened:
-        await event.wait()
-    started = time.monotonic()
+    await _holding(engine, engine.max_decoders)
+    request = asyncio.create_task(engine.transcribe(stream(kitchen_on), PHRASES))
+    await clock.until_waiting(engine.busy_seconds, 1)
+    clock.advance(engine.busy_seconds)
     with pytest.raises(EngineUnavailableError) as err:
-        await engine.transcribe(stream(kitchen_on), PHRASES)
+        await request
     assert err.value.reason == "busy"
-    assert time.monotonic() - started < 2
     for task in holders:
         task.cancel()
     await asyncio.gather(*holders, return_exceptions=True)
 
 
 async def test_a_trickle_of_audio_cannot_hold_a_decoder_past_the_wall_clock(
-    engine: VoskEngine,
+    engine: VoskEngine, clock: ManualClock
 ) -> None:
     """The limit is wall-clock time, not bytes: a stream that trickles still ends."""
     settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=1)
+    sent = 0
 
     async def trickle() -> AsyncIterator[bytes]:
+        nonlocal sent
         while True:
-            yield b"\0\0"
-            await asyncio.sleep(0.05)
+            yield b"\0\0"  # one sample, then half a second passes
+            sent += 1
+            clock.advance(0.5)
 
-    with patch.object(base, "WALL_SLACK_SECONDS", 0.5):
-        started = time.monotonic()
-        with pytest.raises(AudioError) as err:
-            await engine.transcribe(trickle(), settings)
+    with patch.object(base, "WALL_SLACK_SECONDS", 0.5), pytest.raises(AudioError) as err:
+        await asyncio.wait_for(engine.transcribe(trickle(), settings), timeout=60)
     assert err.value.reason == "too_slow"
-    assert 1.4 < time.monotonic() - started < 3
+    # The decoder was taken after the first sample: 1 s + 0.5 s of slack = 3 more samples.
+    assert sent == 3
 
 
 async def test_missing_model_is_a_model_error(tmp_path: object) -> None:

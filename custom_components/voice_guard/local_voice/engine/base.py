@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .audio import PcmReader, bytes_to_ms
+from .clock import Clock, MonotonicClock
 from .errors import AudioError, EngineUnavailableError, SpeechError
 from .vad import FRAME_MS, Endpointer, VadState
 
@@ -139,6 +140,7 @@ class SpeechEngine(ABC):
         self.stats = EngineStats()
         self.stall_seconds = STALL_SECONDS
         self.busy_seconds = BUSY_SECONDS
+        self.clock: Clock = MonotonicClock()  # tests drive the limits with a ManualClock
         self._closed = False
         self._active: set[asyncio.Task[Recognition]] = set()
 
@@ -209,17 +211,17 @@ class SpeechEngine(ABC):
     async def _transcribe(
         self, stream: AsyncIterable[bytes], settings: RecognitionSettings
     ) -> Recognition:
-        started = time.monotonic()
+        started = time.monotonic()  # timings are real time, whatever clock limits them
         reader = PcmReader(FRAME_MS, settings.max_seconds * 1000)
         endpointer = Endpointer(settings.silence_ms)
         queue: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
-        audio = _Arrivals(stream, self.stall_seconds)
+        audio = _Arrivals(stream, self.stall_seconds, self.clock)
         # No decoder is taken before the first audio: a client that sends nothing holds none.
         first = await audio.next_chunk()
         if first is None:
             raise AudioError("no audio received", reason="empty")
         async with self._decoder(settings) as decoder:
-            audio.deadline = time.monotonic() + settings.max_seconds + WALL_SLACK_SECONDS
+            audio.deadline = self.clock.now() + settings.max_seconds + WALL_SLACK_SECONDS
             speculation = _Speculation(decoder, settings.silence_ms, queue)
             decoding = asyncio.create_task(_decode_loop(decoder, queue))
             try:
@@ -262,9 +264,10 @@ class SpeechEngine(ABC):
 class _Arrivals:
     """The audio stream, read with an inactivity limit and (once set) a wall-clock deadline."""
 
-    def __init__(self, stream: AsyncIterable[bytes], stall_seconds: float) -> None:
+    def __init__(self, stream: AsyncIterable[bytes], stall_seconds: float, clock: Clock) -> None:
         self._chunks = aiter(stream)
         self._stall = stall_seconds
+        self._clock = clock
         self.deadline: float | None = None
 
     async def next_chunk(self) -> bytes | None:
@@ -272,11 +275,11 @@ class _Arrivals:
         while True:
             wait = self._stall
             if self.deadline is not None:
-                wait = min(wait, self.deadline - time.monotonic())
+                wait = min(wait, self.deadline - self._clock.now())
             if wait <= 0:
                 raise self._timed_out()
             try:
-                async with asyncio.timeout(wait):
+                async with self._clock.timeout(wait):
                     chunk = await anext(self._chunks)
             except StopAsyncIteration:
                 return None
@@ -286,7 +289,7 @@ class _Arrivals:
                 return chunk
 
     def _timed_out(self) -> SpeechError:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self.deadline is not None and self._clock.now() >= self.deadline:
             return AudioError(
                 "the audio went on longer than the longest command allows", reason="too_slow"
             )

@@ -213,6 +213,8 @@ class VoskEngine(SpeechEngine):
             max_workers=2 * self.max_decoders, thread_name_prefix="voice_guard_vosk"
         )
         self._slots = asyncio.Semaphore(self.max_decoders)
+        self.decoders_in_use = 0  # recognitions holding a decoder now
+        self.decoders_changed = asyncio.Event()  # set when one is taken or given back
 
     @property
     def languages(self) -> list[str]:
@@ -237,13 +239,15 @@ class VoskEngine(SpeechEngine):
         if self._model is None:
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
         try:
-            async with asyncio.timeout(self.busy_seconds):
+            async with self.clock.timeout(self.busy_seconds):
                 await self._slots.acquire()
         except TimeoutError as err:
             raise EngineUnavailableError(
                 f"all {self.max_decoders} decoders stayed busy for {self.busy_seconds:g} s",
                 reason="busy",
             ) from err
+        self.decoders_in_use += 1
+        self.decoders_changed.set()
         try:
             phrases = settings.phrases if settings.mode != MODE_OPEN else None
             if phrases is not None:
@@ -258,6 +262,8 @@ class VoskEngine(SpeechEngine):
                     args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
                 yield _VoskDecoder(self, await self.run(_new_recognizer, *args))
         finally:
+            self.decoders_in_use -= 1
+            self.decoders_changed.set()
             self._slots.release()
 
     async def _phrase_decoder(self, phrases: Any, *, hybrid: bool) -> _PhraseDecoder:
