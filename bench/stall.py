@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
 import datetime as dt
 from pathlib import Path
 import platform
@@ -28,18 +27,14 @@ from custom_components.voice_guard.local_voice.engine.base import (  # noqa: E40
     RecognitionSettings,
 )
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine  # noqa: E402
-from tests.speech import KITCHEN_ON, MODEL_PATH, speak, stream  # noqa: E402
-
-
-async def _stalled(pcm: bytes) -> AsyncIterator[bytes]:
-    yield pcm[:16_000]
-    await asyncio.Event().wait()
-    yield b""  # pragma: no cover - never reached
-
-
-async def _silent() -> AsyncIterator[bytes]:
-    await asyncio.Event().wait()
-    yield b""  # pragma: no cover - never reached
+from tests.speech import (  # noqa: E402
+    KITCHEN_ON,
+    MODEL_PATH,
+    silent_stream,
+    speak,
+    stalled_stream,
+    stream,
+)
 
 
 async def run(runs: int) -> None:
@@ -57,9 +52,11 @@ async def run(runs: int) -> None:
     worst = 0.0
     for number in range(runs):
         holders = [
-            asyncio.create_task(engine.transcribe(_stalled(pcm), settings)) for _ in range(2)
+            asyncio.create_task(engine.transcribe(stalled_stream(pcm), settings)) for _ in range(2)
         ]
-        holders += [asyncio.create_task(engine.transcribe(_silent(), settings)) for _ in range(2)]
+        holders += [
+            asyncio.create_task(engine.transcribe(silent_stream(), settings)) for _ in range(2)
+        ]
         while engine.decoders_in_use < engine.max_decoders:
             engine.decoders_changed.clear()
             await engine.decoders_changed.wait()

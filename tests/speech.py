@@ -127,3 +127,16 @@ async def stream(
         yield silent
         sent += 20
         await asyncio.sleep(pace)
+
+
+async def stalled_stream(pcm: bytes) -> AsyncIterator[bytes]:
+    """A client that sends some audio (16 kB), then nothing, with its connection open."""
+    yield pcm[:16_000]
+    await asyncio.Event().wait()
+    yield b""  # pragma: no cover - never reached
+
+
+async def silent_stream() -> AsyncIterator[bytes]:
+    """A client that sends nothing at all, with its connection open."""
+    await asyncio.Event().wait()
+    yield b""  # pragma: no cover - never reached

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -17,7 +18,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from ..compat import vol
 from ..const import DOMAIN, LOGGER
 from ..errors import action_error
-from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries
+from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries, find_guarded
 from .dns.policy import Block
 from .report import local_iso
 
@@ -58,16 +59,11 @@ def guard_filters(hass: HomeAssistant) -> list[GuardConfigEntry]:
 
 
 def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:
-    """Return the coordinator and subentry id of a guarded device, by registry id."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    """Return the coordinator and subentry id of a guarded device whose filter is loaded."""
+    found = find_guarded(hass, device_id)
+    if found is None or found[0].state is not ConfigEntryState.LOADED:
         return None
-    ids = {value for domain, value in device.identifiers if domain == DOMAIN}
-    for entry in guard_filters(hass):
-        for subentry_id in entry.subentries:
-            if subentry_id in ids:
-                return entry.runtime_data, subentry_id
-    return None
+    return found[0].runtime_data, found[1]
 
 
 async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:

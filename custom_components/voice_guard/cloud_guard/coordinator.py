@@ -23,6 +23,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -82,6 +83,19 @@ type GuardConfigEntry = ConfigEntry[GuardCoordinator]
 def is_filter_entry(entry: ConfigEntry[Any]) -> TypeGuard[GuardConfigEntry]:
     """Whether an entry is a DNS filter (with guarded devices)."""
     return entry_kind(entry) == KIND_FILTER
+
+
+def find_guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardConfigEntry, str] | None:
+    """Return the filter entry and subentry id of a guarded device, by its registry id."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    ids = {value for domain, value in device.identifiers if domain == DOMAIN}
+    for entry in filter_entries(hass):
+        for subentry_id in entry.subentries:
+            if subentry_id in ids:
+                return entry, subentry_id
+    return None
 
 
 def filter_entries(hass: HomeAssistant, *, loaded: bool = False) -> list[GuardConfigEntry]:

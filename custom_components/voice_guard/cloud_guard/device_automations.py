@@ -28,7 +28,6 @@ from homeassistant.const import (
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
-    device_registry as dr,
     entity_registry as er,
 )
 from homeassistant.helpers.condition import ConditionCheckerType
@@ -37,7 +36,7 @@ from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 
 from ..compat import vol
 from ..const import DOMAIN, EVENT_REQUEST_BLOCKED
-from .coordinator import GuardCoordinator, filter_entries
+from .coordinator import GuardCoordinator, find_guarded
 from .dns.policy import Block
 
 VOICE_ATTEMPT = "cloud_voice_attempt_blocked"
@@ -59,16 +58,10 @@ CONDITION_SCHEMA = cv.DEVICE_CONDITION_BASE_SCHEMA.extend(
 
 def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator | None, str] | None:
     """Return the guarded device's filter coordinator (None when not loaded) and subentry id."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    if (found := find_guarded(hass, device_id)) is None:
         return None
-    ids = {value for domain, value in device.identifiers if domain == DOMAIN}
-    for entry in filter_entries(hass):
-        for subentry_id in entry.subentries:
-            if subentry_id in ids:
-                loaded = entry.state is ConfigEntryState.LOADED
-                return (entry.runtime_data if loaded else None), subentry_id
-    return None
+    entry, subentry_id = found
+    return (entry.runtime_data if entry.state is ConfigEntryState.LOADED else None), subentry_id
 
 
 def _base(device_id: str) -> dict[str, Any]:

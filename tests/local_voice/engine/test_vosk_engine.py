@@ -28,7 +28,9 @@ from ...speech import (
     MODEL_PATH,
     REAL_LOAD_MODEL,
     reference_transcript,
+    silent_stream,
     speak,
+    stalled_stream,
     stream,
 )
 
@@ -231,19 +233,6 @@ async def _announcing(
             event.set()
 
 
-async def _stalled(pcm: bytes) -> AsyncIterator[bytes]:
-    """A client that sends some audio, then nothing, with its connection open."""
-    yield pcm[:16_000]
-    await asyncio.Event().wait()
-    yield b""  # pragma: no cover - never reached
-
-
-async def _silent() -> AsyncIterator[bytes]:
-    """A client that sends nothing at all, with its connection open."""
-    await asyncio.Event().wait()
-    yield b""  # pragma: no cover - never reached
-
-
 async def _holding(engine: VoskEngine, count: int) -> None:
     """Wait until count recognitions hold a decoder (an event of the engine's, no delay)."""
     while engine.decoders_in_use != count:
@@ -263,7 +252,7 @@ async def test_a_stalled_stream_ends_with_an_error_and_frees_its_decoder(
 ) -> None:
     """No audio for stall_seconds ends the recognition; the decoders serve others again."""
     stalled = [
-        asyncio.create_task(engine.transcribe(_stalled(kitchen_on), OPEN))
+        asyncio.create_task(engine.transcribe(stalled_stream(kitchen_on), OPEN))
         for _ in range(engine.max_decoders)
     ]
     # Every decoder is held by a client that stopped sending ...
@@ -286,7 +275,7 @@ async def test_a_client_that_sends_nothing_takes_no_decoder(
 ) -> None:
     """Waiting for the first audio holds no decoder: good requests go straight through."""
     waiting = [
-        asyncio.create_task(engine.transcribe(_silent(), OPEN))
+        asyncio.create_task(engine.transcribe(silent_stream(), OPEN))
         for _ in range(engine.max_decoders + 2)
     ]
     await clock.until_waiting(engine.stall_seconds, engine.max_decoders + 2)
@@ -308,7 +297,7 @@ async def test_waiting_for_a_decoder_is_bounded(
     """When every decoder stays busy, a request is told so instead of waiting for ever."""
     engine.stall_seconds = 3600  # the holders never stall here
     holders = [
-        asyncio.create_task(engine.transcribe(_stalled(kitchen_on), OPEN))
+        asyncio.create_task(engine.transcribe(stalled_stream(kitchen_on), OPEN))
         for _ in range(engine.max_decoders)
     ]
     await _holding(engine, engine.max_decoders)
