@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.voice_guard.cloud_guard.forms import filter_server
 from custom_components.voice_guard.const import (
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
@@ -104,6 +106,40 @@ async def test_adguard_home_is_tested_before_it_is_saved(
     again = await _menu(hass, "adguard_home")
     again = await hass.config_entries.flow.async_configure(again["flow_id"], good)
     assert again["reason"] == "already_configured"
+    # The same AdGuard Home by another name of this machine is the same filter: two entries
+    # of one filter would move each other's rules out on every poll.
+    for other_name in ("localhost", "[::1]", "127.0.0.1.", "LOCALHOST"):
+        again = await _menu(hass, "adguard_home")
+        again = await hass.config_entries.flow.async_configure(
+            again["flow_id"], {**good, CONF_URL: adguard.url.replace("127.0.0.1", other_name)}
+        )
+        assert again["reason"] == "already_configured", other_name
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://admin:TopSecret-99@127.0.0.1:3000", "url_has_credentials"),
+        ("http://admin@127.0.0.1:3000", "url_has_credentials"),
+        ("http://[::1:3005", "invalid_url"),
+        ("http://127.0.0.1:99999", "invalid_url"),
+        ("http://127.0.0.1:3000\n/x", "invalid_url"),
+        ("http://" + "a" * 3000, "invalid_url"),
+        ("ftp://127.0.0.1", "invalid_url"),
+        ("http://", "invalid_url"),
+    ],
+)
+async def test_a_filter_address_is_checked_before_it_is_tried(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, url: str, error: str
+) -> None:
+    """Credentials in the address, broken addresses, ports past 65535: errors, no 500."""
+    caplog.set_level(logging.DEBUG)
+    result = await _menu(hass, "pihole")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: url, CONF_PASSWORD: "pw"}
+    )
+    assert result["errors"] == {"base": error}
+    assert "TopSecret" not in caplog.text
 
 
 async def test_pihole_setup_and_reconfigure(hass: HomeAssistant, pihole: FakePiHole) -> None:
@@ -129,21 +165,25 @@ async def test_pihole_setup_and_reconfigure(hass: HomeAssistant, pihole: FakePiH
     assert entry.data[CONF_PASSWORD] == "secret"
     assert entry.data[CONF_VERIFY_SSL] is True
 
-    # Moved to the address of another filter entry: refused, nothing changes.
-    other = MockConfigEntry(
-        domain=DOMAIN, unique_id="pihole:http://192.0.2.9", data={"kind": "filter"}
-    )
-    other.add_to_hass(hass)
+    # Moved to the address of another filter entry (written another way): refused.
     async with FakePiHole().serve() as second:
-        hass.config_entries.async_update_entry(other, unique_id=f"pihole:{second.url.lower()}")
+        other = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id="pihole:http://192.0.2.9",
+            data={"kind": "filter", CONF_URL: second.url.replace("127.0.0.1", "localhost")},
+        )
+        other.add_to_hass(hass)
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
         )
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: second.url, CONF_PASSWORD: "secret"}
+            result["flow_id"], {CONF_URL: second.url + "/", CONF_PASSWORD: "secret"}
         )
-    assert result["reason"] == "already_configured"
-    assert (entry.unique_id, entry.data[CONF_URL]) == (f"pihole:{pihole.url.lower()}", pihole.url)
+    assert result["errors"] == {"base": "filter_already_configured"}
+    assert (entry.unique_id, entry.data[CONF_URL]) == (
+        f"pihole:{filter_server(pihole.url)}",
+        pihole.url,
+    )
 
 
 async def test_guard_a_device_picked_from_the_filters_clients(
@@ -231,6 +271,20 @@ async def test_guard_a_device_picked_from_the_filters_clients(
         ),
         ({CONF_IP: "192.168.1.40$client=1.2.3.4"}, {CONF_IP: "invalid_ip"}),
         ({CONF_IP: KITCHEN_IP}, {"base": "already_guarded"}),
+        # Addresses of no device or of many, and one device written another way.
+        ({CONF_IP: "0.0.0.0"}, {CONF_IP: "invalid_ip"}),  # noqa: S104
+        ({CONF_IP: "255.255.255.255"}, {CONF_IP: "invalid_ip"}),
+        ({CONF_IP: "::"}, {CONF_IP: "invalid_ip"}),
+        ({CONF_IP: "224.0.0.251"}, {CONF_IP: "invalid_ip"}),
+        ({CONF_IP: f"::ffff:{KITCHEN_IP}"}, {"base": "already_guarded"}),
+        ({CONF_MAC: "zz:zz:zz:zz:zz:zz"}, {CONF_MAC: "invalid_mac"}),
+        ({CONF_MAC: "aa:bb:cc:dd:ee:ff^$important"}, {CONF_MAC: "invalid_mac"}),
+        (
+            {CONF_EXTRA_VOICE_HOSTS: ["a" * 60 + "." + "b" * 60 + ".com" * 150]},
+            {CONF_EXTRA_VOICE_HOSTS: "invalid_host"},
+        ),
+        ({CONF_NAME: "N" * 101}, {CONF_NAME: "invalid_name"}),
+        ({CONF_LINKED_DEVICE: "no-such-device"}, {CONF_LINKED_DEVICE: "unknown_device"}),
     ],
 )
 async def test_device_form_refuses_bad_input(

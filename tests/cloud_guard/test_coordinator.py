@@ -580,7 +580,7 @@ async def test_a_switch_whose_filter_write_fails_says_so_and_keeps_the_wish(
     adguard.fail_status = 500
     with pytest.raises(HomeAssistantError) as raised:
         await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
-    assert raised.value.translation_key == "filter_write_failed"
+    assert raised.value.translation_key == "filter_not_updated"
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_UNAVAILABLE
     adguard.fail_status = None
     await hass.config_entries.async_reload(

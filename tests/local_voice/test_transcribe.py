@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-import time
-from typing import Any
+from typing import Any, BinaryIO
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
@@ -17,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.voice_guard.const import DOMAIN
+from custom_components.voice_guard.local_voice import transcribe
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from ..fakes.adguard_home import FakeAdGuardHome
@@ -64,7 +64,7 @@ async def test_transcribe_a_wav_file(
         ({"file": "/etc/passwd"}, "path_not_allowed"),
         ({"file": "{tmp}/../outside.wav"}, "path_not_allowed"),
         ({"file": "{tmp}/missing.wav"}, "file_not_found"),
-        ({"file": "{tmp}/noise.wav"}, "audio_not_recognised"),
+        ({"file": "{tmp}/noise.wav"}, "audio_bad_format"),
         ({"media_content_id": "media-source://radio_browser/abc"}, "media_not_local"),
         ({"media_content_id": "media-source://media_source/other/x.wav"}, "media_not_local"),
         ({}, "no_audio_source"),
@@ -100,6 +100,25 @@ async def test_transcribe_without_a_speech_engine(
 # --- transcribe: files that are no recording ----------------------------------------------
 
 
+real_open_wav = transcribe._open_wav
+
+
+class _Counting:
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self.read_bytes = 0
+
+    def read(self, size: int) -> bytes:
+        data = self._file.read(size)
+        self.read_bytes += len(data)
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -133,15 +152,24 @@ async def test_a_huge_sparse_file_is_read_only_as_far_as_the_limit(
     await hass.async_add_executor_job(write)
     await _transcribe(hass, {"file": str(warm)})  # the decoders' own memory, once
     before = await hass.async_add_executor_job(_rss_kib)
-    started = time.monotonic()
-    with pytest.raises(ServiceValidationError) as err:
-        await _transcribe(hass, {"file": str(huge)})
-    assert err.value.translation_key == "audio_not_recognised"
-    assert err.value.translation_placeholders["reason"] == "too_long"
-    with pytest.raises(ServiceValidationError) as err:
-        await _transcribe(hass, {"file": str(headerless)})
-    assert err.value.translation_key == "not_wav"
-    assert time.monotonic() - started < 15
+    opened: list[_Counting] = []
+
+    def open_counting(path: Path) -> _Counting:
+        opened.append(_Counting(real_open_wav(path)))
+        return opened[-1]
+
+    with patch.object(transcribe, "_open_wav", open_counting):
+        with pytest.raises(ServiceValidationError) as err:
+            await _transcribe(hass, {"file": str(huge)})
+        assert err.value.translation_key == "audio_too_long"
+        max_seconds = init_integration.runtime_data.speech.max_seconds
+        assert err.value.translation_placeholders["max_seconds"] == str(max_seconds)
+        with pytest.raises(ServiceValidationError) as err:
+            await _transcribe(hass, {"file": str(headerless)})
+        assert err.value.translation_key == "not_wav"
+    # Read only as far as the limit (16 kHz, 16-bit: 32,000 bytes a second), never 2 GB.
+    assert opened[0].read_bytes <= (max_seconds + 1) * 32_000 + 2 * transcribe.CHUNK
+    assert len(opened) == 1  # the file without a WAV header is refused before reading
     grown_mib = (await hass.async_add_executor_job(_rss_kib) - before) / 1024
     assert grown_mib < 16
 

@@ -12,14 +12,13 @@ from homeassistant.core import (
     ServiceCall,
     ServiceResponse,
 )
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from ..compat import vol
-from ..const import DOMAIN, LOGGER
 from ..errors import action_error
 from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries, find_guarded
 from .dns.policy import Block
+from .errors import raise_unless_written
 from .report import local_iso
 
 SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
@@ -80,7 +79,7 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
             maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
         )
     until = await coordinator.async_allow_temporarily(subentry_id, duration)
-    _raise_unless_updated([coordinator])
+    raise_unless_written([coordinator])
     return {"allowed_until": local_iso(until)}
 
 
@@ -94,24 +93,8 @@ async def async_end_allowance(hass: HomeAssistant, call: ServiceCall) -> Service
         raise action_error(
             "not_allowed", device=coordinator.config_entry.subentries[subentry_id].title
         )
-    _raise_unless_updated([coordinator])
+    raise_unless_written([coordinator])
     return {"ended": True}
-
-
-def _raise_unless_updated(coordinators: list[GuardCoordinator]) -> None:
-    """Say so when a filter could not be written (the change is stored and applied later)."""
-    down = [c.config_entry.title for c in coordinators if not c.last_update_success]
-    if not down:
-        return
-    LOGGER.warning(
-        "%s not reachable: the change is stored and applied when it answers again",
-        ", ".join(down),
-    )
-    raise HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="filter_not_updated",
-        translation_placeholders={"filter": ", ".join(down)},
-    )
 
 
 async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -140,7 +123,7 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
                 waiting[title] = local_iso(until)  # in force when the allowance ends
             else:
                 changed.append(title)
-    _raise_unless_updated(list(by_filter))
+    raise_unless_written(list(by_filter))
     response: dict[str, Any] = {
         "devices": changed,
         "block": sorted(b.value for b in blocks),

@@ -9,6 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..const import SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry
 from .entity import GuardedDeviceEntity
+from .errors import raise_unless_written
 
 PARALLEL_UPDATES = 1
 
@@ -42,3 +43,4 @@ class EndAllowanceButton(GuardedDeviceEntity, ButtonEntity):
     async def async_press(self) -> None:
         """End the allowance."""
         await self.coordinator.async_end_allowance(self.subentry_id)
+        raise_unless_written([self.coordinator])

@@ -7,10 +7,8 @@ hand or found by DHCP.
 from __future__ import annotations
 
 from collections.abc import Mapping
-import re
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntryState,
@@ -21,20 +19,13 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import (
-    CONF_HOST,
     CONF_NAME,
     CONF_PASSWORD,
-    CONF_PORT,
-    CONF_SSL,
     CONF_URL,
     CONF_USERNAME,
-    CONF_VERIFY_SSL,
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
-    AreaSelector,
-    BooleanSelector,
-    DeviceSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -46,121 +37,44 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 from ..compat import vol
 from ..const import (
-    CONF_AREA,
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
     CONF_EXTRA_VOICE_HOSTS,
     CONF_FILTER,
     CONF_INITIAL_BLOCKS,
     CONF_IP,
-    CONF_KIND,
-    CONF_LINKED_DEVICE,
     CONF_MAC,
     FILTER_ADGUARD,
     FILTER_PIHOLE,
-    KIND_FILTER,
     LOGGER,
     SUBENTRY_DEVICE,
 )
 from ..data import async_update_and_reload
-from ..text import printable
 from .coordinator import GuardConfigEntry, create_filter, filter_entries
-from .dns.catalog import DeviceType, load_catalog
+from .dns.catalog import DeviceType
 from .dns.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
-from .dns.filters.base import FilterError, NetworkClient, normalize_ip
-from .dns.hosts import normalize_pattern
-from .dns.policy import BLOCK_CATEGORIES, Block
-from .entity import MODELS
+from .dns.filters.base import FilterError, NetworkClient
+from .forms import (
+    FILTER_TITLES,
+    breakage_notes,
+    core_adguard,
+    device_schema,
+    discovered_schema,
+    filter_data,
+    filter_schema,
+    filter_server,
+    filter_title,
+    friendly_name,
+    guess_type,
+    name_error,
+    url_error,
+    validate_device,
+)
 
 CONF_CLIENT = "client"
 MANUAL = "manual"
-FILTER_TITLES = {FILTER_ADGUARD: "AdGuard Home", FILTER_PIHOLE: "Pi-hole"}
 # Example addresses with a host name: hassfest wants such URLs in description placeholders.
 URL_EXAMPLES = {"addon_url": "http://a0d7b954-adguard:3000", "pihole_url": "http://pi.hole"}
-# Hostname and vendor words of the device families the catalog knows, with their type.
-FAMILY_WORDS: tuple[tuple[str, DeviceType], ...] = (
-    ("echo-show", DeviceType.ECHO_SHOW),
-    ("echo-dot", DeviceType.ECHO_DOT),
-    ("echo", DeviceType.ECHO),
-    ("amazon", DeviceType.ECHO),
-    ("ring", DeviceType.RING),
-    ("irobot", DeviceType.ROOMBA),
-    ("roomba", DeviceType.ROOMBA),
-    ("google", DeviceType.GOOGLE_NEST),
-    ("nest", DeviceType.GOOGLE_NEST),
-    ("ecobee", DeviceType.THERMOSTAT),
-    ("honeywell", DeviceType.THERMOSTAT),
-    ("hue", DeviceType.LAMP_PLUG),
-    ("philips", DeviceType.LAMP_PLUG),
-    ("signify", DeviceType.LAMP_PLUG),
-    ("kasa", DeviceType.LAMP_PLUG),
-    ("tp-link", DeviceType.LAMP_PLUG),
-    ("tplink", DeviceType.LAMP_PLUG),
-    ("lifx", DeviceType.LAMP_PLUG),
-)
-
-
-def guess_type(name: str | None, vendor: str | None) -> str:
-    """Guess a device type from a hostname or MAC vendor; 'other' if nothing fits."""
-    text = f"{name or ''} {vendor or ''}".lower()
-    return next((t.value for word, t in FAMILY_WORDS if word in text), DeviceType.OTHER.value)
-
-
-def _type_selector() -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[t.value for t in DeviceType], translation_key=CONF_DEVICE_TYPE
-        )
-    )
-
-
-def _blocks_selector() -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[b.value for b in Block], multiple=True, translation_key="block"
-        )
-    )
-
-
-# Words of a host name that say nothing about the device: makers, and the hex or digits
-# that make the name unique ("amazon-3f2a1c").
-_MAKER_WORDS = frozenset({"amazon", "google", "ring", "irobot"})
-_NOISE = re.compile(r"^(?=.*\d)[0-9a-f]{4,}$|^\d+$")
-
-
-def friendly_name(name: str | None, device_type: str) -> str:
-    """Turn a network name into one a person would give ("echo-dot-kitchen" → "Echo Dot Kitchen").
-
-    A name that already reads like one (spaces or capitals) is kept; one that says nothing
-    but the maker ("amazon-3f2a1c") becomes the model ("Echo").
-    """
-    text = (name or "").strip()
-    if text and (" " in text or text != text.lower()):
-        return text
-    words = [w for w in re.split(r"[-_.]+", text) if w and not _NOISE.match(w)]
-    if not words or set(words) <= _MAKER_WORDS:
-        return MODELS.get(device_type, text or "Device")
-    return " ".join(w.capitalize() for w in words)
-
-
-def breakage_notes() -> str:
-    """Return the catalog's known breakage of each switch, one line per family (English)."""
-    catalog = load_catalog()
-    lines = []
-    for label, device_type in (("Echo", DeviceType.ECHO), ("Ring", DeviceType.RING)):
-        for block in (Block.TELEMETRY, Block.ALL_CLOUD):
-            notes = catalog.breakage(device_type, set(BLOCK_CATEGORIES[block]))
-            if block is Block.ALL_CLOUD:
-                notes = notes[-1:]  # the broadest: what "local only" does
-            lines += [f"{label}, {block.value}: {note}" for note in notes]
-    return "\n".join(lines)
-
-
-def _name_error(name: str) -> str | None:
-    """Check a guarded device's name: not empty, one line, no control characters."""
-    if not name.strip():
-        return "name_required"
-    return None if printable(name) else "invalid_name"
 
 
 class FilterFlowSteps(ConfigFlow):
@@ -205,41 +119,29 @@ class FilterFlowSteps(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = self._filter_data(kind, user_input, entry)
-            if (error := await self._async_test_filter(data)) is not None:
+            new = entry is None and url_error(data[CONF_URL]) is None
+            if new and self._same_filter(data[CONF_URL], None):
+                return self.async_abort(reason="already_configured")
+            if (error := await self._async_test_filter(data, entry)) is not None:
                 errors["base"] = error
             else:
-                await self.async_set_unique_id(f"{kind}:{data[CONF_URL].lower()}")
-                title = f"{FILTER_TITLES[kind]} ({urlsplit(data[CONF_URL]).netloc})"
+                await self.async_set_unique_id(f"{kind}:{filter_server(data[CONF_URL])}")
+                title = filter_title(kind, data[CONF_URL])
                 if entry is not None:
-                    if self.unique_id != entry.unique_id:
-                        self._abort_if_unique_id_configured()
                     async_update_and_reload(
                         self.hass, entry, unique_id=self.unique_id, title=title, data=data
                     )
                     return self.async_abort(reason="reconfigure_successful")
-                self._abort_if_unique_id_configured()
                 if kind == FILTER_ADGUARD and not checks_clients(self._filter_version):
                     self._pending_filter = (title, data)
                     return await self.async_step_adguard_old()
                 return self.async_create_entry(title=title, data=data)
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-        }
-        if kind == FILTER_ADGUARD:
-            # Optional: an AdGuard Home without users (the add-on behind Home Assistant's
-            # ingress, say) needs no credentials, as for Home Assistant's own integration.
-            fields[vol.Optional(CONF_USERNAME)] = TextSelector()
-        # Optional: a Pi-hole or AdGuard Home without a password needs none.
-        fields[vol.Optional(CONF_PASSWORD)] = TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        )
-        fields[vol.Required(CONF_VERIFY_SSL, default=True)] = BooleanSelector()
         suggested = dict(user_input or {})
         if entry is not None and user_input is None:
             suggested = {k: v for k, v in entry.data.items() if k != CONF_PASSWORD}
-        elif kind == FILTER_ADGUARD and user_input is None and (known := self._core_adguard()):
+        elif kind == FILTER_ADGUARD and user_input is None and (known := core_adguard(self.hass)):
             suggested = {k: v for k, v in known.items() if k != CONF_PASSWORD}
-        schema = self.add_suggested_values_to_schema(vol.Schema(fields), suggested)
+        schema = self.add_suggested_values_to_schema(filter_schema(kind), suggested)
         return self.async_show_form(
             step_id=step_id,
             data_schema=schema,
@@ -251,53 +153,40 @@ class FilterFlowSteps(ConfigFlow):
         self, kind: str, user_input: dict[str, Any], entry: GuardConfigEntry | None
     ) -> dict[str, Any]:
         """Return a filter entry's data from the form (a password left empty is kept)."""
-        data = {
-            CONF_KIND: KIND_FILTER,
-            CONF_FILTER: kind,
-            CONF_URL: user_input[CONF_URL].strip().rstrip("/"),
-            CONF_PASSWORD: user_input.get(CONF_PASSWORD) or "",
-            CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, True),
-        }
-        if kind == FILTER_ADGUARD:
-            data[CONF_USERNAME] = user_input.get(CONF_USERNAME, "").strip()
-        if entry is not None and not data[CONF_PASSWORD]:
-            data[CONF_PASSWORD] = entry.data.get(CONF_PASSWORD, "")
-        known = self._core_adguard() if kind == FILTER_ADGUARD and entry is None else None
+        data = filter_data(kind, user_input, None if entry is None else dict(entry.data))
+        known = core_adguard(self.hass) if kind == FILTER_ADGUARD and entry is None else None
         if known and not data[CONF_PASSWORD] and data[CONF_URL] == known[CONF_URL]:
             # The AdGuard Home that Home Assistant's own integration uses: its password.
             data[CONF_PASSWORD] = known[CONF_PASSWORD]
         return data
 
-    def _core_adguard(self) -> dict[str, Any] | None:
-        """Return the AdGuard Home that Home Assistant's own AdGuard integration connects to.
+    def _same_filter(self, url: str, entry: GuardConfigEntry | None) -> bool:
+        """Whether another entry has this filter, at this or another address of it."""
+        server = filter_server(url)
+        return any(
+            other.entry_id != (entry.entry_id if entry else None)
+            and url_error(other_url := other.data.get(CONF_URL, "")) is None
+            and filter_server(other_url) == server
+            for other in filter_entries(self.hass)
+        )
 
-        Supervisor announces the AdGuard Home add-on to that integration only (discovery
-        goes to the domain named by the add-on), so Voice Guard offers what it found.
-        """
-        for entry in self.hass.config_entries.async_entries("adguard"):
-            data = entry.data
-            if not data.get(CONF_HOST):
-                continue
-            scheme = "https" if data.get(CONF_SSL) else "http"
-            port = f":{data[CONF_PORT]}" if data.get(CONF_PORT) else ""
-            return {
-                CONF_URL: f"{scheme}://{data[CONF_HOST]}{port}",
-                CONF_USERNAME: data.get(CONF_USERNAME) or "",
-                CONF_PASSWORD: data.get(CONF_PASSWORD) or "",
-                CONF_VERIFY_SSL: bool(data.get(CONF_VERIFY_SSL, True)),
-            }
-        return None
-
-    async def _async_test_filter(self, data: dict[str, Any]) -> str | None:
+    async def _async_test_filter(
+        self, data: dict[str, Any], entry: GuardConfigEntry | None
+    ) -> str | None:
         """Return an error key if the filter cannot be used with these settings."""
-        if urlsplit(data[CONF_URL]).scheme not in ("http", "https"):
-            return "invalid_url"
+        if (error := url_error(data[CONF_URL])) is not None:
+            return error
+        if self._same_filter(data[CONF_URL], entry):
+            # Two entries of one filter would move each other's rules out every poll.
+            return "filter_already_configured"
         client = create_filter(self.hass, data)
         try:
             await client.check_login()
             self._filter_version = (await client.info()).version
         except FilterError as err:
-            LOGGER.debug("Filter at %s refused: %s", data[CONF_URL], err)
+            LOGGER.debug(
+                "Filter at %s refused: %s", filter_title(data[CONF_FILTER], data[CONF_URL]), err
+            )
             return err.reason
         finally:
             await client.close()
@@ -331,7 +220,7 @@ class FilterFlowSteps(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            if (error := await self._async_test_filter(data)) is None:
+            if (error := await self._async_test_filter(data, entry)) is None:
                 async_update_and_reload(self.hass, entry, data=data)
                 return self.async_abort(reason="reauth_successful")
             errors["base"] = error
@@ -377,7 +266,7 @@ class FilterFlowSteps(ConfigFlow):
         hostname, ip, mac = self._dhcp
         filters = {e.entry_id: e.title for e in filter_entries(self.hass)}
         errors: dict[str, str] = {}
-        if user_input is not None and (error := _name_error(user_input[CONF_NAME])):
+        if user_input is not None and (error := name_error(user_input[CONF_NAME])):
             errors[CONF_NAME] = error
         elif user_input is not None:
             entry = self.hass.config_entries.async_get_entry(user_input["filter_entry"])
@@ -401,23 +290,7 @@ class FilterFlowSteps(ConfigFlow):
                 ),
             )
             return self.async_abort(reason="device_guarded")
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_NAME, default=friendly_name(hostname, guess_type(hostname, None))
-                ): TextSelector(),
-                vol.Required(
-                    CONF_DEVICE_TYPE, default=guess_type(hostname, None)
-                ): _type_selector(),
-                vol.Required("filter_entry", default=next(iter(filters))): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[SelectOptionDict(value=k, label=v) for k, v in filters.items()]
-                    )
-                ),
-                # Nothing is ticked for the owner: some blocks break some devices.
-                vol.Optional(CONF_INITIAL_BLOCKS, default=[]): _blocks_selector(),
-            }
-        )
+        schema = discovered_schema(hostname, filters)
         breakage = await self.hass.async_add_executor_job(breakage_notes)
         return self.async_show_form(
             step_id="dhcp_confirm",
@@ -503,7 +376,7 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
         entry: GuardConfigEntry = self._get_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = self._validate(entry, user_input, subentry)
+            data, errors = validate_device(self.hass, entry, user_input, subentry)
             if not errors:
                 if subentry is not None:
                     return self.async_update_and_abort(
@@ -514,20 +387,6 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
                     data=data,
                     unique_id=data.get(CONF_MAC) or data.get(CONF_IP),
                 )
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_NAME): TextSelector(),
-            vol.Required(CONF_DEVICE_TYPE): _type_selector(),
-            vol.Optional(CONF_IP): TextSelector(),
-            vol.Optional(CONF_MAC): TextSelector(),
-            vol.Optional(CONF_LINKED_DEVICE): DeviceSelector(),
-            vol.Optional(CONF_AREA): AreaSelector(),
-            vol.Optional(CONF_EXTRA_VOICE_HOSTS): TextSelector(TextSelectorConfig(multiple=True)),
-            vol.Optional(CONF_EXTRA_TELEMETRY_HOSTS): TextSelector(
-                TextSelectorConfig(multiple=True)
-            ),
-        }
-        if subentry is None:
-            fields[vol.Optional(CONF_INITIAL_BLOCKS)] = _blocks_selector()
         suggested: dict[str, Any] = {}
         if subentry is not None:
             suggested = {**subentry.data, CONF_NAME: subentry.title}
@@ -539,9 +398,8 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
                 CONF_IP: picked.ip or "",
                 CONF_MAC: picked.mac or "",
             }
-        # No switch is ticked for the owner: some blocks break some devices (see the notes).
         schema = self.add_suggested_values_to_schema(
-            vol.Schema(fields),
+            device_schema(new=subentry is None),
             {k: v for k, v in {**suggested, **(user_input or {})}.items() if v is not None},
         )
         breakage = await self.hass.async_add_executor_job(breakage_notes)
@@ -551,60 +409,3 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
             errors=errors,
             description_placeholders={"breakage": breakage},
         )
-
-    def _validate(
-        self, entry: GuardConfigEntry, user_input: dict[str, Any], subentry: ConfigSubentry | None
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check the device's addresses and hosts; return its data and errors."""
-        errors: dict[str, str] = {}
-        if error := _name_error(user_input.get(CONF_NAME, "")):
-            errors[CONF_NAME] = error
-        ip, mac = self._addresses(entry, user_input, errors)
-        hosts: dict[str, list[str]] = {}
-        for key in (CONF_EXTRA_VOICE_HOSTS, CONF_EXTRA_TELEMETRY_HOSTS):
-            try:
-                hosts[key] = [normalize_pattern(h) for h in user_input.get(key) or [] if h.strip()]
-            except ValueError:
-                errors[key] = "invalid_host"
-        for other in entry.subentries.values():
-            if subentry is not None and other.subentry_id == subentry.subentry_id:
-                continue
-            if (ip and other.data.get(CONF_IP) == ip) or (mac and other.data.get(CONF_MAC) == mac):
-                errors["base"] = "already_guarded"
-        source = user_input if subentry is None else subentry.data
-        data = {
-            CONF_DEVICE_TYPE: user_input[CONF_DEVICE_TYPE],
-            CONF_IP: ip or None,
-            CONF_MAC: mac or None,
-            CONF_LINKED_DEVICE: user_input.get(CONF_LINKED_DEVICE),
-            CONF_AREA: user_input.get(CONF_AREA),
-            CONF_EXTRA_VOICE_HOSTS: hosts.get(CONF_EXTRA_VOICE_HOSTS, []),
-            CONF_EXTRA_TELEMETRY_HOSTS: hosts.get(CONF_EXTRA_TELEMETRY_HOSTS, []),
-            CONF_INITIAL_BLOCKS: list(source.get(CONF_INITIAL_BLOCKS) or []),
-        }
-        return data, errors
-
-    def _addresses(
-        self, entry: GuardConfigEntry, user_input: dict[str, Any], errors: dict[str, str]
-    ) -> tuple[str, str]:
-        """Validate IP and MAC (taken from the linked device when not typed)."""
-        ip = (user_input.get(CONF_IP) or "").strip()
-        mac = (user_input.get(CONF_MAC) or "").strip()
-        if ip:
-            try:
-                ip = normalize_ip(ip)  # canonical, without an IPv6 scope ("%eth0")
-            except ValueError:
-                errors[CONF_IP] = "invalid_ip"
-        linked = user_input.get(CONF_LINKED_DEVICE)
-        device = dr.async_get(self.hass).async_get(linked) if linked else None
-        if not mac and isinstance(device, dr.DeviceEntry):
-            mac = next((v for k, v in device.connections if k == dr.CONNECTION_NETWORK_MAC), "")
-        if mac:
-            mac = dr.format_mac(mac)
-            if mac.count(":") != 5:  # noqa: PLR2004 - six octets
-                errors[CONF_MAC] = "invalid_mac"
-        if not ip and not mac:
-            errors["base"] = "address_required"
-        elif not ip and entry.data[CONF_FILTER] == FILTER_ADGUARD:
-            errors[CONF_IP] = "ip_required"
-        return ip, mac

@@ -22,10 +22,9 @@ from typing import Any, TypeGuard
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import (
@@ -54,8 +53,6 @@ from .dns.filters.base import (
     NO_PROOF,
     BlockedQuery,
     DnsFilter,
-    FilterAuthError,
-    FilterError,
     FilterInfo,
     QueryLog,
 )
@@ -68,6 +65,7 @@ from .dns.policy import (
     category_of,
     desired_policy,
 )
+from .errors import filter_errors
 from .events import BlockedEvents
 from .history import BlockedHistory, BlockedRequest
 from .logbook_entries import GuardLogbook
@@ -319,23 +317,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         since = max(cursor, window_start) if cursor else window_start
         unknown = self._lookups.unknown(devices)
         self.client.begin_update()
-        try:
+        with filter_errors():
             info = await self.client.info()
             result = await self.client.reconcile(policies)
             confirmed = await self.client.verify(policies)
             log = await self.client.query_log(
                 policies, since, find_last=unknown, window_start=window_start
             )
-        except FilterAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="filter_auth_failed"
-            ) from err
-        except FilterError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="filter_unreachable",
-                translation_placeholders={"error": str(err)},
-            ) from err
         self.writes += result.writes
         self._report_removed_rules(devices, result.missing)
         by_device = {p.device.device_id: p for p in policies}

@@ -6,14 +6,14 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..assistants import keep_from_assistants
-from ..const import DOMAIN, SUBENTRY_DEVICE
+from ..const import SUBENTRY_DEVICE
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import GuardedDeviceEntity
+from .errors import raise_unless_written
 
 PARALLEL_UPDATES = 1
 
@@ -86,13 +86,7 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
         await self._set(on=False)
 
     async def _set(self, *, on: bool) -> None:
-        """Store the wish and apply it; say so when the filter could not be written."""
+        """Store the wish and apply it (errors.py says when the filter was not written)."""
         await self.coordinator.async_set_block(self.subentry_id, self._block, on=on)
         self.async_write_ha_state()
-        if not self.coordinator.last_update_success:
-            # The wish is stored and applied when the filter answers again.
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="filter_write_failed",
-                translation_placeholders={"filter": self.coordinator.config_entry.title},
-            )
+        raise_unless_written([self.coordinator])

@@ -25,7 +25,7 @@ from ..errors import action_error
 from ..text import printable
 from .data import SpeechConfigEntry, loaded_speech_entry
 from .engine.base import RecognitionSettings
-from .engine.errors import SpeechError
+from .errors import speech_errors
 
 SERVICE_TRANSCRIBE = "transcribe"
 ATTR_FILE = "file"
@@ -147,9 +147,8 @@ async def async_transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
     )
     audio = chunks()
     try:
-        recognition = await runtime.engine.transcribe(audio, settings)
-    except SpeechError as err:
-        raise action_error("audio_not_recognised", path=str(path), reason=err.reason) from err
+        with speech_errors(str(path), max_seconds=settings.max_seconds):
+            recognition = await runtime.engine.transcribe(audio, settings)
     except OSError as err:
         error = err.strerror or str(err)
         raise action_error("file_unreadable", path=str(path), error=error) from err

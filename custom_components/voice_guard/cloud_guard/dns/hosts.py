@@ -6,6 +6,9 @@ from functools import lru_cache
 import re
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9*-]{1,63}(?<!-)$")
+# The longest host name DNS carries (RFC 1035: 255 bytes on the wire, 253 written).
+MAX_HOST = 253
+MIN_LABELS = 2  # a name and its zone: "com" alone is not a host
 
 
 def normalize_pattern(text: str) -> str:
@@ -13,7 +16,11 @@ def normalize_pattern(text: str) -> str:
     pattern = text.strip().lower().rstrip(".")
     pattern = pattern.removeprefix("*.")  # "*.example.com" means example.com and below
     labels = pattern.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):  # noqa: PLR2004
+    if (
+        len(pattern) > MAX_HOST
+        or len(labels) < MIN_LABELS
+        or not all(_LABEL.match(label) for label in labels)
+    ):
         raise ValueError(f"{text!r} is not a host name such as example.com")
     if "*" in labels[-1] or labels[-1].isdigit():
         raise ValueError(f"{text!r} is not a host name such as example.com")

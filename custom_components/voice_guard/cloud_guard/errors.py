@@ -1,0 +1,55 @@
+"""The cloud guard's one exception handler: a filter's failures as translated errors.
+
+As the platinum integrations wrap every call that talks to their device, every call into
+the filter library goes through here: the coordinator's update (``filter_errors``), and
+every change a switch, a button or an action asks for (``raise_unless_written``): the
+change is stored first, so a filter that could not be
+written gets it as soon as it answers again, and the user is told so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from ..const import DOMAIN, LOGGER
+from .dns.filters.base import FilterAuthError, FilterError
+
+
+@contextmanager
+def filter_errors() -> Iterator[None]:
+    """Turn the filter library's errors into the coordinator's translated ones."""
+    try:
+        yield
+    except FilterAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="filter_auth_failed"
+        ) from err
+    except FilterError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="filter_unreachable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def raise_unless_written(coordinators: Iterable[DataUpdateCoordinator[Any]]) -> None:
+    """Say so when a filter could not be written (the change is stored and applied later)."""
+    down = [
+        c.config_entry.title for c in coordinators if c.config_entry and not c.last_update_success
+    ]
+    if not down:
+        return
+    LOGGER.warning(
+        "%s not reachable: the change is stored and applied when it answers again",
+        ", ".join(down),
+    )
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="filter_not_updated",
+        translation_placeholders={"filter": ", ".join(down)},
+    )
