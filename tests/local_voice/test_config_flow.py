@@ -295,6 +295,8 @@ async def test_options_flow_changes_the_speech_settings(
         ({CONF_MAX_DECODERS: 0, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 30}, CONF_MAX_DECODERS),
         ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 50, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
         ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 9999}, CONF_MAX_SECONDS),
+        # A number no form should send: refused with the range, and not shown back.
+        ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 1e300, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
     ],
 )
 async def test_options_flow_rejects_out_of_range_values(
@@ -308,6 +310,12 @@ async def test_options_flow_rejects_out_of_range_values(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {error: f"{error}_out_of_range"}
+    # The form goes back to the browser as JSON: the refused value is not in it.
+    shown = {
+        key.schema: (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert shown[error] is None
     # The message and the field's description name the range through these placeholders.
     placeholders = result["description_placeholders"]
     assert {placeholders[f"min_{error}"], placeholders[f"max_{error}"]} <= {
@@ -549,3 +557,23 @@ async def test_a_model_chosen_in_the_options_is_the_entrys_model(
     assert reload.call_count == 1
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.engine.diagnostics()["model"]["path"] == str(PACKAGED_MODEL)
+
+
+async def test_options_flow_refuses_infinity_and_a_bad_language(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An infinite number is invalid data (not a 500); a language must be a language tag."""
+    entry = init_integration
+    good = {CONF_MODEL_PATH: str(MODEL_PATH), CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**good, CONF_MAX_SECONDS: float("inf")}
+        )
+    for language in ("", "ko\x00\n", "k" * 10_000, "../ko"):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {**good, CONF_MAX_SECONDS: 30, CONF_LANGUAGE: language}
+        )
+        assert result["errors"] == {CONF_LANGUAGE: "invalid_language"}, language
+    assert entry.options == {}

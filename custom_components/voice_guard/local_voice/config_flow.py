@@ -6,7 +6,6 @@ discovered).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +39,8 @@ from ..const import (
     CONF_KIND,
     CONF_LANGUAGE,
     CONF_LANGUAGES,
-    CONF_MAX_DECODERS,
-    CONF_MAX_SECONDS,
-    CONF_MODE,
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
-    CONF_SILENCE_MS,
     DEFAULT_WYOMING_PORT,
     DOMAIN,
     ENGINE_EMBEDDED,
@@ -53,85 +48,29 @@ from ..const import (
     ENGINE_WYOMING,
     KIND_SPEECH,
     LOGGER,
-    MAX_MAX_DECODERS,
-    MAX_MAX_SECONDS,
-    MAX_SILENCE_MS,
-    MIN_MAX_SECONDS,
-    MIN_SILENCE_MS,
     MODELS_FOLDER,
-    NAME,
     VOSK_REQUIREMENT,
 )
 from ..data import async_update_and_reload
 from .data import SpeechSettings
 from .downloads import ModelDownload, async_catalog
-from .engine.base import MODES
 from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
-from .engine.models import model_name, packaged_models, validate_model_dir
+from .engine.models import packaged_models, validate_model_dir
 from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
+from .forms import (
+    SPEECH_RANGE_PLACEHOLDERS,
+    installed_models,
+    language_error,
+    out_of_range,
+    speech_schema,
+    speech_title,
+)
 
 CONF_PACKAGE = "package"
 CONF_CATALOG_MODEL = "catalog_model"
 ZEROCONF_NAME = "zeroconf_name"
-
-# The number settings and their ranges. The range is checked in the step, not by the
-# selector, so that a value out of range gets a translated error that names the range.
-SPEECH_RANGES: dict[str, tuple[int, int]] = {
-    CONF_MAX_DECODERS: (1, MAX_MAX_DECODERS),
-    CONF_SILENCE_MS: (MIN_SILENCE_MS, MAX_SILENCE_MS),
-    CONF_MAX_SECONDS: (MIN_MAX_SECONDS, MAX_MAX_SECONDS),
-}
-SPEECH_RANGE_PLACEHOLDERS = {
-    f"{bound}_{key}": str(value)
-    for key, (low, high) in SPEECH_RANGES.items()
-    for bound, value in (("min", low), ("max", high))
-}
-
-
-def speech_title(data: Mapping[str, Any]) -> str:
-    """Title the speech entry by what it is, next to the filter entries' titles."""
-    if data[CONF_ENGINE] == ENGINE_WYOMING:
-        return f"{NAME} speech-to-text (Wyoming, {data[CONF_HOST]}:{data[CONF_PORT]})"
-    name = data.get(CONF_MODEL_NAME) or model_name(Path(data[CONF_MODEL_PATH]))
-    return f"{NAME} speech-to-text (Vosk, {str(name).replace('_', '-')})"
-
-
-def _speech_schema(current: SpeechSettings) -> vol.Schema:
-    """Build the speech settings form, pre-filled with the current values."""
-
-    def _number(step: int, unit: str | None) -> NumberSelector:
-        config = NumberSelectorConfig(step=step, mode=NumberSelectorMode.BOX)
-        if unit is not None:
-            config["unit_of_measurement"] = unit
-        return NumberSelector(config)
-
-    return vol.Schema(
-        {
-            vol.Required(CONF_MODE, default=current.mode): SelectSelector(
-                SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
-            ),
-            vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
-                _number(1, None), vol.Coerce(int)
-            ),
-            vol.Required(CONF_SILENCE_MS, default=current.silence_ms): vol.All(
-                _number(50, "ms"), vol.Coerce(int)
-            ),
-            vol.Required(CONF_MAX_SECONDS, default=current.max_seconds): vol.All(
-                _number(1, "s"), vol.Coerce(int)
-            ),
-        }
-    )
-
-
-def _out_of_range(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Errors for the speech settings outside their range (the message names the range)."""
-    return {
-        key: f"{key}_out_of_range"
-        for key, (low, high) in SPEECH_RANGES.items()
-        if key in user_input and not low <= user_input[key] <= high
-    }
 
 
 class SpeechFlowSteps(ConfigFlow):
@@ -303,9 +242,12 @@ class SpeechFlowSteps(ConfigFlow):
             path = Path(user_input[CONF_MODEL_PATH].strip())
             if not path.is_absolute():
                 path = Path(self.hass.config.path(str(path)))
-            if (error := await self._async_validate_model(path)) is None:
+            if error := language_error(user_input[CONF_LANGUAGE]):
+                errors[CONF_LANGUAGE] = error
+            elif (error := await self._async_validate_model(path)) is None:
                 return self._create_embedded(path, user_input[CONF_LANGUAGE])
-            errors[CONF_MODEL_PATH] = error
+            else:
+                errors[CONF_MODEL_PATH] = error
         schema = self.add_suggested_values_to_schema(
             vol.Schema(
                 {
@@ -400,7 +342,9 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         embedded = entry.data[CONF_ENGINE] == ENGINE_EMBEDDED
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _out_of_range(user_input)
+            errors = out_of_range(user_input)
+            if embedded and (error := language_error(user_input.get(CONF_LANGUAGE))):
+                errors[CONF_LANGUAGE] = error
             if embedded and not errors:
                 path = Path(user_input[CONF_MODEL_PATH])
                 try:
@@ -410,7 +354,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             if not errors:
                 return self._store(user_input)
         current = SpeechSettings.from_options(dict(entry.options))
-        schema = _speech_schema(current)
+        schema = speech_schema(current)
         if embedded:
             engine_fields = await self._embedded_fields()
         else:
@@ -422,7 +366,9 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             }
         schema = vol.Schema({**engine_fields, **schema.schema})
         if user_input is not None:
-            schema = self.add_suggested_values_to_schema(schema, user_input)
+            # A value refused is not shown again (1e300 would not even reach the browser).
+            kept = {k: v for k, v in user_input.items() if k not in errors}
+            schema = self.add_suggested_values_to_schema(schema, kept)
         return self.async_show_form(
             step_id="init",
             data_schema=schema,
@@ -455,7 +401,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
         entry = self.config_entry
         current_path = entry.data[CONF_MODEL_PATH]
         models_dir = Path(self.hass.config.path(MODELS_FOLDER))
-        choices = await self.hass.async_add_executor_job(_installed_models, models_dir)
+        choices = await self.hass.async_add_executor_job(installed_models, models_dir)
         labels = {str(path): label for path, label in choices}
         options = [
             SelectOptionDict(value=path, label=labels.get(path, path))
@@ -469,15 +415,3 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             ),
             vol.Required(CONF_LANGUAGE, default=entry.data[CONF_LANGUAGE]): LanguageSelector(),
         }
-
-
-def _installed_models(models_dir: Path) -> list[tuple[Path, str]]:
-    """List packaged and downloaded models on this machine, with a label (blocking)."""
-    found = [(model.path, f"{model.package} (Python package)") for model in packaged_models()]
-    if models_dir.is_dir():
-        found.extend(
-            (path, f"{path.name} ({MODELS_FOLDER})")
-            for path in sorted(models_dir.iterdir())
-            if path.is_dir() and not path.name.startswith(".")
-        )
-    return found

@@ -26,6 +26,7 @@ from ..text import printable
 from .data import SpeechConfigEntry, loaded_speech_entry
 from .engine.base import RecognitionSettings
 from .errors import speech_errors
+from .forms import language_error
 
 SERVICE_TRANSCRIBE = "transcribe"
 ATTR_FILE = "file"
@@ -133,6 +134,8 @@ async def async_transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
         raise action_error("file_unreadable", path=str(path), error=error) from err
     runtime = entry.runtime_data
     language = call.data.get(ATTR_LANGUAGE) or runtime.engine.languages[0]
+    if language_error(language):
+        raise action_error("invalid_language")
 
     async def chunks() -> AsyncGenerator[bytes]:
         # Read as the engine asks for more: its length limit stops reading a huge file.

@@ -1,0 +1,131 @@
+"""Local voice's forms: the speech settings' schema and what each field accepts.
+
+config_flow.py holds only the steps; ranges, languages and the models on offer are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+)
+
+from ..compat import vol
+from ..const import (
+    CONF_ENGINE,
+    CONF_MAX_DECODERS,
+    CONF_MAX_SECONDS,
+    CONF_MODE,
+    CONF_MODEL_NAME,
+    CONF_MODEL_PATH,
+    CONF_SILENCE_MS,
+    ENGINE_WYOMING,
+    MAX_MAX_DECODERS,
+    MAX_MAX_SECONDS,
+    MAX_SILENCE_MS,
+    MIN_MAX_SECONDS,
+    MIN_SILENCE_MS,
+    MODELS_FOLDER,
+    NAME,
+)
+from .data import SpeechSettings
+from .engine.base import MODES
+from .engine.models import model_name, packaged_models
+
+# A language tag as Home Assistant's pipelines use them ("ko", "de-CH", "zh-Hans-CN").
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$")
+MAX_LANGUAGE = 35
+
+
+def whole_number(value: Any) -> int:
+    """Coerce a form's number to an int; infinity and text are refused, not a 500."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise vol.Invalid("not a whole number") from err
+
+
+def language_error(language: Any) -> str | None:
+    """Check a language tag: one of a pipeline's, never empty, a control character or 10k."""
+    if isinstance(language, str) and len(language) <= MAX_LANGUAGE and _LANGUAGE.match(language):
+        return None
+    return "invalid_language"
+
+
+# The number settings and their ranges. The range is checked in the step, not by the
+# selector, so that a value out of range gets a translated error that names the range.
+SPEECH_RANGES: dict[str, tuple[int, int]] = {
+    CONF_MAX_DECODERS: (1, MAX_MAX_DECODERS),
+    CONF_SILENCE_MS: (MIN_SILENCE_MS, MAX_SILENCE_MS),
+    CONF_MAX_SECONDS: (MIN_MAX_SECONDS, MAX_MAX_SECONDS),
+}
+SPEECH_RANGE_PLACEHOLDERS = {
+    f"{bound}_{key}": str(value)
+    for key, (low, high) in SPEECH_RANGES.items()
+    for bound, value in (("min", low), ("max", high))
+}
+
+
+def speech_title(data: Mapping[str, Any]) -> str:
+    """Title the speech entry by what it is, next to the filter entries' titles."""
+    if data[CONF_ENGINE] == ENGINE_WYOMING:
+        return f"{NAME} speech-to-text (Wyoming, {data[CONF_HOST]}:{data[CONF_PORT]})"
+    name = data.get(CONF_MODEL_NAME) or model_name(Path(data[CONF_MODEL_PATH]))
+    return f"{NAME} speech-to-text (Vosk, {str(name).replace('_', '-')})"
+
+
+def speech_schema(current: SpeechSettings) -> vol.Schema:
+    """Build the speech settings form, pre-filled with the current values."""
+
+    def _number(step: int, unit: str | None) -> NumberSelector:
+        config = NumberSelectorConfig(step=step, mode=NumberSelectorMode.BOX)
+        if unit is not None:
+            config["unit_of_measurement"] = unit
+        return NumberSelector(config)
+
+    return vol.Schema(
+        {
+            vol.Required(CONF_MODE, default=current.mode): SelectSelector(
+                SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
+            ),
+            vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
+                _number(1, None), whole_number
+            ),
+            vol.Required(CONF_SILENCE_MS, default=current.silence_ms): vol.All(
+                _number(50, "ms"), whole_number
+            ),
+            vol.Required(CONF_MAX_SECONDS, default=current.max_seconds): vol.All(
+                _number(1, "s"), whole_number
+            ),
+        }
+    )
+
+
+def out_of_range(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Errors for the speech settings outside their range (the message names the range)."""
+    return {
+        key: f"{key}_out_of_range"
+        for key, (low, high) in SPEECH_RANGES.items()
+        if key in user_input and not low <= user_input[key] <= high
+    }
+
+
+def installed_models(models_dir: Path) -> list[tuple[Path, str]]:
+    """List packaged and downloaded models on this machine, with a label (blocking)."""
+    found = [(model.path, f"{model.package} (Python package)") for model in packaged_models()]
+    if models_dir.is_dir():
+        found.extend(
+            (path, f"{path.name} ({MODELS_FOLDER})")
+            for path in sorted(models_dir.iterdir())
+            if path.is_dir() and not path.name.startswith(".")
+        )
+    return found
