@@ -6,14 +6,16 @@ pihole-v6-real.md, "Defects of today's client"), with the fake answering as FTL 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+import time
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
+from custom_components.voice_guard.cloud_guard.dns.filters import pihole as pihole_module
 from custom_components.voice_guard.cloud_guard.dns.filters.base import (
     FilterAuthError,
     FilterRateLimitedError,
@@ -22,6 +24,7 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import (
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole, group_name
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 
+from ...fakes import pihole as fake_module
 from ...fakes.pihole import FakePiHole
 from .conftest import echo, policy
 
@@ -145,14 +148,18 @@ async def test_no_login_per_request(
 
 
 async def test_a_renewed_session_ends_the_one_it_replaces(
-    session: aiohttp.ClientSession, socket_enabled: None
+    session: aiohttp.ClientSession, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Renewing deletes the old session: Pi-hole's few session slots are not used up."""
-    fake = FakePiHole(validity=1)
+    now = [1000.0]  # one clock for client and fake, moved by the test (no race with time)
+    clock = SimpleNamespace(monotonic=lambda: now[0], time=time.time)
+    monkeypatch.setattr(pihole_module, "time", clock)
+    monkeypatch.setattr(fake_module, "time", clock)
+    fake = FakePiHole(validity=1800)
     async with fake.serve():
         client = PiHole(session, fake.url, "secret")
         await client.info()
-        await asyncio.sleep(0.6)  # past half of the one-second validity: renewed
+        now[0] += 1800 - pihole_module.RENEW_MARGIN + 1  # in the renewal margin: renewed
         await client.info()
         assert fake.logins == 2
         assert fake.logouts == 1

@@ -77,7 +77,7 @@ async def test_live_microphone_gets_text_before_the_stream_ends(kitchen_on: byte
     async with wyoming_vosk_server() as port:
         engine = WyomingEngine("127.0.0.1", port, ["ko"])
         result = await asyncio.wait_for(
-            engine.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN), timeout=30
+            engine.transcribe(stream(kitchen_on, pace=0.02, forever=True), OPEN), timeout=120
         )
     # The server decodes only the end-pointed speech, so its words may differ from a
     # decode of the whole file; what matters here is that the answer came early.
