@@ -146,6 +146,7 @@ class FakeAdGuardHome(FakeServer):
         self.querylog_ignored_enabled = True
         self.dns_allowlist: list[str] = []  # domains of an allowlist filter: win over rules
         self.rebuild_later = False  # set_rules takes effect only at rebuild()
+        self.store_writes = True  # False: set_rules answers 200 and stores nothing
         self._engine: list[str] | None = None
         # The query log, newest first, with AdGuard Home's settings for it.
         self.log: list[dict[str, Any]] = []
@@ -269,10 +270,12 @@ class FakeAdGuardHome(FakeServer):
         body = await request.json()
         if not isinstance(body.get("rules"), list):
             return web.Response(status=400, text="rules must be a list")
+        self.rule_writes += 1
+        if not self.store_writes:
+            return web.Response(status=200)  # seen from a probe: a 200 that stored nothing
         if self.rebuild_later and self._engine is None:
             self._engine = list(self.user_rules)  # the engine keeps the old rules for now
         self.user_rules = [str(rule) for rule in body["rules"]]  # the whole list is replaced
-        self.rule_writes += 1
         return web.Response(status=200)
 
     def rebuild(self) -> None:

@@ -23,7 +23,10 @@ from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
     render_block,
     rule_for,
 )
-from custom_components.voice_guard.cloud_guard.dns.filters.base import FilterConnectionError
+from custom_components.voice_guard.cloud_guard.dns.filters.base import (
+    FilterConnectionError,
+    FilterResponseError,
+)
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
 from custom_components.voice_guard.cloud_guard.dns.policy import Block, DevicePolicy
 
@@ -288,6 +291,51 @@ async def test_adguard_a_stale_save_lost_answer_or_deleted_marker_keeps_our_rule
     await client.reconcile(voice)
     assert adguard.user_rules == ["||ads.example.com^", "||mine.example.org^", *_block(voice)]
     assert adguard.user_rules.count(END) == 1
+
+
+async def test_adguard_a_write_that_stored_nothing_leaves_the_users_rules_theirs(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """What Voice Guard remembers as its own changes only when the filter shows it stored.
+
+    A set_rules answered 200 that stored nothing, then the user types the very same line
+    by hand: it is the user's, kept when Voice Guard's block changes.
+    """
+    client = _adguard(adguard, session)
+    voice = [policy(echo(), Block.VOICE)]
+    both = [policy(echo(), Block.VOICE, Block.TELEMETRY)]
+    await client.reconcile(voice)
+    adguard.store_writes = False
+    with pytest.raises(FilterResponseError):
+        await client.reconcile(both)
+    assert "pending" not in client.memory  # the filter showed nothing was stored
+    adguard.store_writes = True
+    theirs = next(line for line in _block(both) if line not in _block(voice))
+    adguard.user_rules = [theirs, *adguard.user_rules]
+    await client.reconcile([])
+    assert adguard.user_rules == [theirs, "||ads.example.com^"]
+
+
+async def test_adguard_a_write_answered_late_stays_ours_across_a_restart(
+    adguard: FakeAdGuardHome, session: aiohttp.ClientSession
+) -> None:
+    """Rules stored by a write whose answer never came are Voice Guard's, after a restart too."""
+    client = _adguard(adguard, session)
+    voice = [policy(echo(), Block.VOICE)]
+    both = [policy(echo(), Block.VOICE, Block.TELEMETRY)]
+    await client.reconcile(voice)
+    adguard.before = lambda _method, path: setattr(adguard, "hang", path.endswith("set_rules"))
+    original = list(adguard.user_rules)
+    with pytest.raises(FilterConnectionError):
+        await _with_short_timeout(client.reconcile(both))
+    adguard.before, adguard.hang = None, False
+    assert client.memory["pending"]  # may be stored: kept as Voice Guard's, and saved
+    restarted = _adguard(adguard, session)
+    restarted.remember(client.memory)
+    adguard.user_rules = [original[0], *_block(both)]  # the write was stored after all
+    await restarted.reconcile(voice)
+    assert adguard.user_rules == ["||ads.example.com^", *_block(voice)]
+    assert "pending" not in restarted.memory
 
 
 def _block(policies: list[DevicePolicy]) -> list[str]:

@@ -328,6 +328,10 @@ class AdGuardHome(DnsFilter):
         # Every rule line Voice Guard wrote or tried to write, oldest first (None: nothing
         # known yet, e.g. before the first write after an update of Voice Guard).
         self._known: dict[str, None] | None = None
+        # Lines sent but not yet seen stored: Voice Guard's while they may be in the filter
+        # (an answer lost after the rules were stored), known once a read shows them,
+        # forgotten once a read shows they were not stored (a 200 that stored nothing).
+        self._pending: set[str] = set()
         self._log_cache: tuple[float, dict[str, Any]] | None = None
         self._clients_cache: list[dict[str, Any]] | None = None
         self._derived: tuple[list[dict[str, Any]], list[DevicePolicy], _Context] | None = None
@@ -468,16 +472,38 @@ class AdGuardHome(DnsFilter):
     @property
     def memory(self) -> dict[str, Any]:
         """Every rule line Voice Guard wrote, to tell the user's rules from its own."""
-        return {"known": list(self._known)} if self._known is not None else {}
+        memory: dict[str, Any] = {}
+        if self._known is not None:
+            memory["known"] = list(self._known)
+        if self._pending:
+            memory["pending"] = sorted(self._pending)
+        return memory
 
     def remember(self, memory: dict[str, Any]) -> None:
         """Take back what memory said after a restart (also the older "written" form)."""
         lines = memory.get("known", memory.get("written"))
         if isinstance(lines, list):
             self._known = dict.fromkeys(str(line) for line in lines)
+        pending = memory.get("pending")
+        if isinstance(pending, list):
+            self._pending = {str(line) for line in pending}
+
+    def _mine(self) -> set[str] | None:
+        """Lines that are Voice Guard's wherever they stand (None: nothing known yet)."""
+        return None if self._known is None else set(self._known) | self._pending
+
+    def _settle(self, rules: Sequence[str], *, answered: bool) -> None:
+        """Turn the pending lines a read shows stored into known ones.
+
+        The others are forgotten only after a write of ours was answered: until then a
+        write whose answer was lost may still be stored.
+        """
+        if self._pending:
+            self._note_written([line for line in rules if line in self._pending])
+            self._pending = set() if answered else self._pending - set(rules)
 
     def _note_written(self, lines: Sequence[str]) -> None:
-        """Remember lines as Voice Guard's before they are sent (the answer may be lost)."""
+        """Remember lines as Voice Guard's: a read showed them stored."""
         known = self._known if self._known is not None else {}
         for line in lines:
             known.pop(line, None)
@@ -597,7 +623,8 @@ class AdGuardHome(DnsFilter):
         desired = render_block(policies, context)
         for _ in range(WRITE_ATTEMPTS):
             current, _enabled = await self._rules()
-            theirs, ours = split_rules(current, self._known)
+            self._settle(current, answered=False)
+            theirs, ours = split_rules(current, self._mine())
             present = set(ours)
             for policy in policies:
                 ips, names = device_clients(policy, context)
@@ -611,9 +638,10 @@ class AdGuardHome(DnsFilter):
                 if self._known is None:
                     self._note_written(desired)
                 return result
-            # Known as Voice Guard's before the write: an answer that is lost (the rules
-            # stored all the same) must not turn them into the user's.
-            self._note_written(desired)
+            # Pending until a read shows them stored: an answer that is lost (the rules
+            # stored all the same) must not turn them into the user's, and a write that
+            # stored nothing must not make a rule the user types later Voice Guard's.
+            self._pending |= set(desired) - set(self._known or ())
             # A rule added or removed loses its confirmation (also when removed and added
             # again later); the rules that stayed are the same rules after the rebuild.
             changed = set(ours).symmetric_difference(desired)
@@ -622,6 +650,7 @@ class AdGuardHome(DnsFilter):
             await self._request("POST", "filtering/set_rules", payload={"rules": wanted})
             result.writes += 1
             written, _ = await self._rules()
+            self._settle(written, answered=True)
             if written == wanted:
                 return result
             _LOGGER.debug("AdGuard Home rules changed while writing; merging again")
@@ -633,7 +662,7 @@ class AdGuardHome(DnsFilter):
         rules, enabled = await self._recent_rules()
         protection = await self._protection()
         context = await self._context(policies)
-        theirs, ours = split_rules(rules, self._known)
+        theirs, ours = split_rules(rules, self._mine())
         present = set(ours)
         # What can cancel a rule without touching our block: the user's rules, filter and
         # allow lists (their contents change with their update time), DNS rewrites and
