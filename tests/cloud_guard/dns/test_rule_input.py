@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+import itertools
 
 import aiohttp
 import pytest
 
 from custom_components.voice_guard.cloud_guard.dns.filters import adguard_home as adguard_module
 from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
+    BEGIN,
+    END,
     AdGuardHome,
     is_our_rule,
     render_block,
@@ -16,6 +19,11 @@ from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
     split_rules,
 )
 from custom_components.voice_guard.cloud_guard.dns.filters.base import is_ip, normalize_ip
+from custom_components.voice_guard.cloud_guard.dns.hosts import (
+    matches,
+    normalize_pattern,
+    sample_host,
+)
 from custom_components.voice_guard.cloud_guard.dns.policy import Block
 from custom_components.voice_guard.text import printable
 
@@ -147,3 +155,64 @@ async def test_check_host_forces_protection_on(
         "FilteredBlackList"
     )
     await client.close()
+
+
+# Label shapes a user can type, the odd ones included; every combination is tried.
+_LABELS = (
+    "a",
+    "echo-1",
+    "*",
+    "a*",
+    "*a",
+    "a*b",
+    "**",
+    "123",
+    "-a",
+    "a-",
+    "x" * 63,
+    "x" * 64,
+    "A",
+    "",
+)
+_TLDS = ("com", "co", "uk", "c*m", "*", "1", "amazon")
+
+
+def _typed_patterns() -> list[str]:
+    typed = []
+    for first, second in itertools.product(_LABELS, repeat=2):
+        for tld in _TLDS:
+            for prefix, suffix in (("", ""), ("*.", ""), ("", "."), (" *.", ". ")):
+                typed.append(f"{prefix}{first}.{second}.{tld}{suffix}")
+                typed.append(f"{prefix}{second}.{tld}{suffix}")
+    return sorted(set(typed))
+
+
+def test_every_accepted_pattern_round_trips_and_stays_inside_one_domain() -> None:
+    """Every combination of label shapes: what is accepted round-trips and stays in a domain.
+
+    Accepted patterns are written and read back as Voice Guard's by the same code, and
+    never block past the domain under their zone.
+    """
+    accepted = 0
+    names = ["Kitchen 'Echo'|2"]
+    for typed in _typed_patterns():
+        try:
+            pattern = normalize_pattern(typed)
+        except ValueError:
+            continue
+        accepted += 1
+        assert normalize_pattern(pattern) == pattern, typed  # canonical: stable
+        for ips in (["192.168.1.20"], ["192.168.1.20", "fd00::20"]):
+            line = rule_for(pattern, ips, names)
+            assert is_our_rule(line), (typed, line)
+            # Recognised by memory anywhere, and by its shape inside the block.
+            for rules, known in (([line], {line}), ([BEGIN, line, END], None)):
+                theirs, ours = split_rules(["||user.example^", *rules], known)
+                assert (theirs, ours) == (["||user.example^"], [line]), typed
+        # The zone and the name under it are literal: nothing else in the zone is blocked.
+        zone, domain = pattern.split(".")[-1], pattern.split(".")[-2]
+        assert "*" not in zone, typed
+        assert "*" not in domain, typed
+        assert not matches(f"unrelated-name.{zone}", pattern), typed
+        assert matches(sample_host(pattern), pattern), typed
+    assert accepted > 100  # the space holds many valid patterns, not only refusals
