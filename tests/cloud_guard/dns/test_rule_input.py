@@ -175,6 +175,7 @@ _LABELS = (
     "",
 )
 _TLDS = ("com", "co", "uk", "c*m", "*", "1", "amazon")
+_PUBLIC_ZONES = ("co.uk", "*.co.uk", "com.au", "ac.jp", "or.kr", "*.com.br.")
 
 
 def _typed_patterns() -> list[str]:
@@ -216,3 +217,7 @@ def test_every_accepted_pattern_round_trips_and_stays_inside_one_domain() -> Non
         assert not matches(f"unrelated-name.{zone}", pattern), typed
         assert matches(sample_host(pattern), pattern), typed
     assert accepted > 100  # the space holds many valid patterns, not only refusals
+    for zone in _PUBLIC_ZONES:
+        with pytest.raises(ValueError, match="public zone"):
+            normalize_pattern(zone)
+    assert normalize_pattern("amazon.co.uk") == "amazon.co.uk"

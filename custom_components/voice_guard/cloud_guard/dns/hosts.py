@@ -8,6 +8,27 @@ import re
 _LABEL = re.compile(r"^(?!-)[a-z0-9*-]{1,63}(?<!-)$")
 # The longest host name DNS carries (RFC 1035: 255 bytes on the wire, 253 written).
 MAX_HOST = 253
+# Second-level labels that countries use as public zones (co.uk, com.au, ac.jp, or.kr).
+_GENERIC_SECOND = frozenset(
+    {
+        "ac",
+        "co",
+        "com",
+        "edu",
+        "go",
+        "gob",
+        "gov",
+        "gv",
+        "ltd",
+        "ne",
+        "net",
+        "nic",
+        "or",
+        "org",
+        "plc",
+    }
+)
+COUNTRY_CODE = 2  # letters of a country's top-level domain
 MIN_LABELS = 2  # a name and its zone: "com" alone is not a host
 
 
@@ -29,6 +50,11 @@ def normalize_pattern(text: str) -> str:
     # "*.*.com" would block every .com, "a*.com" every .com starting with "a".
     if "*" in labels or "*" in labels[-2]:
         raise ValueError(f"{text!r} is not a host name such as example.com")
+    # A country's public zone ("co.uk", "com.au") is no one's domain: blocking it would
+    # block a country's worth of sites for the device.
+    country = len(labels[-1]) == COUNTRY_CODE
+    if len(labels) == MIN_LABELS and country and labels[0] in _GENERIC_SECOND:
+        raise ValueError(f"{text!r} is a public zone, not a domain")
     return pattern
 
 
