@@ -333,6 +333,56 @@ async def test_a_trickle_of_audio_cannot_hold_a_decoder_past_the_wall_clock(
     assert sent == 3
 
 
+async def test_a_trickle_loses_its_decoder_to_a_waiting_command(
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
+) -> None:
+    """A frame a second holds a decoder a few seconds, not the longest command.
+
+    Each frame comes in time for the stall limit; as many trickles as decoders cannot keep
+    a command waiting.
+    """
+    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=30)
+    frame = kitchen_on[:640]  # 20 ms
+    sent = [0] * engine.max_decoders
+
+    async def trickle(number: int) -> AsyncIterator[bytes]:
+        while True:
+            yield frame
+            sent[number] += 1
+            await clock.until_waiting(engine.stall_seconds, 1)
+            clock.advance(1)  # one frame a second: 2 % of real time
+
+    tricklers = [
+        asyncio.create_task(engine.transcribe(trickle(n), settings))
+        for n in range(engine.max_decoders)
+    ]
+    for task in tricklers:
+        with pytest.raises(AudioError) as err:
+            await asyncio.wait_for(task, timeout=60)  # a hang guard
+        assert err.value.reason == "trickle"
+    # 2 s of slack at half real time: about four seconds each, not thirty-five.
+    assert max(sent) <= 2 * base.TRICKLE_SLACK_SECONDS / base.TRICKLE_RATE
+    assert engine.decoders_in_use == 0
+    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=60)
+    assert good.text == reference_transcript(kitchen_on, GRAMMAR)
+
+
+async def test_a_microphone_at_real_time_or_a_little_slower_keeps_its_decoder(
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
+) -> None:
+    """Speech delivered at real time, or at 0.6x with jitter, is recognised in full."""
+    for pace in (0.02, 0.02 / 0.6):
+
+        async def microphone(pace: float = pace) -> AsyncIterator[bytes]:
+            for start in range(0, len(kitchen_on), 640):
+                yield kitchen_on[start : start + 640]
+                clock.advance(pace)
+            yield b"\0" * 64_000  # then two seconds of silence end the command
+
+        result = await engine.transcribe(microphone(), PHRASES)
+        assert result.text == reference_transcript(kitchen_on, GRAMMAR), pace
+
+
 async def test_missing_model_is_a_model_error(tmp_path: object) -> None:
     """A model folder that does not exist is reported before Vosk is asked."""
     vosk = VoskEngine(MODEL_PATH / "nope", "ko", max_decoders=1)

@@ -39,6 +39,13 @@ HISTORY = 20
 # bytes. A request waits at most BUSY_SECONDS for a free decoder.
 STALL_SECONDS = 5.0
 WALL_SLACK_SECONDS = 5.0
+# A decoder is shared fairly: while holding one, a stream must deliver at least half a
+# second of audio per second (a microphone delivers one), after a slack of two seconds of
+# audio for jitter. A trickle (one frame a second) loses its decoder after about four
+# seconds instead of holding it for the longest command.
+TRICKLE_RATE = 0.5
+TRICKLE_SLACK_SECONDS = 2.0
+_BYTES_PER_SECOND = 32_000  # 16 kHz, 16-bit mono
 BUSY_SECONDS = 15.0
 SPECULATE_AHEAD_MS = 150  # at most; half the configured silence when that is shorter
 MODE_OPEN = "open"
@@ -221,7 +228,7 @@ class SpeechEngine(ABC):
         if first is None:
             raise AudioError("no audio received", reason="empty")
         async with self._decoder(settings) as decoder:
-            audio.deadline = self.clock.now() + settings.max_seconds + WALL_SLACK_SECONDS
+            audio.hold(self.clock.now() + settings.max_seconds + WALL_SLACK_SECONDS)
             speculation = _Speculation(decoder, settings.silence_ms, queue)
             decoding = asyncio.create_task(_decode_loop(decoder, queue))
             try:
@@ -262,13 +269,35 @@ class SpeechEngine(ABC):
 
 
 class _Arrivals:
-    """The audio stream, read with an inactivity limit and (once set) a wall-clock deadline."""
+    """The audio stream, read with an inactivity limit and, holding a decoder, two more.
+
+    Once it holds a decoder, a wall-clock deadline and a least rate of audio
+    (TRICKLE_RATE) apply too.
+    """
 
     def __init__(self, stream: AsyncIterable[bytes], stall_seconds: float, clock: Clock) -> None:
         self._chunks = aiter(stream)
         self._stall = stall_seconds
         self._clock = clock
         self.deadline: float | None = None
+        self._held_at: float | None = None
+        self._held_audio = 0.0  # seconds of audio received while holding the decoder
+
+    def hold(self, deadline: float) -> None:
+        """Apply the deadline and the least rate from now (the stream holds a decoder)."""
+        self.deadline = deadline
+        self._held_at = self._clock.now()
+
+    def _behind(self) -> bool:
+        """Whether the stream fell behind the least rate (checked as each chunk comes).
+
+        A stream that sends nothing at all is the stall limit's; this one catches the
+        stream that keeps sending a little, each chunk in time for the stall limit.
+        """
+        if self._held_at is None:
+            return False
+        due = self._held_at + (self._held_audio + TRICKLE_SLACK_SECONDS) / TRICKLE_RATE
+        return self._clock.now() > due
 
     async def next_chunk(self) -> bytes | None:
         """Return the next non-empty chunk, or None at the end of the stream."""
@@ -286,6 +315,13 @@ class _Arrivals:
             except TimeoutError as err:
                 raise self._timed_out() from err
             if chunk:
+                if self._behind():
+                    raise AudioError(
+                        f"the audio arrived slower than {TRICKLE_RATE:g}x real time",
+                        reason="trickle",
+                    )
+                if self._held_at is not None:
+                    self._held_audio += len(chunk) / _BYTES_PER_SECOND
                 return chunk
 
     def _timed_out(self) -> SpeechError:
