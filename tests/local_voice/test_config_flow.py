@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from ipaddress import ip_address
 from pathlib import Path
 import shutil
@@ -190,6 +191,32 @@ async def test_wyoming_engine(hass: HomeAssistant, socket_enabled: None) -> None
             flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: closed}
         )
         assert result["errors"] == {"base": "cannot_connect"}
+
+        # Hosts that are no host: refused before anything is sent.
+        for host in ("h" * 100_000, "core\x00vosk", "core vosk", "[::1:3005"):
+            result = await hass.config_entries.flow.async_configure(
+                flow_id, {CONF_HOST: host, CONF_PORT: port}
+            )
+            assert result["errors"] == {CONF_HOST: "invalid_host"}, host[:20]
+        with pytest.raises(InvalidData):  # a port past 65535 is the form's own error
+            await hass.config_entries.flow.async_configure(
+                flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: 99999}
+            )
+
+        # A server that answers, but not as a Wyoming server (an HTTP server, say).
+        async def http_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            await writer.drain()
+            writer.close()
+
+        http = await asyncio.start_server(http_server, "127.0.0.1", 0)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOST: "127.0.0.1", CONF_PORT: http.sockets[0].getsockname()[1]}
+        )
+        http.close()
+        await http.wait_closed()
+        assert result["errors"] == {"base": "not_wyoming"}
 
         result = await hass.config_entries.flow.async_configure(
             flow_id, {CONF_HOST: " 127.0.0.1 ", CONF_PORT: port}

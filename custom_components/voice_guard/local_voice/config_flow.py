@@ -61,11 +61,13 @@ from .engine.vosk_engine import vosk_available
 from .engine.wyoming_engine import describe_server
 from .forms import (
     SPEECH_RANGE_PLACEHOLDERS,
+    host_error,
     installed_models,
     language_error,
     out_of_range,
     speech_schema,
     speech_title,
+    wyoming_error,
 )
 
 CONF_PACKAGE = "package"
@@ -105,7 +107,7 @@ class SpeechFlowSteps(ConfigFlow):
             info = await describe_server(host, port)
         except SpeechError as err:
             LOGGER.debug("Discovered Wyoming server %s:%s refused: %s", host, port, err)
-            return self.async_abort(reason="no_asr" if err.reason == "no_asr" else "cannot_connect")
+            return self.async_abort(reason=wyoming_error(err.reason))
         self._discovered = (host, port, name, info.languages)
         self.context["title_placeholders"] = {"name": name}
         return await self.async_step_zeroconf_confirm()
@@ -267,13 +269,16 @@ class SpeechFlowSteps(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             host, port = user_input[CONF_HOST].strip(), int(user_input[CONF_PORT])
-            try:
-                info = await describe_server(host, port)
-            except SpeechError as err:
-                LOGGER.debug("Wyoming server %s:%s refused: %s", host, port, err)
-                errors["base"] = "no_asr" if err.reason == "no_asr" else "cannot_connect"
+            if error := host_error(host):
+                errors[CONF_HOST] = error
             else:
-                return self._finish(self._wyoming_data(host, port, info.languages))
+                try:
+                    info = await describe_server(host, port)
+                except SpeechError as err:
+                    LOGGER.debug("Wyoming server %s:%s refused: %s", host, port, err)
+                    errors["base"] = wyoming_error(err.reason)
+                else:
+                    return self._finish(self._wyoming_data(host, port, info.languages))
         schema = self.add_suggested_values_to_schema(
             vol.Schema(
                 {

@@ -6,6 +6,7 @@ config_flow.py holds only the steps; ranges, languages and the models on offer a
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
 from pathlib import Path
 import re
 from typing import Any
@@ -44,6 +45,32 @@ from .engine.models import model_name, packaged_models
 # A language tag as Home Assistant's pipelines use them ("ko", "de-CH", "zh-Hans-CN").
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$")
 MAX_LANGUAGE = 35
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+MAX_HOST = 253
+# What a Wyoming server's refusal says in the form (anything else: cannot connect).
+WYOMING_ERRORS = frozenset({"no_asr", "not_wyoming"})
+
+
+def host_error(host: str) -> str | None:
+    """Check a server's host: a host name or an IP address, one printable word."""
+    text = host.strip()
+    if text.startswith("[") != text.endswith("]"):
+        return "invalid_host"
+    text = text.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        labels = text.rstrip(".").split(".")
+        if len(text) > MAX_HOST or not all(_HOST_LABEL.match(label) for label in labels):
+            return "invalid_host"
+    return None
+
+
+def wyoming_error(reason: str) -> str:
+    """Return the form's error for a Wyoming server's refusal."""
+    return reason if reason in WYOMING_ERRORS else "cannot_connect"
 
 
 def whole_number(value: Any) -> int:

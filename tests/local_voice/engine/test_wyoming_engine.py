@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,39 @@ async def test_live_microphone_gets_text_before_the_stream_ends(kitchen_on: byte
     # decode of the whole file; what matters here is that the answer came early.
     assert result.text
     assert result.timing.ended_by == "silence"
+
+
+_INFO_HEADER = b'{"type": "info", "data_length": '
+_HOSTILE_PEERS = {
+    "an HTTP server": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+    "2 GB announced": _INFO_HEADER + str(2 * 2**30).encode() + b"}\n" + b"{" * 1000,
+    "a negative length": _INFO_HEADER + b"-5}\n",
+    "an endless header line": b"{" + b"x" * (256 * 1024),
+    "an info of the wrong shape": b'{"type": "info", "data": {"asr": 5}}\n',
+    "data that is a list": b'{"type": "info", "data": [1, 2]}\n',
+}
+
+
+@pytest.mark.parametrize("answer", _HOSTILE_PEERS.values(), ids=_HOSTILE_PEERS.keys())
+async def test_a_peer_that_is_no_wyoming_server_is_named_so(answer: bytes) -> None:
+    """Whatever a peer on the network answers, nothing big is read and the error says so."""
+    done = asyncio.Event()
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()  # the describe event
+        writer.write(answer)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+            await done.wait()  # the connection stays open: no end to wait for
+        writer.close()
+
+    server = await asyncio.start_server(peer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(EngineUnavailableError) as err:
+            await asyncio.wait_for(describe_server("127.0.0.1", port), timeout=60)  # hang guard
+    finally:
+        done.set()
+        server.close()
+        await server.wait_closed()
+    assert err.value.reason == "not_wyoming"

@@ -11,11 +11,12 @@ import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
+import json
 from typing import Any
 
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.client import AsyncTcpClient
+from wyoming.event import Event, async_write_event
 from wyoming.info import Describe, Info
 
 from .audio import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
@@ -31,6 +32,10 @@ from .errors import EngineUnavailableError, SpeechError
 
 CONNECT_TIMEOUT = 5.0
 RESULT_TIMEOUT = 30.0
+# What a server may send in one event: an info or a transcript is a few kilobytes. A
+# header line past 64 kB or data past 1 MB is refused before it is read into memory.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_EVENT_BYTES = 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +47,81 @@ class WyomingServerInfo:
     version: str | None
 
 
+def _not_wyoming(what: str) -> EngineUnavailableError:
+    return EngineUnavailableError(
+        f"the server does not speak Wyoming: {what}", reason="not_wyoming"
+    )
+
+
+class _Connection:
+    """One connection to a Wyoming server, every read bounded before it is made."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        """Open the connection (within CONNECT_TIMEOUT)."""
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            self._reader, self._writer = await asyncio.open_connection(
+                self._host, self._port, limit=MAX_HEADER_BYTES
+            )
+
+    async def write_event(self, event: Event) -> None:
+        """Send one event."""
+        assert self._writer is not None
+        await async_write_event(event, self._writer)
+
+    async def read_event(self) -> Event | None:
+        """Read one event, or None when the server closed the connection."""
+        assert self._reader is not None
+        try:
+            line = await self._reader.readline()
+        except ValueError as err:  # the header line passed MAX_HEADER_BYTES
+            raise _not_wyoming("an event header larger than 64 kB") from err
+        if not line:
+            return None
+        try:
+            header = json.loads(line)
+        except ValueError as err:
+            raise _not_wyoming("an answer that is no event") from err
+        if not isinstance(header, dict) or not isinstance(header.get("type"), str):
+            raise _not_wyoming("an event without a type")
+        data = header.get("data") or {}
+        lengths = [header.get("data_length") or 0, header.get("payload_length") or 0]
+        if not isinstance(data, dict) or not all(
+            isinstance(n, int) and 0 <= n <= MAX_EVENT_BYTES for n in lengths
+        ):
+            raise _not_wyoming(f"an event announcing {lengths} bytes of data and payload")
+        try:
+            if lengths[0]:
+                extra = json.loads(await self._reader.readexactly(lengths[0]))
+                if not isinstance(extra, dict):
+                    raise _not_wyoming("event data that is no object")
+                data.update(extra)
+            payload = await self._reader.readexactly(lengths[1]) if lengths[1] else None
+        except asyncio.IncompleteReadError:
+            return None
+        except ValueError as err:
+            raise _not_wyoming("event data that is no JSON") from err
+        return Event(type=header["type"], data=data, payload=payload)
+
+    async def disconnect(self) -> None:
+        """Close the connection."""
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
+
+
 async def describe_server(host: str, port: int) -> WyomingServerInfo:
     """Ask a Wyoming server what it recognises; raise if it offers no speech-to-text."""
+    client = _Connection(host, port)
     try:
-        async with asyncio.timeout(CONNECT_TIMEOUT), AsyncTcpClient(host, port) as client:
+        await client.connect()
+        async with asyncio.timeout(CONNECT_TIMEOUT):
             await client.write_event(Describe().event())
             while True:
                 event = await client.read_event()
@@ -56,6 +132,10 @@ async def describe_server(host: str, port: int) -> WyomingServerInfo:
                     break
     except (OSError, TimeoutError) as err:
         raise EngineUnavailableError(f"cannot reach {host}:{port}: {err}") from err
+    except (KeyError, TypeError, AttributeError) as err:  # an info of the wrong shape
+        raise _not_wyoming("an info event of the wrong shape") from err
+    finally:
+        await client.disconnect()
     programs = [program for program in info.asr if program.installed]
     if not programs:
         raise SpeechError(f"{host}:{port} offers no speech-to-text", reason="no_asr")
@@ -70,7 +150,7 @@ async def describe_server(host: str, port: int) -> WyomingServerInfo:
 class _WyomingDecoder:
     """One utterance on one connection."""
 
-    def __init__(self, client: AsyncTcpClient) -> None:
+    def __init__(self, client: _Connection) -> None:
         self._client = client
 
     async def accept(self, audio: bytes) -> None:
@@ -131,10 +211,9 @@ class WyomingEngine(SpeechEngine):
 
     @contextlib.asynccontextmanager
     async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
-        client = AsyncTcpClient(self.host, self.port)
+        client = _Connection(self.host, self.port)
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT):
-                await client.connect()
+            await client.connect()
         except (OSError, TimeoutError) as err:
             raise EngineUnavailableError(f"cannot reach {self.host}:{self.port}: {err}") from err
         try:
@@ -149,8 +228,7 @@ class WyomingEngine(SpeechEngine):
         except OSError as err:
             raise EngineUnavailableError(f"connection to {self.host}:{self.port} lost") from err
         finally:
-            with contextlib.suppress(OSError):
-                await client.disconnect()
+            await client.disconnect()
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe the server (its address is local, so it is kept)."""

@@ -248,6 +248,11 @@ class DnsFilter(ABC):
         """Release sessions held on the filter."""
 
 
+# The largest answer read from a filter (a query-log page is well under 1 MB); parsing
+# this much JSON takes a few tens of milliseconds.
+MAX_BODY = 4 * 2**20
+
+
 async def http_call(  # noqa: PLR0913 - the parts of one request
     session: aiohttp.ClientSession,
     method: str,
@@ -273,12 +278,29 @@ async def http_call(  # noqa: PLR0913 - the parts of one request
             ) as response,
         ):
             status = response.status
-            body = await response.read()
+            body = await _bounded_body(response, where, path)
     except (aiohttp.ClientError, TimeoutError) as err:
         raise FilterConnectionError(f"{where}: {err!r}") from err
     if status >= 500:  # noqa: PLR2004
         raise FilterConnectionError(f"{where} answered {status} to {path}")
     return status, body
+
+
+async def _bounded_body(response: aiohttp.ClientResponse, where: str, path: str) -> bytes:
+    """Read an answer of at most MAX_BODY bytes; a bigger one is refused while it comes.
+
+    A query-log page is well under 1 MB; 150 MB of JSON or an endless chunked body from a
+    peer on the network must cost neither memory nor the event loop's time.
+    """
+    too_big = FilterResponseError(f"{where} answered more than {MAX_BODY // 2**20} MB to {path}")
+    if (response.content_length or 0) > MAX_BODY:
+        raise too_big
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise too_big
+    return bytes(body)
 
 
 def decode_json(body: bytes, where: str, path: str) -> Any:
