@@ -325,6 +325,12 @@ try {
     }
   });
 
+  await step('the logbook tells the allowance in words', async () => {
+    await go('/logbook');
+    await page.getByText(/may reach the cloud until/).first().waitFor();
+    await page.getByText(/the cloud allowance was ended early/).first().waitFor();
+  });
+
   await step('the device triggers and conditions are named', async () => {
     const triggers = await page.evaluate(async (deviceId) => {
       const hass = document.querySelector('home-assistant').hass;

@@ -14,8 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.requirements import RequirementsNotFound
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.voice_guard.const import (
     CONF_ENGINE,
@@ -323,7 +325,7 @@ async def test_options_flow_changes_the_speech_settings(
         ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 50, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
         ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300, CONF_MAX_SECONDS: 9999}, CONF_MAX_SECONDS),
         # A number no form should send: refused with the range, and not shown back.
-        ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 1e300, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
+        ({CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 1e12, CONF_MAX_SECONDS: 30}, CONF_SILENCE_MS),
     ],
 )
 async def test_options_flow_rejects_out_of_range_values(
@@ -593,10 +595,11 @@ async def test_options_flow_refuses_infinity_and_a_bad_language(
     entry = init_integration
     good = {CONF_MODEL_PATH: str(MODEL_PATH), CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 300}
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {**good, CONF_MAX_SECONDS: float("inf")}
-        )
+    for absurd in (float("inf"), float("nan"), 1e300):
+        with pytest.raises(InvalidData):
+            await hass.config_entries.options.async_configure(
+                result["flow_id"], {**good, CONF_MAX_SECONDS: absurd}
+            )
     for language in ("", "ko\x00\n", "k" * 10_000, "../ko"):
         result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
@@ -604,3 +607,32 @@ async def test_options_flow_refuses_infinity_and_a_bad_language(
         )
         assert result["errors"] == {CONF_LANGUAGE: "invalid_language"}, language
     assert entry.options == {}
+
+
+async def test_the_options_form_reaches_the_browser(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
+) -> None:
+    """The form goes over Home Assistant's HTTP API as the frontend asks for it.
+
+    Also after a refused value: every validator in it can be serialised.
+    """
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/config/config_entries/options/flow", json={"handler": init_integration.entry_id}
+    )
+    assert response.status == 200
+    form = await response.json()
+    assert {field["name"] for field in form["data_schema"]} >= {CONF_SILENCE_MS, CONF_MAX_SECONDS}
+    response = await client.post(
+        f"/api/config/config_entries/options/flow/{form['flow_id']}",
+        json={
+            CONF_MODEL_PATH: str(MODEL_PATH),
+            CONF_LANGUAGE: "ko",
+            CONF_MAX_DECODERS: 2,
+            CONF_SILENCE_MS: 1e12,
+            CONF_MAX_SECONDS: 30,
+        },
+    )
+    assert response.status == 200
+    assert (await response.json())["errors"] == {CONF_SILENCE_MS: "silence_ms_out_of_range"}

@@ -73,12 +73,15 @@ def wyoming_error(reason: str) -> str:
     return reason if reason in WYOMING_ERRORS else "cannot_connect"
 
 
-def whole_number(value: Any) -> int:
-    """Coerce a form's number to an int; infinity and text are refused, not a 500."""
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise vol.Invalid("not a whole number") from err
+LARGEST = 10**15  # past any range here; beyond it a number is invalid data
+
+
+def whole_number() -> vol.All:
+    """Coerce a form's number to an int; infinity and NaN are refused, not a 500.
+
+    Built of validators the frontend can serialise (a plain function cannot be sent).
+    """
+    return vol.All(vol.Coerce(float), vol.Range(min=-LARGEST, max=LARGEST), vol.Coerce(int))
 
 
 def language_error(language: Any) -> str | None:
@@ -125,13 +128,13 @@ def speech_schema(current: SpeechSettings) -> vol.Schema:
                 SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
             ),
             vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
-                _number(1, None), whole_number
+                _number(1, None), whole_number()
             ),
             vol.Required(CONF_SILENCE_MS, default=current.silence_ms): vol.All(
-                _number(50, "ms"), whole_number
+                _number(50, "ms"), whole_number()
             ),
             vol.Required(CONF_MAX_SECONDS, default=current.max_seconds): vol.All(
-                _number(1, "s"), whole_number
+                _number(1, "s"), whole_number()
             ),
         }
     )
