@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+import voluptuous as vol
 
 from custom_components.voice_guard.const import DOMAIN, SUBENTRY_DEVICE
 
@@ -164,6 +165,12 @@ async def test_allow_cloud_for_a_device_that_is_not_guarded(
         # A translated message that gives the range, not the schema's raw text.
         assert err.value.translation_key == "duration_out_of_range"
         assert err.value.translation_placeholders == {"minimum": "1 min", "maximum": "7 d"}
+    # Durations past any calendar: invalid input (vol.Invalid), never an OverflowError.
+    for absurd in ({"days": 1e12}, "99999999999:00:00", "inf", {"hours": float("inf")}, [1]):
+        with pytest.raises(vol.Invalid):
+            await _call(
+                hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": absurd}
+            )
 
 
 async def test_apply_policy_by_area_and_label(

@@ -30,11 +30,24 @@ ATTR_LABEL_ID = "label_id"
 MIN_ALLOWANCE = timedelta(minutes=1)
 MAX_ALLOWANCE = timedelta(days=7)
 
+def _duration(value: Any) -> timedelta:
+    """Read a duration as Home Assistant does; one past any calendar is no duration.
+
+    ("99999999999:00:00", 1e12 days or "inf" overflow Python's timedelta: invalid input,
+    not a 500.)
+    """
+    try:
+        duration: timedelta = cv.time_period(value)
+    except (OverflowError, ValueError) as err:
+        raise vol.Invalid("not a duration") from err
+    return duration
+
+
 ALLOW_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
         # The range is checked in the action, so its error is translated.
-        vol.Required(ATTR_DURATION): cv.time_period,
+        vol.Required(ATTR_DURATION): _duration,
     }
 )
 END_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})

@@ -5,7 +5,7 @@ config_flow.py holds only the steps; ranges, languages and the models on offer a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import ipaddress
 from pathlib import Path
 import re
@@ -76,12 +76,15 @@ def wyoming_error(reason: str) -> str:
 LARGEST = 10**15  # past any range here; beyond it a number is invalid data
 
 
-def whole_number() -> vol.All:
+def whole_number() -> Callable[[Any], int]:
     """Coerce a form's number to an int; infinity and NaN are refused, not a 500.
 
     Built of validators the frontend can serialise (a plain function cannot be sent).
     """
-    return vol.All(vol.Coerce(float), vol.Range(min=-LARGEST, max=LARGEST), vol.Coerce(int))
+    coerce: Callable[[Any], int] = vol.All(
+        vol.Coerce(float), vol.Range(min=-LARGEST, max=LARGEST), vol.Coerce(int)
+    )
+    return coerce
 
 
 def language_error(language: Any) -> str | None:

@@ -46,6 +46,8 @@ from .base import (
     http_call,
     is_ip,
     needs_catch_up,
+    objects,
+    text,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -861,29 +863,34 @@ class AdGuardHome(DnsFilter):
         return None
 
     async def clients(self) -> list[NetworkClient]:
-        """List persistent and automatically found clients."""
+        """List persistent and automatically found clients (entries of another shape skipped)."""
         data = await self._get("clients")
         found: list[NetworkClient] = []
-        for client in data.get("clients") or []:
-            ids = [str(i) for i in client.get("ids") or []]
+        for client in objects(data.get("clients")):
+            ids = (
+                [i for i in client.get("ids") or [] if isinstance(i, str)]
+                if isinstance(client.get("ids"), list)
+                else []
+            )
             found.append(
                 NetworkClient(
                     ip=next((i for i in ids if is_ip(i)), None),
                     mac=next((i.lower() for i in ids if _is_mac(i)), None),
-                    name=client.get("name"),
+                    name=text(client.get("name")),
                 )
             )
-        for client in data.get("auto_clients") or []:
-            whois = client.get("whois_info") or {}
+        for client in objects(data.get("auto_clients")):
+            whois = client.get("whois_info")
+            ip = text(client.get("ip"))
             found.append(
                 NetworkClient(
-                    ip=client.get("ip"),
+                    ip=ip if ip and is_ip(ip) else None,
                     mac=None,
-                    name=client.get("name") or None,
-                    vendor=whois.get("orgname"),
+                    name=text(client.get("name")) or None,
+                    vendor=text(whois.get("orgname")) if isinstance(whois, dict) else None,
                 )
             )
-        return found
+        return [c for c in found if c.ip or c.mac]
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")

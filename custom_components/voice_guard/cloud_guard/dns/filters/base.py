@@ -303,6 +303,16 @@ async def _bounded_body(response: aiohttp.ClientResponse, where: str, path: str)
     return bytes(body)
 
 
+def objects(value: Any) -> list[dict[str, Any]]:
+    """Return the JSON objects of a list in a filter's answer (null, numbers: skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def text(value: Any) -> str | None:
+    """Return a string of a filter's answer, or None for anything else (null, numbers)."""
+    return value if isinstance(value, str) else None
+
+
 def decode_json(body: bytes, where: str, path: str) -> Any:
     """Decode a filter's JSON answer; anything else is an unexpected response."""
     try:

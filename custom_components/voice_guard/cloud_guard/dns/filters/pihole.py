@@ -39,10 +39,14 @@ from .base import (
     ReconcileResult,
     decode_json,
     http_call,
+    is_ip,
     needs_catch_up,
+    objects,
+    text,
 )
 
 _LOGGER = logging.getLogger(__name__)
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 
 GROUP_PREFIX = f"{MARK}_"
 COMMENT = f"Managed by Voice Guard ({MARK})"
@@ -126,18 +130,35 @@ class PiHole(DnsFilter):
         status, data = await self._send(
             "POST", "auth", params=None, payload={"password": self._password}
         )
-        session = (data or {}).get("session") or {}
+        data = data if isinstance(data, dict) else {}
+        session = data.get("session")
         if status == 429:  # noqa: PLR2004 - FTL says which kind of 429 in error.key
-            key = ((data or {}).get("error") or {}).get("key") if isinstance(data, dict) else None
+            error = data.get("error")
+            key = error.get("key") if isinstance(error, dict) else None
             if key == "rate_limiting":
                 raise FilterRateLimitedError("Pi-hole refuses logins for now: too many attempts")
             raise FilterConnectionError("Pi-hole has no free API session (429)")
-        if status == 401 or not session.get("valid"):  # noqa: PLR2004
+        if status == 401:  # noqa: PLR2004
             raise FilterAuthError("Pi-hole refused the password")
         if status != 200:  # noqa: PLR2004
             raise FilterResponseError(f"Pi-hole answered {status} to the login")
-        self._sid = session.get("sid")
-        validity = float(session.get("validity") or 300)
+        # FTL answers {"session": {"valid": …, "sid": "…", "validity": seconds}}: anything
+        # else is no Pi-hole v6 (or a broken one), not a wrong password.
+        sid, validity = (
+            (session.get("sid"), session.get("validity"))
+            if isinstance(session, dict)
+            else (None, None)
+        )
+        if not isinstance(session, dict) or not isinstance(session.get("valid"), bool):
+            raise FilterResponseError("Pi-hole's login answer has an unexpected shape")
+        if not session["valid"]:
+            raise FilterAuthError("Pi-hole refused the password")
+        if not (sid is None or isinstance(sid, str)) or not isinstance(
+            validity, int | float | None
+        ):
+            raise FilterResponseError("Pi-hole's login answer has an unexpected shape")
+        self._sid = sid
+        validity = float(validity or 300)
         # validity -1: a Pi-hole without a password, whose sessions never expire. Renew a
         # short session halfway, a long one RENEW_MARGIN early (FTL also extends on use).
         self._expires = (
@@ -603,18 +624,19 @@ class PiHole(DnsFilter):
         """Devices of Pi-hole's network table."""
         found: list[NetworkClient] = []
         for device in await self._network_table():
-            ips = device.get("ips") or [{}]
-            hwaddr = device.get("hwaddr")
+            ips = objects(device.get("ips")) or [{}]
+            hwaddr = text(device.get("hwaddr"))
+            ip = text(ips[0].get("ip"))
             found.append(
                 NetworkClient(
-                    ip=ips[0].get("ip"),
+                    ip=ip if ip and is_ip(ip) else None,
                     # "ip-192.168.1.5" is Pi-hole's stand-in for a device seen only by IP.
-                    mac=str(hwaddr).lower() if _real_mac(hwaddr) else None,
-                    name=next((i.get("name") for i in ips if i.get("name")), None),
-                    vendor=device.get("macVendor"),
+                    mac=hwaddr.lower() if hwaddr and _real_mac(hwaddr) else None,
+                    name=next((n for i in ips if (n := text(i.get("name")))), None),
+                    vendor=text(device.get("macVendor")),
                 )
             )
-        return found
+        return [c for c in found if c.ip or c.mac]
 
 
 def _device_clients(policy: DevicePolicy, learned: dict[str, tuple[str, ...]]) -> list[str]:
@@ -666,8 +688,7 @@ def _search(pattern: re.Pattern[str], text: str) -> bool:
 
 def _real_mac(hwaddr: Any) -> bool:
     """Whether a network-table hardware address is a MAC (not an "ip-…" placeholder)."""
-    text = str(hwaddr or "")
-    return bool(text) and not text.startswith("ip-") and text.count(":") == 5  # noqa: PLR2004
+    return isinstance(hwaddr, str) and _MAC.match(hwaddr) is not None
 
 
 def _client_in(clients: dict[str, Any], client: str, gid: int | None) -> bool:
