@@ -30,6 +30,7 @@ ATTR_LABEL_ID = "label_id"
 MIN_ALLOWANCE = timedelta(minutes=1)
 MAX_ALLOWANCE = timedelta(days=7)
 
+
 def _duration(value: Any) -> timedelta:
     """Read a duration as Home Assistant does; one past any calendar is no duration.
 

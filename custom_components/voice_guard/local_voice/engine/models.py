@@ -7,6 +7,7 @@ import importlib.metadata
 import importlib.util
 import os
 from pathlib import Path
+import stat
 
 from .errors import ModelError
 
@@ -42,13 +43,36 @@ def validate_model_dir(path: Path) -> ModelInfo:
         missing.append("graph/HCLG.fst or graph/HCLr.fst + graph/Gr.fst")
     if missing:
         raise ModelError(f"{path} lacks {', '.join(missing)}", reason="model_incomplete")
-    # Follow symlinks: a model folder may link to files kept elsewhere.
-    size = sum(
-        (Path(root) / name).stat().st_size
-        for root, _, files in os.walk(path, followlinks=True)
-        for name in files
-    )
-    return ModelInfo(path=path, supports_grammar=grammar, size_bytes=size)
+    return ModelInfo(path=path, supports_grammar=grammar, size_bytes=_size(path))
+
+
+def _size(path: Path) -> int:
+    """Add up a model's files, following links (a model may link to files kept elsewhere).
+
+    A link that leads nowhere or in a circle, a folder reached twice and anything that is
+    no regular file (a FIFO, a device) make the folder no model: refused, never followed
+    for ever or opened.
+    """
+    size = 0
+    seen: set[tuple[int, int]] = set()
+    for root, _, files in os.walk(path, followlinks=True):
+        here = Path(root).stat()
+        if (here.st_dev, here.st_ino) in seen:
+            raise ModelError(f"{root} is reached twice (a link loop)", reason="model_unreadable")
+        seen.add((here.st_dev, here.st_ino))
+        for name in files:
+            try:
+                found = (Path(root) / name).stat()
+            except OSError as err:  # a dangling link, a link to itself (ELOOP)
+                raise ModelError(
+                    f"{Path(root) / name} cannot be read: {err.strerror}", reason="model_unreadable"
+                ) from err
+            if not stat.S_ISREG(found.st_mode):
+                raise ModelError(
+                    f"{Path(root) / name} is no regular file", reason="model_unreadable"
+                )
+            size += found.st_size
+    return size
 
 
 @dataclass(frozen=True, slots=True)
