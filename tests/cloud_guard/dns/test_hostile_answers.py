@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
+from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
 
@@ -24,6 +25,9 @@ from custom_components.voice_guard.cloud_guard.dns.filters.base import (
     FilterResponseError,
 )
 from custom_components.voice_guard.cloud_guard.dns.filters.pihole import PiHole
+from custom_components.voice_guard.cloud_guard.dns.policy import Block
+
+from .conftest import echo, policy
 
 Answer = bytes | Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOGIN = json.dumps({"session": {"valid": True, "sid": "s", "validity": 300}}).encode()
@@ -154,3 +158,42 @@ async def test_adguard_answers_too_big_or_of_the_wrong_shape(
     async with liar({"/control/status": answer}) as url:
         with pytest.raises(FilterResponseError):
             await asyncio.wait_for(AdGuardHome(session, url, "", "").info(), timeout=60)
+
+
+async def test_query_logs_holding_null_entries_are_read_past_them(
+    session: aiohttp.ClientSession,
+) -> None:
+    """Null or numbers among the lookups are no lookups: the rest is read as usual."""
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    now = datetime.now(UTC).isoformat()
+    lookup = {
+        "time": now,
+        "question": {"name": "avs-alexa-na.amazon.com"},
+        "client": "192.168.1.20",
+        "reason": "FilteredBlackList",
+    }
+    answers = {"/control/querylog": json.dumps({"data": [None, 3, lookup], "oldest": ""}).encode()}
+    async with liar(answers) as url:
+        log = await AdGuardHome(session, url, "", "").query_log(
+            [policy(echo(), Block.VOICE)], since
+        )
+    assert log is not None
+    queries = {
+        "queries": [
+            None,
+            7,
+            {
+                "time": datetime.now(UTC).timestamp(),
+                "domain": "x.example",
+                "client": {"ip": "192.168.1.20"},
+                "status": "GRAVITY",
+            },
+        ],
+        "cursor": None,
+    }
+    pihole_answers = {"/api/auth": LOGIN, "/api/queries": json.dumps(queries).encode()}
+    async with liar(pihole_answers) as url:
+        client = PiHole(session, url, "secret")
+        log = await client.query_log([policy(echo(), Block.VOICE)], since)
+        await client.close()
+    assert log is not None

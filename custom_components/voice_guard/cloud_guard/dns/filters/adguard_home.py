@@ -829,7 +829,7 @@ class AdGuardHome(DnsFilter):
             if older_than:
                 query.append(("older_than", older_than))
             page = await self._get_log(query)
-            for entry in page.get("data") or []:
+            for entry in objects(page.get("data")):  # null entries are no lookups
                 when = _parse_time(entry.get("time"))
                 if when is None:
                     continue

@@ -612,12 +612,14 @@ class PiHole(DnsFilter):
             if cursor is not None:
                 page["cursor"] = str(cursor)
             data = await self._request("GET", "queries", params=page)
-            queries = (data or {}).get("queries") or []
-            for query in queries:
+            data = data if isinstance(data, dict) else {}
+            listed = data.get("queries")
+            count = len(listed) if isinstance(listed, list) else 0
+            for query in objects(listed):  # null entries are no lookups
                 yield query
-            cursor = (data or {}).get("cursor")
-            start += len(queries)
-            if len(queries) < length:
+            cursor = data.get("cursor")
+            start += count
+            if count < length:
                 return
 
     async def clients(self) -> list[NetworkClient]:
