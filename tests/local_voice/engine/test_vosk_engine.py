@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
 import os
 from pathlib import Path
 import threading
@@ -381,6 +382,29 @@ async def test_a_microphone_at_real_time_or_a_little_slower_keeps_its_decoder(
 
         result = await engine.transcribe(microphone(), PHRASES)
         assert result.text == reference_transcript(kitchen_on, GRAMMAR), pace
+
+
+async def test_a_long_chunk_is_end_pointed_without_holding_the_event_loop(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """Thirty seconds of audio in one chunk give other tasks a turn every second of audio."""
+    turns = 0
+    running = True
+
+    async def other_task() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_task())
+    chunk = b"\0" * (28 * 32_000) + kitchen_on[: 2 * 32_000]
+    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=30)
+    with contextlib.suppress(AudioError):
+        await engine.transcribe(stream(chunk, chunk=len(chunk)), settings)
+    running = False
+    await other
+    assert turns >= 30 * 50 // base.YIELD_FRAMES  # a turn per second of audio at least
 
 
 async def test_missing_model_is_a_model_error(tmp_path: object) -> None:

@@ -44,6 +44,7 @@ WALL_SLACK_SECONDS = 5.0
 # audio for jitter. A trickle (one frame a second) loses its decoder after about four
 # seconds instead of holding it for the longest command.
 TRICKLE_RATE = 0.5
+YIELD_FRAMES = 50  # frames end-pointed before the event loop gets a turn (1 s of audio)
 TRICKLE_SLACK_SECONDS = 2.0
 _BYTES_PER_SECOND = 32_000  # 16 kHz, 16-bit mono
 BUSY_SECONDS = 15.0
@@ -234,10 +235,14 @@ class SpeechEngine(ABC):
             try:
                 chunk: bytes | None = first
                 while chunk is not None:
-                    for frame in reader.feed(chunk):
+                    for number, frame in enumerate(reader.feed(chunk), 1):
                         for voiced in endpointer.process(frame):
                             queue.put_nowait(voiced)
                         speculation.follow(endpointer)
+                        if number % YIELD_FRAMES == 0:
+                            # A big chunk (a file, a client far ahead of real time) is
+                            # end-pointed a second of audio at a time, letting others run.
+                            await asyncio.sleep(0)
                     if decoding.done() or endpointer.state is VadState.ENDED:
                         break
                     chunk = await audio.next_chunk()
