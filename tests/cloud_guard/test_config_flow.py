@@ -467,7 +467,7 @@ async def test_adguard_lockout_is_told_apart_from_a_wrong_password(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {**form, CONF_PASSWORD: "secret"}
     )
-    assert result["errors"] == {"base": "rate_limited"}
+    assert result["errors"] == {"base": "locked_out"}
     adguard.unlock()  # fifteen minutes later
     result = await hass.config_entries.flow.async_configure(
         flow_id, {**form, CONF_PASSWORD: "secret"}

@@ -361,11 +361,11 @@ async def test_reauth_tells_a_lockout_from_a_wrong_password(
         )
         errors.append(result["errors"]["base"])
     assert errors[0] == "invalid_auth"
-    assert errors[-1] == "rate_limited"  # the setup's own failed request counted too
+    assert errors[-1] == "locked_out"  # the setup's own failed request counted too
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_USERNAME: "admin", CONF_PASSWORD: "changed"}
     )
-    assert result["errors"] == {"base": "rate_limited"}
+    assert result["errors"] == {"base": "locked_out"}
     assert entry.state is ConfigEntryState.SETUP_ERROR
 
 

@@ -37,7 +37,7 @@ from .base import (
     DnsFilter,
     FilterAuthError,
     FilterInfo,
-    FilterRateLimitedError,
+    FilterLockedOutError,
     FilterResponseError,
     NetworkClient,
     QueryLog,
@@ -410,7 +410,7 @@ class AdGuardHome(DnsFilter):
                 ssl=self._ssl,
             )
         if status == 429:  # noqa: PLR2004
-            raise FilterRateLimitedError(
+            raise FilterLockedOutError(
                 "AdGuard Home locked this address out after failed logins (15 minutes)"
             )
         if status in (401, 403):

@@ -45,6 +45,12 @@ class FilterRateLimitedError(FilterError):
     reason = "rate_limited"
 
 
+class FilterLockedOutError(FilterRateLimitedError):
+    """The filter locked this address out for a quarter of an hour (AdGuard Home)."""
+
+    reason = "locked_out"
+
+
 class FilterResponseError(FilterError):
     """The filter answers something this client does not understand."""
 
