@@ -329,6 +329,7 @@ def start_develop(  # noqa: PLR0913 - the parts of one instance
     config: Path,
     port: int,
     log_path: Path,
+    *,
     ha: str = "2026.10",
     args: tuple[str, ...] = (),
     packages: dict[str, str] | None = None,
