@@ -19,7 +19,17 @@ from .engine.errors import AudioError, SpeechError
 
 # Reasons of the engine (engine/audio.py, engine/base.py, the engines) with a sentence.
 AUDIO_REASONS = frozenset(
-    {"too_long", "too_slow", "bad_format", "empty", "odd_bytes", "no_speech", "stalled", "trickle"}
+    {
+        "too_long",
+        "too_slow",
+        "bad_format",
+        "empty",
+        "odd_bytes",
+        "no_speech",
+        "stalled",
+        "trickle",
+        "bad_stream",
+    }
 )
 ENGINE_REASONS = frozenset({"busy", "engine_closed", "engine_unavailable"})
 

@@ -407,6 +407,21 @@ async def test_a_long_chunk_is_end_pointed_without_holding_the_event_loop(
     assert turns >= 30 * 50 // base.YIELD_FRAMES  # a turn per second of audio at least
 
 
+async def test_a_stream_that_fails_ends_with_an_error_result(
+    engine: VoskEngine, kitchen_on: bytes
+) -> None:
+    """A caller's stream that raises (a pipeline resampling audio of 0 Hz) is bad audio."""
+
+    async def failing() -> AsyncIterator[bytes]:
+        yield kitchen_on[:6400]
+        raise ValueError("not a whole number of frames")  # what audioop.error says
+
+    with pytest.raises(AudioError) as err:
+        await engine.transcribe(failing(), PHRASES)
+    assert err.value.reason == "bad_stream"
+    assert engine.decoders_in_use == 0
+
+
 async def test_missing_model_is_a_model_error(tmp_path: object) -> None:
     """A model folder that does not exist is reported before Vosk is asked."""
     vosk = VoskEngine(MODEL_PATH / "nope", "ko", max_decoders=1)

@@ -312,22 +312,35 @@ class _Arrivals:
                 wait = min(wait, self.deadline - self._clock.now())
             if wait <= 0:
                 raise self._timed_out()
-            try:
-                async with self._clock.timeout(wait):
-                    chunk = await anext(self._chunks)
-            except StopAsyncIteration:
-                return None
-            except TimeoutError as err:
-                raise self._timed_out() from err
-            if chunk:
-                if self._behind():
-                    raise AudioError(
-                        f"the audio arrived slower than {TRICKLE_RATE:g}x real time",
-                        reason="trickle",
-                    )
-                if self._held_at is not None:
-                    self._held_audio += len(chunk) / _BYTES_PER_SECOND
-                return chunk
+            chunk = await self._receive(wait)
+            if chunk is None or chunk:
+                return chunk if chunk is None else self._counted(chunk)
+
+    async def _receive(self, wait: float) -> bytes | None:
+        """Take the stream's next chunk within wait seconds (None at its end)."""
+        try:
+            async with self._clock.timeout(wait):
+                return await anext(self._chunks)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError as err:
+            raise self._timed_out() from err
+        except (SpeechError, OSError):
+            raise  # ours, and a file's or a connection's own (the caller words those)
+        except Exception as err:
+            # The caller's stream failed (Home Assistant's pipeline converting audio it
+            # was told has 0 Hz, say): an error result, not a traceback.
+            raise AudioError(f"the audio stream failed: {err!r}", reason="bad_stream") from err
+
+    def _counted(self, chunk: bytes) -> bytes:
+        """Count a chunk towards the least rate; a stream behind it loses its decoder."""
+        if self._behind():
+            raise AudioError(
+                f"the audio arrived slower than {TRICKLE_RATE:g}x real time", reason="trickle"
+            )
+        if self._held_at is not None:
+            self._held_audio += len(chunk) / _BYTES_PER_SECOND
+        return chunk
 
     def _timed_out(self) -> SpeechError:
         if self.deadline is not None and self._clock.now() >= self.deadline:
