@@ -106,6 +106,28 @@ async def test_embedded_engine_with_a_model_folder(hass: HomeAssistant, tmp_path
     )
     assert result["errors"] == {CONF_MODEL_PATH: "model_incomplete"}
 
+    # The right file names with garbage inside: Vosk loads it once, and it is refused.
+    garbage = tmp_path / "garbage"
+
+    def spoil() -> None:
+        shutil.copytree(MODEL_PATH, garbage)
+        (garbage / "am" / "final.mdl").write_bytes(b"\x00garbage" * 100)
+
+    await hass.async_add_executor_job(spoil)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL_PATH: str(garbage), CONF_LANGUAGE: "ko"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_unloadable"}
+
+    # A link loop in the folder: refused, not walked for ever.
+    looped = tmp_path / "looped"
+    await hass.async_add_executor_job(shutil.copytree, MODEL_PATH, looped)
+    await hass.async_add_executor_job((looped / "graph" / "again").symlink_to, looped)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL_PATH: str(looped), CONF_LANGUAGE: "ko"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_unreadable"}
+
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_MODEL_PATH: f"  {MODEL_PATH}  ", CONF_LANGUAGE: "ko"}
     )

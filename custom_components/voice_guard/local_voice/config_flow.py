@@ -56,8 +56,8 @@ from .data import SpeechSettings
 from .downloads import ModelDownload, async_catalog
 from .engine.catalog import models_for_language
 from .engine.errors import SpeechError
-from .engine.models import packaged_models, validate_model_dir
-from .engine.vosk_engine import vosk_available
+from .engine.models import packaged_models
+from .engine.vosk_engine import probe_model, vosk_available
 from .engine.wyoming_engine import describe_server
 from .forms import (
     SPEECH_RANGE_PLACEHOLDERS,
@@ -296,9 +296,9 @@ class SpeechFlowSteps(ConfigFlow):
         return self.async_show_form(step_id="wyoming", data_schema=schema, errors=errors)
 
     async def _async_validate_model(self, path: Path) -> str | None:
-        """Return an error key if path is not a usable Vosk model."""
+        """Return an error key if path is not a usable Vosk model (loaded once to see)."""
         try:
-            await self.hass.async_add_executor_job(validate_model_dir, path)
+            await self.hass.async_add_executor_job(probe_model, path)
         except SpeechError as err:
             LOGGER.debug("Model folder %s refused: %s", path, err)
             return err.reason
@@ -353,7 +353,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             if embedded and not errors:
                 path = Path(user_input[CONF_MODEL_PATH])
                 try:
-                    await self.hass.async_add_executor_job(validate_model_dir, path)
+                    await self.hass.async_add_executor_job(probe_model, path)
                 except SpeechError as err:
                     errors[CONF_MODEL_PATH] = err.reason
             if not errors:

@@ -324,6 +324,23 @@ def _load_model(path: Path) -> Any:
         raise ModelError(f"Vosk cannot load {path}: {err}", reason="model_unloadable") from err
 
 
+# A model up to this size is loaded once to check it before an entry uses it; a bigger
+# one (the 2 GB static-graph models) only at setup, where a failure becomes a repair.
+PROBE_LIMIT_BYTES = 2**30
+
+
+def probe_model(path: Path) -> None:
+    """Load and free a model folder to see that Vosk can use it (blocking: executor).
+
+    File names say little: a folder with the right names and garbage inside is refused
+    here (model_unloadable), not left to retry its setup for ever.
+    """
+    if validate_model_dir(path).size_bytes > PROBE_LIMIT_BYTES:
+        return
+    model = _load_model(path)
+    del model
+
+
 def _new_recognizer(*args: Any) -> Any:
     import vosk  # noqa: PLC0415
 
