@@ -149,7 +149,17 @@ async def test_adguard_clients_of_the_wrong_shape_are_skipped(
 
 
 @pytest.mark.parametrize(
-    "answer", [TOO_BIG, endless, b"[null, 3]", b'"text"'], ids=["big", "endless", "list", "text"]
+    "answer",
+    [
+        TOO_BIG,
+        endless,
+        b"[null, 3]",
+        b'"text"',
+        b'{"version": 107, "protection_enabled": true}',
+        b'{"version": "v0.107.79", "protection_enabled": "false"}',
+        b'{"version": "v0.107.79"}',
+    ],
+    ids=["big", "endless", "list", "text", "version-number", "switch-text", "no-switch"],
 )
 async def test_adguard_answers_too_big_or_of_the_wrong_shape(
     answer: Answer, session: aiohttp.ClientSession

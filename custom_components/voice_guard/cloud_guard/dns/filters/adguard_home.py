@@ -425,14 +425,14 @@ class AdGuardHome(DnsFilter):
     async def info(self) -> FilterInfo:
         """Read /control/status."""
         status = await self._get("status")
-        try:
-            info = FilterInfo(
-                kind=self.kind,
-                version=str(status["version"]),
-                protection_enabled=bool(status["protection_enabled"]),
+        version, enabled = status.get("version"), status.get("protection_enabled")
+        # Typed as AdGuard Home's source types them: an answer of another shape is refused
+        # when the filter is added, not accepted and failing every update afterwards.
+        if not isinstance(version, str) or not isinstance(enabled, bool):
+            raise FilterResponseError(
+                "AdGuard Home's status has no version text and protection switch"
             )
-        except KeyError as err:
-            raise FilterResponseError(f"AdGuard Home status lacks {err}") from err
+        info = FilterInfo(kind=self.kind, version=version, protection_enabled=enabled)
         self._version = info.version
         self._status = info.protection_enabled
         return info
