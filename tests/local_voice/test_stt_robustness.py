@@ -178,3 +178,30 @@ async def test_unload_during_a_pipeline_run_reports_speech_to_text_failed(
     assert len(errors) == 1, events
     assert errors[0].data["code"] == "stt-stream-failed"
     assert events_of(events, PipelineEventType.RUN_END)
+
+
+async def test_an_audio_stream_that_fails_in_the_pipeline_ends_the_run_cleanly(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    kitchen_on: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Audio the pipeline cannot convert gives Assist's speech-to-text error, no traceback.
+
+    (A sample rate of 0 makes audioop raise while Home Assistant resamples.)
+    """
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "assist_pipeline", {})
+    pipeline_id = await korean_pipeline(hass, "Private")
+
+    async def converted() -> AsyncIterator[bytes]:
+        yield kitchen_on[: FRAME * 10]
+        raise ValueError("not a whole number of frames")  # audioop.error is a ValueError kin
+
+    events: list[Any] = []
+    await run_pipeline(hass, pipeline_id, converted(), events, end_stage=PipelineStage.STT)
+    errors = events_of(events, PipelineEventType.ERROR)
+    assert len(errors) == 1, events
+    assert errors[0].data["code"] == "stt-stream-failed"
+    assert "Unexpected error" not in caplog.text
+    assert "Speech not recognised (bad_stream)" in caplog.text
