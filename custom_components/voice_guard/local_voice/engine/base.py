@@ -313,8 +313,10 @@ class _Arrivals:
             if wait <= 0:
                 raise self._timed_out()
             chunk = await self._receive(wait)
-            if chunk is None or chunk:
-                return chunk if chunk is None else self._counted(chunk)
+            if chunk is None:
+                return None
+            if chunk:
+                return self._counted(chunk)
 
     async def _receive(self, wait: float) -> bytes | None:
         """Take the stream's next chunk within wait seconds (None at its end)."""

@@ -867,11 +867,8 @@ class AdGuardHome(DnsFilter):
         data = await self._get("clients")
         found: list[NetworkClient] = []
         for client in objects(data.get("clients")):
-            ids = (
-                [i for i in client.get("ids") or [] if isinstance(i, str)]
-                if isinstance(client.get("ids"), list)
-                else []
-            )
+            listed = client.get("ids")
+            ids = [i for i in listed if isinstance(i, str)] if isinstance(listed, list) else []
             found.append(
                 NetworkClient(
                     ip=next((i for i in ids if is_ip(i)), None),

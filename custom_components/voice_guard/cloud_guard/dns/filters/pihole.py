@@ -144,15 +144,11 @@ class PiHole(DnsFilter):
             raise FilterResponseError(f"Pi-hole answered {status} to the login")
         # FTL answers {"session": {"valid": …, "sid": "…", "validity": seconds}}: anything
         # else is no Pi-hole v6 (or a broken one), not a wrong password.
-        sid, validity = (
-            (session.get("sid"), session.get("validity"))
-            if isinstance(session, dict)
-            else (None, None)
-        )
         if not isinstance(session, dict) or not isinstance(session.get("valid"), bool):
             raise FilterResponseError("Pi-hole's login answer has an unexpected shape")
         if not session["valid"]:
             raise FilterAuthError("Pi-hole refused the password")
+        sid, validity = session.get("sid"), session.get("validity")
         if not (sid is None or isinstance(sid, str)) or not isinstance(
             validity, int | float | None
         ):
