@@ -46,6 +46,14 @@ def event_loop_offences(log: str) -> list[str]:
     return offences
 
 
+# The logbook, as a user has it (default_config): the recorder's database lives in the
+# check's fresh config folder.
+HISTORY = """\
+recorder:
+history:
+logbook:
+"""
+
 FAKE_ADGUARD = "source scripts/lib/common.sh && run_new python -m tests.browser.fake_adguard"
 
 
@@ -56,7 +64,7 @@ def main() -> int:
         ["bash", "-c", FAKE_ADGUARD], cwd=REPO, stdout=subprocess.PIPE, start_new_session=True
     )
     port = free_port()
-    develop = start_develop(CONFIG, port, LOG, args=("--debug",))
+    develop = start_develop(CONFIG, port, LOG, args=("--debug",), packages={"history": HISTORY})
     try:
         assert fake.stdout is not None
         adguard_url = fake.stdout.readline().decode().strip()

@@ -325,14 +325,24 @@ def run(client: Client, port: int) -> list[tuple[str, bool]]:
     return results
 
 
-def start_develop(
-    config: Path, port: int, log_path: Path, ha: str = "2026.10", args: tuple[str, ...] = ()
+def start_develop(  # noqa: PLR0913 - the parts of one instance
+    config: Path,
+    port: int,
+    log_path: Path,
+    *,
+    ha: str = "2026.10",
+    args: tuple[str, ...] = (),
+    packages: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start scripts/develop with a fresh config folder on a port, logging to a file.
 
-    args go to hass (such as --debug).
+    args go to hass (such as --debug); packages are YAML files added to the config's
+    packages folder (name: text).
     """
     shutil.rmtree(config, ignore_errors=True)
+    for name, text in (packages or {}).items():
+        (config / "packages").mkdir(parents=True, exist_ok=True)
+        (config / "packages" / f"{name}.yaml").write_text(text)
     env = {
         **os.environ,
         "VOICE_GUARD_DEV_CONFIG": str(config),
