@@ -64,6 +64,7 @@ CONF_INITIAL_BLOCKS: Final = "initial_blocks"
 
 EVENT_REQUEST_BLOCKED: Final = "voice_guard_request_blocked"
 EVENT_LOOKUP_ANSWERED: Final = "voice_guard_lookup_answered"
+EVENT_NEW_HOST: Final = "voice_guard_new_host"
 GUARD_SCAN_INTERVAL: Final = timedelta(seconds=30)
 ATTEMPT_WINDOW: Final = timedelta(minutes=1)
 HISTORY_WINDOW: Final = timedelta(hours=24)

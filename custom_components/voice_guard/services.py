@@ -1,4 +1,4 @@
-"""Actions for automations: transcribe, allow cloud temporarily, apply a policy, privacy report."""
+"""Actions for automations: transcribe, cloud allowances, policies, blocking a host, the report."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from homeassistant.core import (
 from .cloud_guard.actions import (
     ALLOW_SCHEMA,
     APPLY_SCHEMA,
+    BLOCK_HOST_SCHEMA,
     END_SCHEMA,
     SERVICE_ALLOW_CLOUD,
     SERVICE_APPLY_POLICY,
+    SERVICE_BLOCK_HOST,
     SERVICE_END_ALLOWANCE,
     async_allow_cloud,
     async_apply_policy,
+    async_block_host,
     async_end_allowance,
 )
 from .cloud_guard.report import guard_report
@@ -45,6 +48,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def end_allowance(call: ServiceCall) -> ServiceResponse:
         return await async_end_allowance(hass, call)
 
+    async def block_host(call: ServiceCall) -> ServiceResponse:
+        return await async_block_host(hass, call)
+
     async def privacy_report(call: ServiceCall) -> ServiceResponse:
         return await _privacy_report(hass)
 
@@ -59,6 +65,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_END_ALLOWANCE, end_allowance, END_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_BLOCK_HOST, block_host, BLOCK_HOST_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
         DOMAIN, SERVICE_PRIVACY_REPORT, privacy_report, None, SupportsResponse.ONLY

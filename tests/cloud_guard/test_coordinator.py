@@ -58,9 +58,11 @@ async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHom
         "button.kitchen_echo_end_cloud_allowance",
         "sensor.kitchen_echo_blocked_requests_24_h",
         "sensor.kitchen_echo_cloud_allowed_until",
+        "sensor.kitchen_echo_cloud_hosts_answered_24_h",
         "sensor.kitchen_echo_last_blocked_request",
         "sensor.kitchen_echo_policy",
         "sensor.kitchen_echo_protection",
+        "sensor.kitchen_echo_unknown_hosts_24_h",
         "switch.kitchen_echo_block_alexa",
         "switch.kitchen_echo_block_cloud_voice",
         "switch.kitchen_echo_block_telemetry",
@@ -452,7 +454,8 @@ async def test_a_steady_poll_reads_only_new_lookups_and_writes_nothing(
     ):
         adguard.querylog_calls = 0
         for _ in range(3):
-            adguard.query(KITCHEN_IP, "www.example.com")  # allowed lookups: nothing to keep
+            # Allowed lookups of a host it knows: counts, written with the next change.
+            adguard.query(KITCHEN_IP, "www.example.com")
             await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
         assert adguard.querylog_calls == 3
         assert (delayed.call_count, saved.call_count) == (0, 0)

@@ -19,7 +19,7 @@ from ..fakes.adguard_home import FakeAdGuardHome
 from ..guarded import KITCHEN_IP, device_of, filter_entry, kitchen, setup_entry
 
 
-async def test_guarded_device_offers_two_triggers(
+async def test_guarded_device_offers_its_triggers(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:
     """A guarded device lists its triggers; other devices list none of ours."""
@@ -27,7 +27,7 @@ async def test_guarded_device_offers_two_triggers(
     device = device_of(hass, "switch.kitchen_echo_local_only")
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
     ours = sorted(t["type"] for t in triggers if t["domain"] == DOMAIN)
-    assert ours == ["cloud_voice_attempt_blocked", "protection_lost"]
+    assert ours == ["cloud_voice_attempt_blocked", "new_host", "protection_lost"]
 
 
 async def test_triggers_fire_in_an_automation(

@@ -1,4 +1,4 @@
-"""The cloud guard's actions: lift a device's blocks for a while, apply a policy to many."""
+"""The cloud guard's actions: cloud allowances, a policy for many, blocking a seen host."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from ..compat import vol
+from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS
 from ..errors import action_error
 from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries, find_guarded
+from .dns.hosts import MAX_HOST, normalize_pattern
 from .dns.policy import Block
 from .errors import raise_unless_written
 from .report import local_iso
@@ -24,6 +26,10 @@ from .report import local_iso
 SERVICE_ALLOW_CLOUD = "allow_cloud_temporarily"
 SERVICE_END_ALLOWANCE = "end_cloud_allowance"
 SERVICE_APPLY_POLICY = "apply_policy"
+SERVICE_BLOCK_HOST = "block_host"
+ATTR_HOST = "host"
+ATTR_AS = "block_as"
+BLOCK_AS = {"voice": CONF_EXTRA_VOICE_HOSTS, "telemetry": CONF_EXTRA_TELEMETRY_HOSTS}
 ATTR_DURATION = "duration"
 ATTR_BLOCK = "block"
 ATTR_LABEL_ID = "label_id"
@@ -52,6 +58,14 @@ ALLOW_SCHEMA = vol.Schema(
     }
 )
 END_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
+BLOCK_HOST_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        # Checked in the action, so its error is translated.
+        vol.Required(ATTR_HOST): vol.All(cv.string, vol.Length(max=2 * MAX_HOST)),
+        vol.Required(ATTR_AS): vol.In(list(BLOCK_AS)),
+    }
+)
 APPLY_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
@@ -144,6 +158,38 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
         "after_allowance": waiting,
     }
     return response
+
+
+async def async_block_host(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Add a host to a guarded device's extra voice or telemetry hosts.
+
+    The host is blocked while the device's cloud voice (or telemetry) switch is on, from
+    the filter entry's reload on. The answer names the catalog's breakage note, if any.
+    """
+    device_id = call.data[ATTR_DEVICE_ID]
+    if (found := _guarded(hass, device_id)) is None:
+        raise action_error("not_guarded", device_id=device_id)
+    coordinator, subentry_id = found
+    try:
+        host = normalize_pattern(call.data[ATTR_HOST])
+    except ValueError as err:
+        raise action_error("invalid_block_host", host=call.data[ATTR_HOST][:80]) from err
+    field = BLOCK_AS[call.data[ATTR_AS]]
+    entry = coordinator.config_entry
+    subentry = entry.subentries[subentry_id]
+    device = coordinator.devices()[subentry_id]
+    hosts = list(subentry.data.get(field) or [])
+    added = host not in hosts
+    if added:
+        hass.config_entries.async_update_subentry(
+            entry, subentry, data={**subentry.data, field: [*hosts, host]}
+        )
+    return {
+        "host": host,
+        "block_as": call.data[ATTR_AS],
+        "added": added,
+        "breakage": coordinator.catalog.host_note(device.device_type, host),
+    }
 
 
 # --- privacy report ----------------------------------------------------------------------

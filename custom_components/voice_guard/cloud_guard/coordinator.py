@@ -47,6 +47,7 @@ from ..const import (
 from ..data import entry_kind
 from . import issues
 from .desired import DesiredPolicy
+from .destinations import Categorizer, Destination, Destinations, NewHost
 from .dns.catalog import Catalog, Category, DeviceType
 from .dns.filters.adguard_home import AdGuardHome
 from .dns.filters.base import (
@@ -120,6 +121,8 @@ class DeviceState:
     addresses: tuple[str, ...] = ()  # the addresses whose lookups are the device's alone
     shared: tuple[str, ...] = ()  # the filter's clients that hold it and more
     allowed_until: datetime | None = None
+    # Every host the device looked up (destinations.py), most looked up first.
+    destinations: list[Destination] = field(default_factory=list)
     now: datetime = field(default_factory=dt_util.utcnow)
 
     @property
@@ -184,6 +187,8 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         # Blocked lookups of the last 24 h per device, oldest first, and their keys.
         self._history = BlockedHistory()
         self._lookups = LookupTracker()
+        self.destinations = Destinations()
+        self._categorizers: dict[str, tuple[GuardedDevice, Categorizer]] = {}
         self._evidence: dict[str, Evidence] = {}
         self._reported_devices: set[str] = set()
         self._filter_memory: dict[str, Any] = {}
@@ -199,6 +204,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._applied = dict(stored.get("applied") or {})
         self._history.load(stored.get("history") or [], stored.get("last_event"))
         self._lookups = LookupTracker.load(stored.get("query_log"))
+        self.destinations.load(stored.get("destinations"))
         self._evidence = {
             str(d): Evidence.load(e) for d, e in (stored.get("evidence") or {}).items()
         }
@@ -212,6 +218,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             "history": self._history.stored(),
             "last_event": self._history.last_reported,
             "query_log": self._lookups.stored(),
+            "destinations": self.destinations.stored(),
             "evidence": {d: e.stored() for d, e in self._evidence.items()},
             "filter_memory": self._filter_memory,
         }
@@ -333,9 +340,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             self._filter_memory, changed = memory, True
         changed |= self._record(log.blocked, by_device, window_start)
         changed |= self._lookups.follow(log, devices, unknown, now)
+        recorded, news = self.destinations.record(log.lookups, devices, now)
+        changed |= recorded
+        self._report_new_hosts(news, devices)
         changed |= self._weigh(by_device, confirmed, result.missing, log, now)
         if changed:
             self.store.changed()
+            self.destinations.saved()
         states = {
             device_id: DeviceState(
                 policy=policy,
@@ -348,6 +359,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 addresses=log.addresses.get(device_id, ()),
                 shared=log.shared.get(device_id, ()),
                 allowed_until=self.allowed_until(device_id),
+                destinations=self.destinations.of(device_id, self.categorizer(policy.device), now),
                 now=now,
             )
             for device_id, policy in by_device.items()
@@ -472,6 +484,23 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 self.logbook.blocked(name, query.host, category, when)
                 self._history.reported(request)
         return self._history.prune(policies, cutoff) or changed
+
+    def categorizer(self, device: GuardedDevice) -> Categorizer:
+        """Return the device's host categories: its type's whole catalog and extra hosts."""
+        kept = self._categorizers.get(device.device_id)
+        if kept is None or kept[0] != device:
+            every = set(blocks_for(device.device_type))
+            categories = desired_policy(device, every, self.catalog).categories
+            kept = self._categorizers[device.device_id] = (device, Categorizer(categories))
+        return kept[1]
+
+    def _report_new_hosts(self, news: list[NewHost], devices: dict[str, GuardedDevice]) -> None:
+        """Fire an event and write the logbook for each host a device never looked up before."""
+        for new in news:
+            device = devices[new.device_id]
+            category = self.categorizer(device)(new.host)
+            self.events.fire_new_host(new, device.name, category)
+            self.logbook.new_host(device.name, new.host, category)
 
     def register_device(self, subentry_id: str, device_id: str) -> None:
         """Remember the device registry id of a guarded device (for events)."""

@@ -1,7 +1,8 @@
 """Device triggers and conditions of a guarded device, for automations without templates.
 
 Triggers: a cloud voice attempt was blocked (the voice_guard_request_blocked event of a
-voice or Alexa+ host); protection was lost (Protection confirmed turned off).
+voice or Alexa+ host); protection was lost (Protection confirmed turned off); a host never
+looked up before (the voice_guard_new_host event).
 Conditions: the device is (not) protected, its cloud voice is blocked, the cloud is allowed.
 The root device_trigger.py and device_condition.py hand off to this module.
 """
@@ -35,13 +36,14 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 
 from ..compat import vol
-from ..const import DOMAIN, EVENT_REQUEST_BLOCKED
+from ..const import DOMAIN, EVENT_NEW_HOST, EVENT_REQUEST_BLOCKED
 from .coordinator import GuardCoordinator, find_guarded
 from .dns.policy import Block
 
 VOICE_ATTEMPT = "cloud_voice_attempt_blocked"
 PROTECTION_LOST = "protection_lost"
-TRIGGER_TYPES = (VOICE_ATTEMPT, PROTECTION_LOST)
+NEW_HOST = "new_host"
+TRIGGER_TYPES = (VOICE_ATTEMPT, PROTECTION_LOST, NEW_HOST)
 
 IS_PROTECTED = "is_protected"
 IS_NOT_PROTECTED = "is_not_protected"
@@ -87,15 +89,17 @@ async def async_attach_trigger(
     if found is None:
         raise InvalidDeviceAutomationConfig(f"{device_id} is not a guarded device")
     subentry_id = found[1]
-    if config[CONF_TYPE] == VOICE_ATTEMPT:
+    if config[CONF_TYPE] in (VOICE_ATTEMPT, NEW_HOST):
         unsubs = []
-        for category in ("voice", "generative"):
+        events = [(EVENT_NEW_HOST, {"subentry_id": subentry_id})]
+        if config[CONF_TYPE] == VOICE_ATTEMPT:
+            events = [
+                (EVENT_REQUEST_BLOCKED, {"subentry_id": subentry_id, "category": category})
+                for category in ("voice", "generative")
+            ]
+        for event_type, event_data in events:
             event_config = event_trigger.TRIGGER_SCHEMA(
-                {
-                    CONF_PLATFORM: "event",
-                    "event_type": EVENT_REQUEST_BLOCKED,
-                    "event_data": {"subentry_id": subentry_id, "category": category},
-                }
+                {CONF_PLATFORM: "event", "event_type": event_type, "event_data": event_data}
             )
             unsubs.append(
                 await event_trigger.async_attach_trigger(

@@ -3,6 +3,8 @@
 voice_guard_request_blocked: one per blocked lookup of a guarded host.
 voice_guard_lookup_answered: a guarded host was answered after the rules took effect
 (the device is not protected), once per such finding.
+voice_guard_new_host: a guarded device looked up a host it never looked up before (after
+its learning period; destinations.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ..const import EVENT_LOOKUP_ANSWERED, EVENT_REQUEST_BLOCKED
+from ..const import EVENT_LOOKUP_ANSWERED, EVENT_NEW_HOST, EVENT_REQUEST_BLOCKED
+from .destinations import NewHost, registrable_domain
 from .dns.filters.base import BlockedQuery
 from .proof import Outcome
 
@@ -53,5 +56,21 @@ class BlockedEvents:
                 "address": answered.address,
                 "status": answered.status,
                 "time": dt_util.as_utc(answered.time).isoformat(),
+            },
+        )
+
+    def fire_new_host(self, new: NewHost, name: str, category: str) -> None:
+        """Fire the event of a host the device never looked up before."""
+        self._hass.bus.async_fire(
+            EVENT_NEW_HOST,
+            {
+                "device_id": self._device_ids.get(new.device_id),
+                "subentry_id": new.device_id,
+                "name": name,
+                "host": new.host,
+                "domain": registrable_domain(new.host),
+                "category": category,
+                "blocked": new.blocked,
+                "time": dt_util.as_utc(new.time).isoformat(),
             },
         )

@@ -3,7 +3,8 @@
 A blocked lookup ("Kitchen Echo tried to reach avs-alexa-eu.amazon.com: blocked (cloud
 voice)"), at most one entry per device and host every RATE_LIMIT, so a chatty device
 cannot flood the logbook (every lookup still fires voice_guard_request_blocked); a
-temporary allowance that starts, ends, or is ended early.
+temporary allowance that starts, ends, or is ended early; a host the device never
+looked up before (at most a few per device and poll, see destinations.py).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class GuardLogbook:
         self._last = {k: t for k, t in self._last.items() if when - t < RATE_LIMIT}
         self._write(name, self._message(f"blocked_{category}", host=host))
         return True
+
+    def new_host(self, name: str, host: str, category: str) -> None:
+        """Log a host the device never looked up before (after its learning period)."""
+        kind = self._message(f"category_{category}")
+        self._write(name, self._message("new_host", host=host, category=kind))
 
     def allowed(self, name: str, until: datetime) -> None:
         """Log that the device's blocks are lifted until a time (local, to the minute)."""

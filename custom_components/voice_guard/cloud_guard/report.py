@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from ..compat import all_devices
 from ..const import CONF_MAC, DOMAIN
 from .coordinator import DeviceState, GuardCoordinator, filter_entries
+from .destinations import UNKNOWN, Destination
 from .sensor import policy_state
 
 # Makers whose devices talk to their cloud: shown in the report when not guarded.
@@ -37,7 +38,45 @@ def device_view(
         ),
         "blocked_requests_24h": len(state.blocked) if state else 0,
         "allowed_until": local_iso(until) if until else None,
+        "destinations": [_destination(d) for d in state.destinations] if state else [],
     }
+
+
+def _destination(destination: Destination) -> dict[str, Any]:
+    return {
+        **destination.as_dict(),
+        "first_seen": local_iso(destination.first_seen),
+        "last_seen": local_iso(destination.last_seen),
+    }
+
+
+def destinations_summary(
+    coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None
+) -> str | None:
+    """One sentence of the hosts the device reached in 24 hours (None: nothing known)."""
+    if state is None:
+        return None
+    day = [d for d in state.destinations if d.lookups_24h]
+    cloud = [d.host for d in day if d.category != UNKNOWN and d.answered_24h]
+    unknown = [d.host for d in day if d.category == UNKNOWN and not d.blocked_24h]
+    blocked = [d.host for d in day if d.blocked_24h]
+    return coordinator.logbook.text(
+        "summary_destinations",
+        device=coordinator.config_entry.subentries[subentry_id].title,
+        cloud=str(len(cloud)),
+        cloud_hosts=_named(cloud),
+        unknown=str(len(unknown)),
+        unknown_hosts=_named(unknown),
+        blocked=str(len(blocked)),
+    )
+
+
+def _named(hosts: list[str], limit: int = 3) -> str:
+    """Return the first few hosts in brackets ("" for none)."""
+    if not hosts:
+        return ""
+    more = ", …" if len(hosts) > limit else ""
+    return f" ({', '.join(hosts[:limit])}{more})"
 
 
 def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None) -> str:
@@ -73,6 +112,7 @@ def guard_report(hass: HomeAssistant) -> dict[str, Any]:
                     CONF_NAME: subentry.title,
                     "filter": entry.title,
                     "summary": summary(coordinator, subentry_id, state),
+                    "destinations_summary": destinations_summary(coordinator, subentry_id, state),
                     **device_view(coordinator, subentry_id, state),
                     "filter_reachable": coordinator.last_update_success,
                 }

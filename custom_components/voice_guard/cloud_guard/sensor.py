@@ -1,4 +1,4 @@
-"""Sensors of a guarded device: its blocked lookups and its policy in words."""
+"""Sensors of a guarded device: its blocked lookups, the hosts it reaches, its policy in words."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import HISTORY_WINDOW, SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
+from .destinations import TOP_HOSTS, UNKNOWN, Destination
 from .dns.policy import Block
 from .entity import GuardedDeviceEntity
 from .proof import Proof
@@ -52,6 +53,43 @@ def _last(state: DeviceState) -> dict[str, Any]:
     if last is None:
         return _hidden(state)
     return {"host": last.host, "category": last.category, "rule": last.rule, **_hidden(state)}
+
+
+def _day_hosts(state: DeviceState, *, unknown: bool) -> list[Destination]:
+    """Hosts of the last 24 hours: of the vendor's cloud and answered, or in no catalog."""
+    if unknown:
+        return [d for d in state.destinations if d.category == UNKNOWN and d.lookups_24h]
+    return [d for d in state.destinations if d.category != UNKNOWN and d.answered_24h]
+
+
+def _host_count(*, unknown: bool) -> Callable[[GuardCoordinator, str, DeviceState], int | None]:
+    def count(_: GuardCoordinator, __: str, state: DeviceState) -> int | None:
+        # Hidden lookups or a catch-up read that saw only blocked ones: not known.
+        if not state.counts_complete:
+            return None
+        return len(_day_hosts(state, unknown=unknown))
+
+    return count
+
+
+def _top_hosts(*, unknown: bool) -> Callable[[DeviceState], dict[str, Any]]:
+    def top(state: DeviceState) -> dict[str, Any]:
+        hosts = _day_hosts(state, unknown=unknown)[:TOP_HOSTS]
+        return {
+            "hosts": [
+                {
+                    "host": d.host,
+                    "category": d.category,
+                    "lookups": d.lookups_24h,
+                    "answered": d.answered_24h,
+                    "blocked": d.blocked_24h,
+                }
+                for d in hosts
+            ],
+            **_hidden(state),
+        }
+
+    return top
 
 
 def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> str:
@@ -124,6 +162,20 @@ DESCRIPTIONS = (
         attributes=_last,
     ),
     GuardSensorDescription(
+        key="cloud_hosts_answered_24h",
+        translation_key="cloud_hosts_answered_24h",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=_host_count(unknown=False),
+        attributes=_top_hosts(unknown=False),
+    ),
+    GuardSensorDescription(
+        key="unknown_hosts_24h",
+        translation_key="unknown_hosts_24h",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=_host_count(unknown=True),
+        attributes=_top_hosts(unknown=True),
+    ),
+    GuardSensorDescription(
         key="policy",
         translation_key="policy",
         device_class=SensorDeviceClass.ENUM,
@@ -150,6 +202,8 @@ class GuardSensor(GuardedDeviceEntity, SensorEntity):
     """A figure about a guarded device."""
 
     entity_description: GuardSensorDescription
+    # The top hosts are for the state's moment: not copied into every recorded state.
+    _unrecorded_attributes = frozenset({"hosts"})
 
     @property
     def native_value(self) -> str | int | datetime | None:

@@ -9,7 +9,7 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9*-]{1,63}(?<!-)$")
 # The longest host name DNS carries (RFC 1035: 255 bytes on the wire, 253 written).
 MAX_HOST = 253
 # Second-level labels that countries use as public zones (co.uk, com.au, ac.jp, or.kr).
-_GENERIC_SECOND = frozenset(
+GENERIC_SECOND = frozenset(
     {
         "ac",
         "co",
@@ -53,7 +53,7 @@ def normalize_pattern(text: str) -> str:
     # A country's public zone ("co.uk", "com.au") is no one's domain: blocking it would
     # block a country's worth of sites for the device.
     country = len(labels[-1]) == COUNTRY_CODE
-    if len(labels) == MIN_LABELS and country and labels[0] in _GENERIC_SECOND:
+    if len(labels) == MIN_LABELS and country and labels[0] in GENERIC_SECOND:
         raise ValueError(f"{text!r} is a public zone, not a domain")
     return pattern
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 import json
 from pathlib import Path
 
-from ..hosts import normalize_pattern
+from ..hosts import matches, normalize_pattern
 
 CATALOG_DIR = Path(__file__).parent
 
@@ -72,21 +72,31 @@ class Catalog:
         Notes that say nothing ("None known", "Unknown") are left out; "As <host>." points
         to another host's note, which is used instead. Each note once, with its host.
         """
-        hosts = self.hosts.get(device_type, ())
-        by_host = {h.host.split("*")[-1].lstrip("-."): h.breakage for h in hosts}
         notes: dict[str, str] = {}
-        for item in hosts:
-            if item.category not in categories:
-                continue
-            note = item.breakage
-            if note.startswith("As ") and (
-                target := by_host.get(note[3:].split(",")[0].split(" ")[0].rstrip("."))
-            ):
-                note = target
-            if not note or note.startswith(("None", "Unknown", "As ")):
-                continue
-            notes.setdefault(note, item.host)
+        for item in self.hosts.get(device_type, ()):
+            if item.category in categories and (note := self._note(device_type, item)):
+                notes.setdefault(note, item.host)
         return [f"{host}: {note}" for note, host in notes.items()]
+
+    def host_note(self, device_type: DeviceType, host: str) -> str | None:
+        """Return the known breakage of blocking one host on a device type, if any."""
+        covering = [h for h in self.hosts.get(device_type, ()) if matches(host, h.host)]
+        if not covering:
+            return None
+        return self._note(device_type, max(covering, key=lambda h: len(h.host)))
+
+    def _note(self, device_type: DeviceType, item: CatalogHost) -> str | None:
+        """Return a host's breakage note ("As <host>." is that host's; None: says nothing)."""
+        note = item.breakage
+        if note.startswith("As "):
+            target = note[3:].split(",")[0].split(" ")[0].rstrip(".")
+            for other in self.hosts.get(device_type, ()):
+                if other.host.split("*")[-1].lstrip("-.") == target:
+                    note = other.breakage
+                    break
+        if not note or note.startswith(("None", "Unknown", "As ")):
+            return None
+        return note
 
     def as_dict(self) -> dict[str, list[dict[str, str]]]:
         """Return the catalog as plain data (for diagnostics)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from ..hosts import matches
+from ..hosts import MAX_HOST, matches
 from ..policy import DevicePolicy
 
 # Every rule, group, client and comment Voice Guard writes carries this mark, so it only
@@ -129,6 +129,9 @@ class QueryLog:
     newest: datetime | None = None
     # Only blocked lookups were read (a catch-up after a gap): answered ones are unseen.
     blocked_only: bool = False
+    # Per device, every lookup read (host, time, True blocked / False answered / None not
+    # said), in the order read: what the destinations inventory counts.
+    lookups: dict[str, list[tuple[str, datetime, bool | None]]] = field(default_factory=dict)
 
     def saw(self, device_id: str, when: datetime) -> None:
         """Note a lookup of the device (the newest one counts)."""
@@ -153,6 +156,10 @@ class QueryLog:
         """
         device_id = policy.device.device_id
         self.saw(device_id, when)
+        name = host.lower().rstrip(".")
+        if 0 < len(name) <= MAX_HOST:
+            outcome = True if blocked_by is not None else False if answered_as is not None else None
+            self.lookups.setdefault(device_id, []).append((name, when, outcome))
         if blocked_by is None and answered_as is None:
             return
         if not any(matches(host, pattern) for pattern in policy.hosts):

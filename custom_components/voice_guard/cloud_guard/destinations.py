@@ -1,0 +1,383 @@
+"""What each guarded device still contacts: every host it looked up, blocked or answered.
+
+Plain Python (no Home Assistant import). Built from the lookups each poll already reads
+from the filter's query log (no extra read): per device and host the first and last
+lookup, and counts by hour (the last 24 hours) and by day (the last 7 days, UTC days),
+each split into blocked and answered. A lookup whose outcome the log does not give
+(still in progress) counts as a lookup, neither blocked nor answered.
+
+Bounded: at most MAX_HOSTS hosts per device; past that the host looked up longest ago
+goes first, then the one with the fewest lookups in 7 days. A host never seen before
+is news once the device has been watched for LEARNING_PERIOD (before that, everything
+is new); at most MAX_NEWS_PER_POLL per device and poll are reported, the rest only kept.
+
+What DNS shows is a host name being looked up: not what was sent, and not traffic that
+needs no lookup (fixed addresses, DNS over HTTPS to a server the filter does not see).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .dns.hosts import COUNTRY_CODE, GENERIC_SECOND, matches
+
+MAX_HOSTS = 100  # hosts kept per device
+LEARNING_PERIOD = timedelta(hours=48)
+MAX_NEWS_PER_POLL = 5  # new-host reports per device and poll
+# Counts alone are written at most this often (and at shutdown); a new host, soon.
+COUNTS_SAVE_EVERY = timedelta(minutes=10)
+TOP_HOSTS = 10  # hosts the sensors name
+UNKNOWN = "unknown"  # a host in no vendor catalog entry of the device
+HOUR = 3600
+DAY = 86400
+HOURS_KEPT = 24
+DAYS_KEPT = 7
+
+# One lookup as the query log gave it: host, time, outcome (True blocked, False answered,
+# None not said).
+Lookup = tuple[str, datetime, bool | None]
+
+
+def registrable_domain(host: str) -> str:
+    """Return the domain a host belongs to: its last two labels, three under a public zone.
+
+    "avs-alexa-eu.amazon.com" → "amazon.com", "www.bbc.co.uk" → "bbc.co.uk". Without a
+    public-suffix list a private suffix (a cloud's shared domain) counts as one domain.
+    """
+    labels = host.lower().rstrip(".").split(".")
+    public_zone = (
+        len(labels) >= 3  # noqa: PLR2004 - a name under a two-label zone
+        and len(labels[-1]) == COUNTRY_CODE
+        and labels[-2] in GENERIC_SECOND
+    )
+    return ".".join(labels[-3:] if public_zone else labels[-2:])
+
+
+def catalog_category(host: str, categories: Mapping[str, str]) -> str:
+    """Return the category of the most specific catalog pattern covering host, or unknown."""
+    covering = [pattern for pattern in categories if matches(host, pattern)]
+    return categories[max(covering, key=len)] if covering else UNKNOWN
+
+
+class Categorizer:
+    """A device's catalog patterns (every category, extra hosts included) → host category.
+
+    Remembers each host's answer: a poll categorises a host once, not per lookup.
+    """
+
+    def __init__(self, categories: Mapping[str, str]) -> None:
+        """Use these patterns (pattern → category)."""
+        self.categories = dict(categories)
+        self._memo: dict[str, str] = {}
+
+    def __call__(self, host: str) -> str:
+        """Return the host's category, or unknown."""
+        if (found := self._memo.get(host)) is None:
+            if len(self._memo) >= 4 * MAX_HOSTS:
+                self._memo.clear()
+            found = self._memo[host] = catalog_category(host, self.categories)
+        return found
+
+
+def _bucket(buckets: dict[int, list[int]], key: int, *, outcome: bool | None) -> None:
+    counts = buckets.setdefault(key, [0, 0, 0])  # lookups, blocked, answered
+    counts[0] += 1
+    if outcome is True:
+        counts[1] += 1
+    elif outcome is False:
+        counts[2] += 1
+
+
+@dataclass(slots=True)
+class HostSeen:
+    """One host a device looked up."""
+
+    host: str
+    first_seen: datetime
+    last_seen: datetime
+    hours: dict[int, list[int]] = field(default_factory=dict)  # epoch hour → counts
+    days: dict[int, list[int]] = field(default_factory=dict)  # epoch day → counts
+
+    def add(self, when: datetime, *, outcome: bool | None) -> None:
+        """Count one lookup."""
+        self.first_seen = min(self.first_seen, when)
+        self.last_seen = max(self.last_seen, when)
+        stamp = int(when.timestamp())
+        _bucket(self.hours, stamp // HOUR, outcome=outcome)
+        _bucket(self.days, stamp // DAY, outcome=outcome)
+
+    def counts(self, now: datetime, *, days: bool = False) -> tuple[int, int, int]:
+        """Return (lookups, blocked, answered) of the last 24 hours, or of the last 7 days."""
+        stamp = int(now.timestamp())
+        if days:
+            buckets, since = self.days, stamp // DAY - DAYS_KEPT + 1
+        else:
+            buckets, since = self.hours, stamp // HOUR - HOURS_KEPT + 1
+        kept = [c for key, c in buckets.items() if key >= since]
+        return (sum(c[0] for c in kept), sum(c[1] for c in kept), sum(c[2] for c in kept))
+
+    def trim(self, now: datetime) -> None:
+        """Drop counts older than the windows."""
+        stamp = int(now.timestamp())
+        self.hours = {k: c for k, c in self.hours.items() if k > stamp // HOUR - HOURS_KEPT}
+        self.days = {k: c for k, c in self.days.items() if k > stamp // DAY - DAYS_KEPT}
+
+    def stored(self) -> list[Any]:
+        """As the store keeps it (compact: epoch seconds and bucket lists)."""
+        return [
+            self.host,
+            int(self.first_seen.timestamp()),
+            int(self.last_seen.timestamp()),
+            [[k, *c] for k, c in sorted(self.hours.items())],
+            [[k, *c] for k, c in sorted(self.days.items())],
+        ]
+
+    @classmethod
+    def load(cls, item: Any) -> HostSeen | None:
+        """Take back what stored() gave; None for anything malformed."""
+        try:
+            host, first, last, hours, days = item
+            return cls(
+                host=str(host),
+                first_seen=datetime.fromtimestamp(int(first), UTC),
+                last_seen=datetime.fromtimestamp(int(last), UTC),
+                hours={int(k): [int(n) for n in c] for k, *c in hours if len(c) == 3},  # noqa: PLR2004
+                days={int(k): [int(n) for n in c] for k, *c in days if len(c) == 3},  # noqa: PLR2004
+            )
+        except (TypeError, ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(slots=True)
+class DeviceDestinations:
+    """The hosts of one device, and from when on it is watched."""
+
+    watched_since: datetime
+    counted_until: datetime | None = None  # the newest lookup counted (re-reads skip it)
+    hosts: dict[str, HostSeen] = field(default_factory=dict)
+
+    def record(self, lookups: Iterable[Lookup]) -> list[str]:
+        """Count lookups newer than the last counted; return hosts never seen before."""
+        new: list[str] = []
+        newest = self.counted_until
+        for host, when, outcome in lookups:
+            if self.counted_until is not None and when <= self.counted_until:
+                continue
+            seen = self.hosts.get(host)
+            if seen is None:
+                seen = self.hosts[host] = HostSeen(host, when, when)
+                new.append(host)
+            seen.add(when, outcome=outcome)
+            newest = when if newest is None else max(newest, when)
+        self.counted_until = newest
+        return new
+
+    def bound(self, now: datetime) -> None:
+        """Keep at most MAX_HOSTS: the longest unseen go first, then the rarest."""
+        if len(self.hosts) <= MAX_HOSTS:
+            return
+        ranked = sorted(
+            self.hosts.values(),
+            key=lambda s: (s.last_seen, s.counts(now, days=True)[0]),
+            reverse=True,
+        )
+        self.hosts = {s.host: s for s in ranked[:MAX_HOSTS]}
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A host as the entities, the report and the panel show it."""
+
+    host: str
+    domain: str
+    category: str
+    first_seen: datetime
+    last_seen: datetime
+    lookups_24h: int
+    blocked_24h: int
+    answered_24h: int
+    lookups_7d: int
+    blocked_7d: int
+    answered_7d: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, times in ISO 8601."""
+        return {
+            "host": self.host,
+            "domain": self.domain,
+            "category": self.category,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "lookups_24h": self.lookups_24h,
+            "blocked_24h": self.blocked_24h,
+            "answered_24h": self.answered_24h,
+            "lookups_7d": self.lookups_7d,
+            "blocked_7d": self.blocked_7d,
+            "answered_7d": self.answered_7d,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NewHost:
+    """A host a device looked up for the first time after its learning period."""
+
+    device_id: str
+    host: str
+    time: datetime
+    blocked: bool | None
+
+
+class Destinations:
+    """Every guarded device's hosts, stored with the filter entry's history."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._devices: dict[str, DeviceDestinations] = {}
+        self._trimmed_hour: int | None = None
+        # Per device: what of() answered, and for which hour, lookups and categorizer.
+        self._shown: dict[str, tuple[tuple[Any, ...], list[Destination]]] = {}
+        self._counted_since_saved: datetime | None = None  # the first unsaved count
+
+    def load(self, stored: Any) -> None:
+        """Take back what stored() gave (malformed parts are dropped)."""
+        for device_id, item in (stored if isinstance(stored, dict) else {}).items():
+            try:
+                since = datetime.fromisoformat(item["watched_since"])
+                until = item.get("counted_until")
+                hosts = [HostSeen.load(h) for h in item.get("hosts", [])]
+            except (TypeError, ValueError, KeyError, AttributeError):
+                continue
+            self._devices[str(device_id)] = DeviceDestinations(
+                watched_since=since,
+                counted_until=datetime.fromisoformat(until) if isinstance(until, str) else None,
+                hosts={h.host: h for h in hosts if h is not None},
+            )
+
+    def stored(self) -> dict[str, Any]:
+        """As the store keeps it."""
+        return {
+            device_id: {
+                "watched_since": item.watched_since.isoformat(),
+                "counted_until": item.counted_until.isoformat() if item.counted_until else None,
+                "hosts": [h.stored() for h in item.hosts.values()],
+            }
+            for device_id, item in self._devices.items()
+        }
+
+    def record(
+        self, lookups: Mapping[str, list[Lookup]], devices: Collection[str], now: datetime
+    ) -> tuple[bool, list[NewHost]]:
+        """Count a poll's lookups of the guarded devices; return (to be stored, news).
+
+        To be stored: a host or device came or went, or counts have waited for
+        COUNTS_SAVE_EVERY (saved() says they were handed to the store). Costs what the
+        poll read: devices without lookups are not looked at, except once an hour when
+        old counts are dropped.
+        """
+        changed = False
+        news: list[NewHost] = []
+        for device_id in devices:
+            if device_id not in self._devices:
+                self._devices[device_id] = DeviceDestinations(watched_since=now)
+                changed = True
+        for gone in set(self._devices) - set(devices):
+            del self._devices[gone]
+            self._shown.pop(gone, None)
+            changed = True
+        for device_id, found in lookups.items():
+            item = self._devices.get(device_id)
+            if item is None or not found:
+                continue
+            before = item.counted_until
+            new = item.record(found)
+            changed |= bool(new)
+            if item.counted_until != before and self._counted_since_saved is None:
+                self._counted_since_saved = now
+            if new and now - item.watched_since >= LEARNING_PERIOD:
+                first = {h: (w, o) for h, w, o in reversed(found) if h in new}
+                news += [
+                    NewHost(device_id, host, first[host][0], first[host][1])
+                    for host in new[:MAX_NEWS_PER_POLL]
+                ]
+            item.bound(now)
+        hour = int(now.timestamp()) // HOUR
+        if hour != self._trimmed_hour:
+            self._trimmed_hour = hour
+            for item in self._devices.values():
+                for seen in item.hosts.values():
+                    seen.trim(now)
+        since = self._counted_since_saved
+        return changed or (since is not None and now - since >= COUNTS_SAVE_EVERY), news
+
+    def saved(self) -> None:
+        """The store is about to write everything: counts are no longer waiting."""
+        self._counted_since_saved = None
+
+    def of(self, device_id: str, categorize: Categorizer, now: datetime) -> list[Destination]:
+        """Return a device's hosts, most looked up in 24 hours first (then in 7 days).
+
+        Worked out again only when the device had new lookups, the hour changed or its
+        catalog did: a poll costs the devices that looked something up.
+        """
+        item = self._devices.get(device_id)
+        if item is None:
+            return []
+        key = (int(now.timestamp()) // HOUR, item.counted_until, len(item.hosts))
+        shown = self._shown.get(device_id)
+        if shown is not None and shown[0][:-1] == key and shown[0][-1] is categorize:
+            return shown[1]
+        found = []
+        for seen in item.hosts.values():
+            day = seen.counts(now)
+            week = seen.counts(now, days=True)
+            found.append(
+                Destination(
+                    host=seen.host,
+                    domain=registrable_domain(seen.host),
+                    category=categorize(seen.host),
+                    first_seen=seen.first_seen,
+                    last_seen=seen.last_seen,
+                    lookups_24h=day[0],
+                    blocked_24h=day[1],
+                    answered_24h=day[2],
+                    lookups_7d=week[0],
+                    blocked_7d=week[1],
+                    answered_7d=week[2],
+                )
+            )
+        found.sort(key=lambda d: (-d.lookups_24h, -d.lookups_7d, d.host))
+        # The categorizer is kept with the answer, so its id cannot be another's meanwhile.
+        self._shown[device_id] = ((*key, categorize), found)
+        return found
+
+    def hourly(self, device_id: str, categorize: Categorizer, now: datetime) -> list[Any]:
+        """Return the last 24 hours by hour: [hour start, {category: [blocked, answered]}]."""
+        item = self._devices.get(device_id)
+        stamp = int(now.timestamp()) // HOUR
+        series: dict[int, dict[str, list[int]]] = {
+            h: {} for h in range(stamp - HOURS_KEPT + 1, stamp + 1)
+        }
+        for seen in item.hosts.values() if item else ():
+            category = categorize(seen.host)
+            for key, counts in seen.hours.items():
+                if key in series:
+                    slot = series[key].setdefault(category, [0, 0])
+                    slot[0] += counts[1]
+                    slot[1] += counts[2]
+        return [
+            [datetime.fromtimestamp(h * HOUR, UTC).isoformat(), cats]
+            for h, cats in sorted(series.items())
+        ]
+
+    def learning_until(self, device_id: str) -> datetime | None:
+        """When new hosts of the device start to be news (None: not watched)."""
+        item = self._devices.get(device_id)
+        return item.watched_since + LEARNING_PERIOD if item else None
+
+    def knows(self, device_id: str, host: str) -> bool:
+        """Whether the device's inventory holds the host."""
+        item = self._devices.get(device_id)
+        return item is not None and host in item.hosts
