@@ -74,7 +74,7 @@ class GuardLogbook:
 
     def new_host(self, name: str, host: str, category: str) -> None:
         """Log a host the device never looked up before (after its learning period)."""
-        kind = self._message(f"category_{category}")
+        kind = self.text(f"category_{category}")
         self._write(name, self._message("new_host", host=host, category=kind))
 
     def allowed(self, name: str, until: datetime) -> None:
