@@ -1,6 +1,6 @@
 """Cloud guard benchmark (not a test): filter API calls, bytes and time per coordinator update.
 
-    scripts/bench guard [--devices 1,10,100] [--lookups 100000]
+    scripts/bench guard [--devices 1,10,100] [--lookups 100000] [--part filters|inventory]
 
 For AdGuard Home and Pi-hole (the loopback fakes that answer as the notes say), with
 guarded Echo devices blocking voice and telemetry and a query log that already holds
@@ -9,7 +9,14 @@ guarded Echo devices blocking voice and telemetry and a query log that already h
 - the first apply (nothing in the filter, nothing read before),
 - a steady update: what every 30 s poll costs once 30 s of new lookups arrived
   (100,000 a day is about 35 per poll),
-- one switch changed.
+- one switch changed;
+
+and the destinations inventory (cloud_guard/destinations.py) on its own: `--devices`' largest
+number of Echos, `--lookups` a day for seven days, fed poll by poll as the coordinator
+feeds it (about 35 lookups per 30 s poll; each Echo looks up 25 hosts of its own and,
+one lookup in twenty, a host never seen before): the time one poll adds (count the
+lookups, work out the devices' hosts for the entities), the inventory's memory and its
+stored size, after one day and after seven.
 
 An update is what the coordinator does: status, reconcile, verify, read the query log
 since the newest entry already read. Calls and bytes are counted on the client's HTTP session, so
@@ -36,6 +43,10 @@ import aiohttp
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from custom_components.voice_guard.cloud_guard.destinations import (  # noqa: E402
+    Categorizer,
+    Destinations,
+)
 from custom_components.voice_guard.cloud_guard.dns.catalog import DeviceType, load_catalog  # noqa: E402
 from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import AdGuardHome  # noqa: E402
 from custom_components.voice_guard.cloud_guard.dns.filters.base import DnsFilter  # noqa: E402
@@ -237,11 +248,78 @@ async def run(kind: str, count: int, lookups: int) -> None:
     print(f"| {kind} | {count} | {first} | {steady} | {change} |", flush=True)
 
 
+def inventory(devices: int, per_day: int, days: int = 7) -> None:
+    """Feed the inventory a week of lookups, poll by poll; print what it costs."""
+    import json  # noqa: PLC0415
+    import random  # noqa: PLC0415
+    import tracemalloc  # noqa: PLC0415
+
+    rnd = random.Random(7)
+    wanted = policies(devices, set(Block))
+    categorize = {p.device.device_id: Categorizer(p.categories) for p in wanted}
+    ids = list(categorize)
+    own = {
+        d: [f"h{n}.amazon.com" for n in range(10)] + [f"s{n}.vendor{i}.example.com" for n in range(15)]
+        for i, d in enumerate(ids)
+    }
+    per_poll = max(1, round(per_day * POLL.total_seconds() / 86400))
+    polls = int(days * 86400 / POLL.total_seconds())
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    kept = Destinations()
+    kept.record({}, ids, start)
+    times: list[float] = []
+    unique = 0
+    print(
+        f"\n## Destinations inventory: {devices} devices, {per_day:,} lookups a day "
+        f"({per_poll} per poll)\n"
+    )
+    print("| After | Poll adds p50 / p95 / max | Hosts kept | Memory | Stored |")
+    print("| --- | --- | --- | --- | --- |")
+    for number in range(1, polls + 1):
+        now = start + POLL * number
+        found: dict[str, list[tuple[str, datetime, bool | None]]] = {}
+        for k in range(per_poll):
+            device = rnd.choice(ids)
+            if rnd.random() < 0.05:  # noqa: PLR2004 - one lookup in twenty is new
+                unique += 1
+                host = f"new{unique}.example.net"
+            else:
+                host = rnd.choice(own[device])
+            when = now - POLL + timedelta(seconds=k * POLL.total_seconds() / per_poll)
+            found.setdefault(device, []).append((host, when, rnd.random() < 0.3))  # noqa: PLR2004
+        began = time.perf_counter()
+        kept.record(found, ids, now)
+        for device in ids:
+            kept.of(device, categorize[device], now)
+        times.append(time.perf_counter() - began)
+        if number in (polls // days, polls):
+            # Memory: the inventory loaded from what it stores, under tracemalloc (which
+            # would slow the polls timed above).
+            text = json.dumps(kept.stored(), separators=(",", ":"))
+            stored = len(text)
+            tracemalloc.start()
+            again = Destinations()
+            again.load(json.loads(text))
+            memory, _ = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            del again
+            hosts = sum(len(kept.of(d, categorize[d], now)) for d in ids)
+            recent = sorted(times[-(polls // days) :])
+            p50, p95 = recent[len(recent) // 2], recent[int(len(recent) * 0.95)]
+            print(
+                f"| {number * POLL.total_seconds() / 86400:.0f} d | {p50 * 1000:.2f} / "
+                f"{p95 * 1000:.2f} / {recent[-1] * 1000:.1f} ms | {hosts:,} | "
+                f"{memory / 2**20:.1f} MiB | {stored / 2**20:.2f} MiB |",
+                flush=True,
+            )
+
+
 async def main() -> None:
     """Run every filter and size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", default="1,10,100")
     parser.add_argument("--lookups", type=int, default=100_000)
+    parser.add_argument("--part", choices=("all", "filters", "inventory"), default="all")
     args = parser.parse_args()
     sizes = [int(n) for n in args.devices.split(",")]
     machine = SimpleNamespace(arch=platform.machine(), cores=os.cpu_count())
@@ -250,11 +328,14 @@ async def main() -> None:
         f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
         f"query log of {args.lookups:,} lookups\n"
     )
-    print("| Filter | Devices | First apply | Steady update (every 30 s) | One switch changed |")
-    print("| --- | --- | --- | --- | --- |")
-    for kind in ("AdGuard Home", "Pi-hole"):
-        for count in sizes:
-            await run(kind, count, args.lookups)
+    if args.part != "inventory":
+        print("| Filter | Devices | First apply | Steady update (every 30 s) | One switch changed |")
+        print("| --- | --- | --- | --- | --- |")
+        for kind in ("AdGuard Home", "Pi-hole"):
+            for count in sizes:
+                await run(kind, count, args.lookups)
+    if args.part != "filters":
+        inventory(max(sizes), args.lookups)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> 
             "filter": "AdGuard Home (test)",
             "summary": "Kitchen Echo: protected (Cloud voice blocked); "
             "no attempt to reach a blocked host yet.",
+            "destinations_summary": "Kitchen Echo, last 24 hours: 0 cloud hosts answered, "
+            "0 hosts in no catalog answered, 0 hosts blocked.",
+            "destinations": [],
             "switches_on": ["block_voice"],
             "protection_confirmed": True,
             "proof": "rules_in_force_no_attempt_yet",

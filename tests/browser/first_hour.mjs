@@ -377,6 +377,7 @@ try {
       ];
     }, await echoId());
     const expected = ['Tried to send voice to the cloud (blocked)', 'Is no longer protected',
+      'Looked up a host it never looked up before',
       'Is protected', 'Is not protected', 'Cloud voice is blocked', 'Cloud is allowed for now'];
     for (const text of expected) {
       if (!triggers.includes(text)) throw new Error(`"${text}" not among ${JSON.stringify(triggers)}`);
@@ -401,6 +402,72 @@ try {
     if ((await states())['switch.echo_dot_kitchen_block_cloud_voice'].state !== 'on') {
       throw new Error('the guard switch was turned off by Assist');
     }
+  });
+
+  await step('guard a second Echo', async () => {
+    await openIntegration();
+    await page.getByRole('button', { name: /Guard a device/ }).first().click();
+    // The Echo already guarded is no longer offered: the other one is picked.
+    await dialog().getByText(/echo-show-living-room/).first().waitFor();
+    await submit();
+    await dialog().locator('input[name="name"]').waitFor();
+    if ((await dialog().locator('input[name="name"]').inputValue()) !== 'Echo Show Living Room') {
+      throw new Error('the second Echo was not the one picked');
+    }
+    await submit();
+    await finishCreated();
+  });
+
+  const panelText = async (pattern) => {
+    // The Voice Guard panel: hosts appear once a poll has read the Echos' lookups; a
+    // refresh of a Voice Guard entity polls the filter at once.
+    for (let i = 0; i < 40; i += 1) {
+      if (await page.getByText(pattern).count()) return;
+      await call('homeassistant', 'update_entity', { entity_id: 'sensor.echo_dot_kitchen_protection' });
+      await page.waitForTimeout(1500);
+    }
+    throw new Error(`the panel shows no ${pattern}`);
+  };
+
+  await step('the Voice Guard panel: what each Echo still contacts', async () => {
+    await fetch(`${ADGUARD}/test/lookups`, { method: 'POST' });
+    await call('switch', 'turn_on', { entity_id: 'switch.echo_show_living_room_block_cloud_voice' });
+    await go('/voice-guard');
+    await panelText('tracker.example.net');
+    await panelText('cdn.example.org');
+    const cards = await page.locator('voice-guard-panel ha-card.device').count();
+    if (cards !== 2) throw new Error(`the panel shows ${cards} devices, not 2`);
+    for (const words of ['Echo Dot Kitchen', 'Echo Show Living Room', 'in no catalog', 'telemetry',
+      'Answered: vendor\'s cloud', 'Blocked now', 'Block for this device']) {
+      await page.getByText(words).first().waitFor();
+    }
+    const text = await deepText();
+    for (const raw of ['panel_', 'category_', 'undefined', 'NaN']) {
+      if (text.includes(raw)) throw new Error(`the panel shows "${raw}"`);
+    }
+  });
+
+  await step('the Voice Guard panel: block a host it saw, after its breakage note', async () => {
+    const row = page.locator('voice-guard-panel ha-card.device[data-name="Echo Dot Kitchen"] tr.host', { hasText: 'tracker.example.net' });
+    await row.getByText('Block for this device').click();
+    await page.getByText(/The catalog knows of no breakage from blocking this host/).waitFor();
+    await page.locator('voice-guard-panel tr.confirm ha-button.yes').click();
+    await page.getByText(/Added to the device's telemetry hosts/).waitFor();
+  });
+
+  await step('the Voice Guard panel in German', async () => {
+    const language = (lang) => page.evaluate((l) => document.querySelector('home-assistant')
+      .dispatchEvent(new CustomEvent('hass-language-select', { detail: l, bubbles: true, composed: true })), lang);
+    await language('de');
+    try {
+      await page.getByText('Beantwortet: ohne Katalogeintrag').first().waitFor();
+      await page.getByText('Für dieses Gerät sperren').first().waitFor();
+      await page.getByText('in keinem Katalog').first().waitFor();
+      await look('panel-de');
+    } finally {
+      await language('en');
+    }
+    await page.getByText('Answered: in no catalog').first().waitFor();
   });
 } catch {
   // The failed step is recorded; the summary below reports it.

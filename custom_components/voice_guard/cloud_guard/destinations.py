@@ -277,16 +277,8 @@ class Destinations:
         poll read: devices without lookups are not looked at, except once an hour when
         old counts are dropped.
         """
-        changed = False
+        changed = self._follow(devices, now)
         news: list[NewHost] = []
-        for device_id in devices:
-            if device_id not in self._devices:
-                self._devices[device_id] = DeviceDestinations(watched_since=now)
-                changed = True
-        for gone in set(self._devices) - set(devices):
-            del self._devices[gone]
-            self._shown.pop(gone, None)
-            changed = True
         for device_id, found in lookups.items():
             item = self._devices.get(device_id)
             if item is None or not found:
@@ -312,8 +304,21 @@ class Destinations:
         since = self._counted_since_saved
         return changed or (since is not None and now - since >= COUNTS_SAVE_EVERY), news
 
+    def _follow(self, devices: Collection[str], now: datetime) -> bool:
+        """Watch new devices from now on, forget those no longer guarded; True if any."""
+        changed = False
+        for device_id in devices:
+            if device_id not in self._devices:
+                self._devices[device_id] = DeviceDestinations(watched_since=now)
+                changed = True
+        for gone in set(self._devices) - set(devices):
+            del self._devices[gone]
+            self._shown.pop(gone, None)
+            changed = True
+        return changed
+
     def saved(self) -> None:
-        """The store is about to write everything: counts are no longer waiting."""
+        """Note that the store is about to write everything: no count is waiting."""
         self._counted_since_saved = None
 
     def of(self, device_id: str, categorize: Categorizer, now: datetime) -> list[Destination]:

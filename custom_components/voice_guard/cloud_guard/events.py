@@ -30,6 +30,10 @@ class BlockedEvents:
         """Remember the device registry id of a guarded device."""
         self._device_ids[subentry_id] = device_id
 
+    def device_id(self, subentry_id: str) -> str | None:
+        """Return the device registry id of a guarded device (None before it has one)."""
+        return self._device_ids.get(subentry_id)
+
     def fire(self, query: BlockedQuery, category: str, name: str) -> None:
         """Fire the event of one blocked lookup."""
         self._hass.bus.async_fire(

@@ -11,9 +11,10 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import CONF_FILTER, DOMAIN, LOGGER
 from . import issues
-from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter
+from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, filter_entries
 from .dns.catalog import load_catalog
 from .dns.filters.base import FilterError
+from .panel import async_register_panel, async_remove_panel
 from .store import guard_store
 
 PLATFORMS: list[Platform] = [
@@ -37,15 +38,22 @@ async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) 
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_register_panel(hass)
 
 
 async def async_unload_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> bool:
-    """Unload the entities (the coordinator's shutdown and the session's close follow)."""
+    """Unload the entities (the coordinator's shutdown and the session's close follow).
+
+    The panel stays: a reload (a blocked host, a changed device) must not pull it away
+    from under a user who has it open; it goes with the last filter entry removed.
+    """
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:
-    """Forget the entry's issues, its store and its rules in the filter."""
+    """Forget the entry's issues, its store and its rules in the filter; the last, the panel."""
+    if not [e for e in filter_entries(hass) if e.entry_id != entry.entry_id]:
+        async_remove_panel(hass)
     ir.async_delete_issue(hass, DOMAIN, f"rules_removed_{entry.entry_id}")
     for subentry_id in entry.subentries:
         issues.clear(hass, *issues.device_issues(subentry_id))

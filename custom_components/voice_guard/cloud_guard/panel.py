@@ -1,0 +1,164 @@
+"""The Voice Guard panel: what each guarded device still contacts, as a picture.
+
+Registered with the first DNS filter entry and removed with the last one: a sidebar
+entry for administrators ("Voice Guard"), served by Home Assistant itself (a static
+path to panel_js/, no resource to add by hand, nothing fetched from the internet). The
+panel reads everything through one websocket command, voice_guard/destinations, which
+answers every guarded device's destinations (destinations.py), its picture of the last
+24 hours and the panel's words in the user's language; blocking a host is the
+voice_guard.block_host action.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.components import frontend, panel_custom, websocket_api
+
+# Core imports it from http too; 2026 re-exports it without "as".
+from homeassistant.components.http import StaticPathConfig  # type: ignore[attr-defined]
+from homeassistant.components.websocket_api.connection import ActiveConnection
+from homeassistant.components.websocket_api.decorators import (
+    async_response,
+    require_admin,
+    websocket_command,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+
+from ..compat import vol
+from ..const import DOMAIN
+from .coordinator import DeviceState, GuardCoordinator, filter_entries
+from .destinations import Destination
+from .dns.hosts import matches
+
+PANEL_URL = "voice-guard"
+ELEMENT = "voice-guard-panel"
+STATIC_URL = "/voice_guard_panel"
+SCRIPT = Path(__file__).parent / "panel_js" / f"{ELEMENT}.js"
+_REGISTERED = f"{DOMAIN}_panel"
+_PREFIX = f"component.{DOMAIN}.exceptions."
+CATEGORIES = ("voice", "generative", "telemetry", "ads", "all_cloud", "unknown")
+
+
+async def async_register_panel(hass: HomeAssistant) -> None:
+    """Add the panel and its command, once, whatever the number of filter entries.
+
+    Only where Home Assistant serves its frontend (always, with default_config); without
+    it there is nothing to show a panel in.
+    """
+    if hass.data.get(_REGISTERED) or not {"frontend", "http"} <= hass.config.components:
+        return
+    hass.data[_REGISTERED] = True
+    if not hass.data.get(f"{_REGISTERED}_static"):
+        # A static path cannot be removed again: registered once per run.
+        hass.data[f"{_REGISTERED}_static"] = True
+        await hass.http.async_register_static_paths(
+            [StaticPathConfig(STATIC_URL, str(SCRIPT.parent), cache_headers=False)]
+        )
+        websocket_api.async_register_command(hass, ws_destinations)
+    await panel_custom.async_register_panel(
+        hass,
+        frontend_url_path=PANEL_URL,
+        webcomponent_name=ELEMENT,
+        sidebar_title="Voice Guard",
+        sidebar_icon="mdi:shield-home",
+        module_url=f"{STATIC_URL}/{ELEMENT}.js?v={int(SCRIPT.stat().st_mtime)}",
+        require_admin=True,
+        config={},
+    )
+
+
+@callback
+def async_remove_panel(hass: HomeAssistant) -> None:
+    """Remove the panel when the last filter entry is removed."""
+    if hass.data.pop(_REGISTERED, False):
+        frontend.async_remove_panel(hass, PANEL_URL)
+
+
+@require_admin
+@websocket_command({vol.Required("type"): f"{DOMAIN}/destinations", vol.Optional("language"): str})
+@async_response
+async def ws_destinations(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Answer every guarded device's destinations and the panel's words."""
+    language = str(msg.get("language") or hass.config.language)[:35]
+    words: dict[str, str] = {}
+    for lang in dict.fromkeys(("en", language)):
+        for category in ("exceptions", "entity"):
+            words.update(await async_get_translations(hass, lang, category, {DOMAIN}))
+    connection.send_result(msg["id"], {"strings": _strings(words), **_devices(hass, words)})
+
+
+def _strings(words: dict[str, str]) -> dict[str, str]:
+    """Return the panel's own words (exceptions keys panel_*) and the category names."""
+    found = {
+        key.removeprefix(_PREFIX).removesuffix(".message"): text
+        for key, text in words.items()
+        if key.startswith(f"{_PREFIX}panel_")
+    }
+    for category in CATEGORIES:
+        found[f"category_{category}"] = words.get(f"{_PREFIX}category_{category}.message", category)
+    return found
+
+
+def _devices(hass: HomeAssistant, words: dict[str, str]) -> dict[str, Any]:
+    devices = []
+    now = dt_util.utcnow()
+    for entry in filter_entries(hass, loaded=True):
+        coordinator = entry.runtime_data
+        for subentry_id, subentry in entry.subentries.items():
+            state = coordinator.data.devices.get(subentry_id) if coordinator.data else None
+            devices.append(
+                {
+                    "device_id": coordinator.events.device_id(subentry_id),
+                    "name": subentry.title,
+                    "filter": entry.title,
+                    **_protection(coordinator, state, words),
+                    "learning_until": _iso(coordinator.destinations.learning_until(subentry_id)),
+                    "hosts": [_host(coordinator, state, d) for d in _shown(state)],
+                    "hourly": (
+                        coordinator.destinations.hourly(
+                            subentry_id, coordinator.categorizer(state.policy.device), now
+                        )
+                        if state
+                        else []
+                    ),
+                }
+            )
+    return {"devices": devices}
+
+
+def _shown(state: DeviceState | None) -> list[Destination]:
+    return state.destinations if state else []
+
+
+def _protection(
+    coordinator: GuardCoordinator, state: DeviceState | None, words: dict[str, str]
+) -> dict[str, Any]:
+    if state is None:
+        return {"protection": None, "protected": False}
+    key = f"component.{DOMAIN}.entity.sensor.protection.state.{state.proof.value}"
+    return {
+        "protection": words.get(key, state.proof.value),
+        "protected": state.protection_confirmed,
+    }
+
+
+def _host(
+    coordinator: GuardCoordinator, state: DeviceState | None, item: Destination
+) -> dict[str, Any]:
+    note = None
+    blocked_now = False
+    if state is not None:
+        note = coordinator.catalog.host_note(state.policy.device.device_type, item.host)
+        # Covered by a pattern in force: the panel offers no block for it.
+        blocked_now = any(matches(item.host, pattern) for pattern in state.policy.hosts)
+    return {**item.as_dict(), "breakage": note, "blocked_now": blocked_now}
+
+
+def _iso(when: Any) -> str | None:
+    return when.isoformat() if when else None
