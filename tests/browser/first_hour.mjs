@@ -441,6 +441,16 @@ try {
       'Answered: vendor\'s cloud', 'Blocked now', 'Block for this device']) {
       await page.getByText(words).first().waitFor();
     }
+    // The rows say what each host is and whether it is blocked now.
+    const kitchen = page.locator('voice-guard-panel ha-card.device[data-name="Echo Dot Kitchen"]');
+    const rowOf = (host) => kitchen.locator('tr.host', { hasText: host });
+    if (!(await rowOf('tracker.example.net').innerText()).includes('in no catalog')) {
+      throw new Error('tracker.example.net is not shown as a host in no catalog');
+    }
+    if (!(await rowOf('avs-alexa-eu.amazon.com').innerText()).includes('Blocked now')) {
+      throw new Error('the blocked voice host is not shown as blocked now');
+    }
+    await kitchen.getByText(/cloud voice: \d+ answered, \d+ blocked/).waitFor();
     const text = await deepText();
     for (const raw of ['panel_', 'category_', 'undefined', 'NaN']) {
       if (text.includes(raw)) throw new Error(`the panel shows "${raw}"`);

@@ -107,6 +107,21 @@ class VoiceGuardPanel extends HTMLElement {
       </div>`;
   }
 
+  _categories(device) {
+    // The last 24 hours by category: answered vs blocked, in words.
+    const totals = {};
+    for (const host of device.hosts) {
+      if (!host.lookups_24h) continue;
+      const t = totals[host.category] || (totals[host.category] = [0, 0]);
+      t[0] += host.answered_24h;
+      t[1] += host.blocked_24h;
+    }
+    const parts = Object.entries(totals).map(([category, [answered, blocked]]) => escape(
+      this._t('panel_category_counts', { category: this._t(`category_${category}`), answered, blocked }),
+    ));
+    return parts.length ? `<p class="categories">${parts.join(' · ')}</p>` : '';
+  }
+
   _row(device, host) {
     const key = `${device.device_id} ${host.host}`;
     const waiting = this._confirm && this._confirm[0] === device.device_id && this._confirm[1] === host.host;
@@ -149,6 +164,7 @@ class VoiceGuardPanel extends HTMLElement {
         <div class="card-content">
           <p class="muted">${escape(this._t('panel_filter', { filter: device.filter }))}</p>
           ${this._chart(device)}
+          ${this._categories(device)}
           ${learning}
           ${table}
         </div>
@@ -181,6 +197,7 @@ class VoiceGuardPanel extends HTMLElement {
         td.name { overflow-wrap: anywhere; width: 45%; }
         tr.unknown td.name { font-weight: 500; }
         .muted { color: var(--secondary-text-color); }
+        .categories { font-size: 14px; margin: 0 0 8px; }
         .done { color: var(--success-color, #43a047); }
         .error { color: var(--error-color); padding: 16px; }
         tr.confirm td { background: var(--secondary-background-color); }
