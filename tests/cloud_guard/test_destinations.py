@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -14,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 import voluptuous as vol
 
+from custom_components.voice_guard.cloud_guard import destinations
 from custom_components.voice_guard.cloud_guard.destinations import (
     COUNTS_SAVE_EVERY,
     LEARNING_PERIOD,
@@ -110,9 +112,12 @@ def test_lookups_are_counted_by_outcome_for_24_hours_and_7_days() -> None:
     assert (seen.lookups_24h, seen.blocked_24h, seen.answered_24h) == (3, 1, 1)
     assert (seen.first_seen, seen.last_seen) == (now, now + timedelta(seconds=2))
 
+    # The windows move on with the polls (record), also when the device asks nothing.
     later = now + timedelta(days=2)
+    inventory.record({}, [ECHO], later)
     (seen,) = inventory.of(ECHO, CATEGORIES, later)
     assert (seen.lookups_24h, seen.lookups_7d, seen.blocked_7d, seen.answered_7d) == (0, 3, 1, 1)
+    inventory.record({}, [ECHO], now + timedelta(days=8))
     (seen,) = inventory.of(ECHO, CATEGORIES, now + timedelta(days=8))
     assert (seen.lookups_24h, seen.lookups_7d) == (0, 0)
 
@@ -421,3 +426,24 @@ async def test_blocking_a_host_that_is_none_is_refused_in_words(
             blocking=True,
         )
     assert err.value.translation_key == "not_guarded"
+
+
+def test_a_poll_works_out_again_only_the_hosts_it_read() -> None:
+    """Polling costs what changed: 100 hosts kept, one looked up, one worked out again."""
+    inventory = Destinations()
+    now = _learned(inventory)
+    inventory.record(
+        {ECHO: [(f"h{n}.example.com", now, False) for n in range(MAX_HOSTS)]}, [ECHO], now
+    )
+    inventory.of(ECHO, CATEGORIES, now)
+    tick = now + timedelta(seconds=30)
+    inventory.record({ECHO: [("h7.example.com", tick, True)]}, [ECHO], tick)
+    with patch.object(destinations, "_destination", wraps=destinations._destination) as work:
+        shown = inventory.of(ECHO, CATEGORIES, tick)
+        assert work.call_count == 1
+        assert inventory.of(ECHO, CATEGORIES, tick) is shown  # nothing new: no work
+        assert work.call_count == 1
+    assert shown[0].host == "h7.example.com"  # two lookups now: first
+    # Other categories (a changed device): everything is worked out again.
+    other = Categorizer({"example.com": "telemetry"})
+    assert {d.category for d in inventory.of(ECHO, other, tick)} == {"telemetry"}

@@ -119,11 +119,14 @@ class HostSeen:
         kept = [c for key, c in buckets.items() if key >= since]
         return (sum(c[0] for c in kept), sum(c[1] for c in kept), sum(c[2] for c in kept))
 
-    def trim(self, now: datetime) -> None:
-        """Drop counts older than the windows."""
+    def trim(self, now: datetime) -> bool:
+        """Drop counts older than the windows; return whether any were dropped."""
         stamp = int(now.timestamp())
-        self.hours = {k: c for k, c in self.hours.items() if k > stamp // HOUR - HOURS_KEPT}
-        self.days = {k: c for k, c in self.days.items() if k > stamp // DAY - DAYS_KEPT}
+        hours = {k: c for k, c in self.hours.items() if k > stamp // HOUR - HOURS_KEPT}
+        days = {k: c for k, c in self.days.items() if k > stamp // DAY - DAYS_KEPT}
+        dropped = len(hours) != len(self.hours) or len(days) != len(self.days)
+        self.hours, self.days = hours, days
+        return dropped
 
     def stored(self) -> list[Any]:
         """As the store keeps it (compact: epoch seconds and bucket lists)."""
@@ -158,6 +161,8 @@ class DeviceDestinations:
     watched_since: datetime
     counted_until: datetime | None = None  # the newest lookup counted (re-reads skip it)
     hosts: dict[str, HostSeen] = field(default_factory=dict)
+    # Hosts whose counts changed (or that went) since the entities' view was worked out.
+    dirty: set[str] = field(default_factory=set)
 
     def record(self, lookups: Iterable[Lookup]) -> list[str]:
         """Count lookups newer than the last counted; return hosts never seen before."""
@@ -171,20 +176,19 @@ class DeviceDestinations:
                 seen = self.hosts[host] = HostSeen(host, when, when)
                 new.append(host)
             seen.add(when, outcome=outcome)
+            self.dirty.add(host)
             newest = when if newest is None else max(newest, when)
         self.counted_until = newest
         return new
 
     def bound(self, now: datetime) -> None:
-        """Keep at most MAX_HOSTS: the longest unseen go first, then the rarest."""
-        if len(self.hosts) <= MAX_HOSTS:
-            return
-        ranked = sorted(
-            self.hosts.values(),
-            key=lambda s: (s.last_seen, s.counts(now, days=True)[0]),
-            reverse=True,
-        )
-        self.hosts = {s.host: s for s in ranked[:MAX_HOSTS]}
+        """Keep at most MAX_HOSTS: the longest unseen go first, then the rarest (7 days)."""
+        while len(self.hosts) > MAX_HOSTS:
+            oldest = min(s.last_seen for s in self.hosts.values())
+            tied = [s for s in self.hosts.values() if s.last_seen == oldest]
+            gone = min(tied, key=lambda s: s.counts(now, days=True)[0]).host
+            del self.hosts[gone]
+            self.dirty.add(gone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,33 @@ class Destination:
         }
 
 
+def _destination(seen: HostSeen, category: str, now: datetime) -> Destination:
+    day = seen.counts(now)
+    week = seen.counts(now, days=True)
+    return Destination(
+        host=seen.host,
+        domain=registrable_domain(seen.host),
+        category=category,
+        first_seen=seen.first_seen,
+        last_seen=seen.last_seen,
+        lookups_24h=day[0],
+        blocked_24h=day[1],
+        answered_24h=day[2],
+        lookups_7d=week[0],
+        blocked_7d=week[1],
+        answered_7d=week[2],
+    )
+
+
+@dataclass(slots=True)
+class _View:
+    """A device's hosts as last worked out, for one categorizer."""
+
+    categorize: Categorizer
+    by_host: dict[str, Destination]
+    ordered: list[Destination]
+
+
 @dataclass(frozen=True, slots=True)
 class NewHost:
     """A host a device looked up for the first time after its learning period."""
@@ -237,8 +268,8 @@ class Destinations:
         """Start empty."""
         self._devices: dict[str, DeviceDestinations] = {}
         self._trimmed_hour: int | None = None
-        # Per device: what of() answered, and for which hour, lookups and categorizer.
-        self._shown: dict[str, tuple[tuple[Any, ...], list[Destination]]] = {}
+        # Per device: what of() answered; only changed hosts are worked out again.
+        self._shown: dict[str, _View] = {}
         self._counted_since_saved: datetime | None = None  # the first unsaved count
 
     def load(self, stored: Any) -> None:
@@ -299,8 +330,7 @@ class Destinations:
         if hour != self._trimmed_hour:
             self._trimmed_hour = hour
             for item in self._devices.values():
-                for seen in item.hosts.values():
-                    seen.trim(now)
+                item.dirty.update(h for h, seen in item.hosts.items() if seen.trim(now))
         since = self._counted_since_saved
         return changed or (since is not None and now - since >= COUNTS_SAVE_EVERY), news
 
@@ -324,39 +354,31 @@ class Destinations:
     def of(self, device_id: str, categorize: Categorizer, now: datetime) -> list[Destination]:
         """Return a device's hosts, most looked up in 24 hours first (then in 7 days).
 
-        Worked out again only when the device had new lookups, the hour changed or its
-        catalog did: a poll costs the devices that looked something up.
+        Works out again only the hosts looked up (or whose old counts were dropped) since
+        the last call, so a poll costs the lookups it read, not every host kept. (The
+        windows move on with the hourly trim in record().)
         """
         item = self._devices.get(device_id)
         if item is None:
             return []
-        key = (int(now.timestamp()) // HOUR, item.counted_until, len(item.hosts))
-        shown = self._shown.get(device_id)
-        if shown is not None and shown[0][:-1] == key and shown[0][-1] is categorize:
-            return shown[1]
-        found = []
-        for seen in item.hosts.values():
-            day = seen.counts(now)
-            week = seen.counts(now, days=True)
-            found.append(
-                Destination(
-                    host=seen.host,
-                    domain=registrable_domain(seen.host),
-                    category=categorize(seen.host),
-                    first_seen=seen.first_seen,
-                    last_seen=seen.last_seen,
-                    lookups_24h=day[0],
-                    blocked_24h=day[1],
-                    answered_24h=day[2],
-                    lookups_7d=week[0],
-                    blocked_7d=week[1],
-                    answered_7d=week[2],
-                )
-            )
-        found.sort(key=lambda d: (-d.lookups_24h, -d.lookups_7d, d.host))
-        # The categorizer is kept with the answer, so its id cannot be another's meanwhile.
-        self._shown[device_id] = ((*key, categorize), found)
-        return found
+        view = self._shown.get(device_id)
+        if view is None or view.categorize is not categorize:
+            by_host = {h: _destination(s, categorize(h), now) for h, s in item.hosts.items()}
+            view = self._shown[device_id] = _View(categorize, by_host, [])
+        elif item.dirty:
+            for host in item.dirty:
+                seen = item.hosts.get(host)
+                if seen is None:
+                    view.by_host.pop(host, None)
+                else:
+                    view.by_host[host] = _destination(seen, categorize(host), now)
+        else:
+            return view.ordered
+        item.dirty.clear()
+        view.ordered = sorted(
+            view.by_host.values(), key=lambda d: (-d.lookups_24h, -d.lookups_7d, d.host)
+        )
+        return view.ordered
 
     def hourly(self, device_id: str, categorize: Categorizer, now: datetime) -> list[Any]:
         """Return the last 24 hours by hour: [hour start, {category: [blocked, answered]}]."""
