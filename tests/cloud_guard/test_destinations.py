@@ -447,3 +447,33 @@ def test_a_poll_works_out_again_only_the_hosts_it_read() -> None:
     # Other categories (a changed device): everything is worked out again.
     other = Categorizer({"example.com": "telemetry"})
     assert {d.category for d in inventory.of(ECHO, other, tick)} == {"telemetry"}
+
+
+def test_old_counts_are_dropped_within_ten_polls_of_the_hour() -> None:
+    """The hourly drop is spread: a tenth of the devices per poll, the busy ones first."""
+    devices = [f"echo{n}" for n in range(20)]
+    inventory = Destinations()
+    inventory.record({}, devices, START)
+    inventory.record({d: [("a.example.com", START, False)] for d in devices}, devices, START)
+
+    def counted(now: datetime) -> int:
+        """Lookups of a.example.com in 24 hours, as the devices' entities show them."""
+        return sum(
+            h.lookups_24h
+            for d in devices
+            for h in inventory.of(d, CATEGORIES, now)
+            if h.host == "a.example.com"
+        )
+
+    assert counted(START) == 20
+    day_later = START + timedelta(hours=24, minutes=1)
+    busy = day_later + timedelta(seconds=1)
+    inventory.record({"echo19": [("b.example.com", busy, False)]}, devices, day_later)
+    shown = {d.host: d.lookups_24h for d in inventory.of("echo19", CATEGORIES, day_later)}
+    assert shown == {"a.example.com": 0, "b.example.com": 1}
+    polls = 1
+    while counted(day_later):
+        inventory.record({}, devices, day_later + timedelta(seconds=30 * polls))
+        polls += 1
+        assert polls <= 10
+    assert polls == 10

@@ -34,6 +34,7 @@ UNKNOWN = "unknown"  # a host in no vendor catalog entry of the device
 HOUR = 3600
 DAY = 86400
 HOURS_KEPT = 24
+TRIM_SPREAD = 10  # polls over which the hourly drop of old counts is spread
 DAYS_KEPT = 7
 
 # One lookup as the query log gave it: host, time, outcome (True blocked, False answered,
@@ -268,6 +269,7 @@ class Destinations:
         """Start empty."""
         self._devices: dict[str, DeviceDestinations] = {}
         self._trimmed_hour: int | None = None
+        self._to_trim: list[str] = []  # devices whose old counts this hour has not dropped
         # Per device: what of() answered; only changed hosts are worked out again.
         self._shown: dict[str, _View] = {}
         self._counted_since_saved: datetime | None = None  # the first unsaved count
@@ -326,13 +328,30 @@ class Destinations:
                     for host in new[:MAX_NEWS_PER_POLL]
                 ]
             item.bound(now)
+        self._trim(lookups, now)
+        since = self._counted_since_saved
+        return changed or (since is not None and now - since >= COUNTS_SAVE_EVERY), news
+
+    def _trim(self, lookups: Mapping[str, list[Lookup]], now: datetime) -> None:
+        """Move the windows on: drop counts older than 24 hours / 7 days, hour by hour.
+
+        Spread over the polls after the hour begins (a tenth of the devices per poll,
+        those that looked something up first), so no poll does it for every host at once:
+        a quiet device's figures lag the hour by at most ten polls.
+        """
         hour = int(now.timestamp()) // HOUR
         if hour != self._trimmed_hour:
             self._trimmed_hour = hour
-            for item in self._devices.values():
+            self._to_trim = list(self._devices)
+        if not self._to_trim:
+            return
+        share = -(-len(self._devices) // TRIM_SPREAD)
+        first = [d for d in self._to_trim if d in lookups]
+        now_trimmed = set(first + [d for d in self._to_trim if d not in lookups][:share])
+        self._to_trim = [d for d in self._to_trim if d not in now_trimmed]
+        for device_id in now_trimmed:
+            if (item := self._devices.get(device_id)) is not None:
                 item.dirty.update(h for h, seen in item.hosts.items() if seen.trim(now))
-        since = self._counted_since_saved
-        return changed or (since is not None and now - since >= COUNTS_SAVE_EVERY), news
 
     def _follow(self, devices: Collection[str], now: datetime) -> bool:
         """Watch new devices from now on, forget those no longer guarded; True if any."""
