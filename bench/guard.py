@@ -259,7 +259,8 @@ def inventory(devices: int, per_day: int, days: int = 7) -> None:
     categorize = {p.device.device_id: Categorizer(p.categories) for p in wanted}
     ids = list(categorize)
     own = {
-        d: [f"h{n}.amazon.com" for n in range(10)] + [f"s{n}.vendor{i}.example.com" for n in range(15)]
+        d: [f"h{n}.amazon.com" for n in range(10)]
+        + [f"s{n}.vendor{i}.example.com" for n in range(15)]
         for i, d in enumerate(ids)
     }
     per_poll = max(1, round(per_day * POLL.total_seconds() / 86400))
@@ -329,7 +330,9 @@ async def main() -> None:
         f"query log of {args.lookups:,} lookups\n"
     )
     if args.part != "inventory":
-        print("| Filter | Devices | First apply | Steady update (every 30 s) | One switch changed |")
+        print(
+            "| Filter | Devices | First apply | Steady update (every 30 s) | One switch changed |"
+        )
         print("| --- | --- | --- | --- | --- |")
         for kind in ("AdGuard Home", "Pi-hole"):
             for count in sizes:

@@ -26,6 +26,7 @@ from custom_components.voice_guard.cloud_guard.destinations import (
     Destinations,
     registrable_domain,
 )
+from custom_components.voice_guard.cloud_guard.diagnostics import guard_diagnostics
 from custom_components.voice_guard.cloud_guard.dns.catalog import DeviceType, load_catalog
 from custom_components.voice_guard.cloud_guard.dns.policy import (
     GuardedDevice,
@@ -258,7 +259,7 @@ async def test_a_guarded_device_shows_what_it_still_reaches(
 ) -> None:
     """Blocked, answered cloud and unknown hosts: sensors, privacy report, diagnostics."""
     fake: Any = adguard if kind == "adguard_home" else pihole
-    await setup_entry(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(hass, filter_entry(kind, fake.url, kitchen(blocks=["block_voice"])))
     fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com")  # blocked
     fake.query(KITCHEN_IP, "device-metrics-us.amazon.com")  # Amazon's, answered
     for _ in range(2):
@@ -296,6 +297,10 @@ async def test_a_guarded_device_shows_what_it_still_reaches(
         "device-metrics-us.amazon.com": ("telemetry", 0),
         "tracker.example.net": (UNKNOWN, 0),
     }
+    diagnostics = guard_diagnostics(entry)["devices"]["Kitchen Echo"]
+    assert [d["host"] for d in diagnostics["destinations"]] == [
+        d["host"] for d in device["destinations"]
+    ]
 
 
 async def test_a_new_host_after_learning_is_an_event_a_trigger_and_a_logbook_entry(
