@@ -16,6 +16,15 @@ except ImportError:  # Home Assistant 2025.x
 
 __all__ = ["vol"]
 
+try:  # Home Assistant 2026.x defines it in http's server module (http re-exports it).
+    from homeassistant.components.http.server import StaticPathConfig
+except ImportError:  # Home Assistant 2025.x defines it in http itself.
+    from homeassistant.components.http import (  # type: ignore[attr-defined,no-redef,unused-ignore]
+        StaticPathConfig,
+    )
+
+__all__ += ["StaticPathConfig"]
+
 try:  # Home Assistant 2026.x lets a speech-to-text entity do its own end-pointing.
     from homeassistant.components.stt.models import SpeechAudioProcessing
 except ImportError:  # Home Assistant 2025.x: the pipeline always segments the audio.

@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.components import frontend, panel_custom, websocket_api
-
-# Core imports it from http too; 2026 re-exports it without "as".
-from homeassistant.components.http import StaticPathConfig  # type: ignore[attr-defined]
 from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.components.websocket_api.decorators import (
     async_response,
@@ -28,10 +25,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from ..compat import vol
+from ..compat import StaticPathConfig, vol
 from ..const import DOMAIN
 from .coordinator import DeviceState, GuardCoordinator, filter_entries
-from .destinations import Destination
+from .destinations import UNKNOWN, Destination
+from .dns.catalog import Category
 from .dns.hosts import matches
 
 PANEL_URL = "voice-guard"
@@ -40,7 +38,7 @@ STATIC_URL = "/voice_guard_panel"
 SCRIPT = Path(__file__).parent / "panel_js" / f"{ELEMENT}.js"
 _REGISTERED = f"{DOMAIN}_panel"
 _PREFIX = f"component.{DOMAIN}.exceptions."
-CATEGORIES = ("voice", "generative", "telemetry", "ads", "all_cloud", "unknown")
+CATEGORIES = (*(category.value for category in Category), UNKNOWN)
 
 
 async def async_register_panel(hass: HomeAssistant) -> None:
