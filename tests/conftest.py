@@ -29,6 +29,7 @@ from custom_components.voice_guard.const import (
     KIND_SPEECH,
     NAME,
 )
+from custom_components.voice_guard.local_voice import setup as speech_setup
 from custom_components.voice_guard.local_voice.engine import vosk_engine
 
 from .fakes.adguard_home import FakeAdGuardHome
@@ -161,6 +162,16 @@ async def entry_without_model(
 def cache_vosk_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Load the real Korean model once per session instead of once per test."""
     monkeypatch.setattr(vosk_engine, "_load_model", cached_load_model)
+
+
+@pytest.fixture(autouse=True)
+def own_grammar_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test's home grammar folders in its own place.
+
+    Home Assistant's test harness gives every test the same config folder; tests running
+    side by side must not see (or clean up) each other's home models there.
+    """
+    monkeypatch.setattr(speech_setup, "GRAMMAR_FOLDER", str(tmp_path / "home-grammars"))
 
 
 @pytest.fixture(scope="session")

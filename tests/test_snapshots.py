@@ -41,12 +41,17 @@ REPO = str(Path(__file__).resolve().parent.parent)
 # Sizes of the phrase set, which come from Home Assistant's own sentence templates and so
 # differ between the supported versions (tested in tests/test_phrase_mode.py).
 TEMPLATE_SIZES = {
+    "arcs",
     "garbage_words",
     "phrases",
+    "states",
     "templates",
     "templates_left_to_open_vocabulary",
+    "texts",
+    "texts_dropped",
     "unknown_words",
     "vocabulary",
+    "words",
 }
 
 

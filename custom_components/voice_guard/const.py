@@ -21,6 +21,9 @@ CONF_LANGUAGES: Final = "languages"
 CONF_MODEL_NAME: Final = "model_name"
 VOSK_REQUIREMENT: Final = "vosk==0.3.45"
 MODELS_FOLDER: Final = "voice_guard/models"
+# Per-home model folders of the exact grammar, beside the models (hidden: no model list
+# shows them).
+GRAMMAR_FOLDER: Final = ".home"
 # Entry options that override the engine data; dropped when the engine is reconfigured.
 ENGINE_OPTIONS: Final = (CONF_MODEL_PATH, CONF_LANGUAGE, CONF_LANGUAGES)
 DEFAULT_WYOMING_PORT: Final = 10300

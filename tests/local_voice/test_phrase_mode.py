@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.voice_guard.const import CONF_MODE, DOMAIN
 from custom_components.voice_guard.local_voice import phrase_mode
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 from custom_components.voice_guard.local_voice.phrase_mode import (
     REBUILD_COOLDOWN,
     UNKNOWN_WORDS_ISSUE,
@@ -40,6 +41,9 @@ from ..speech import speak, stream, to_wav
 
 SENSOR = "sensor.voice_guard_phrases"
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights"
+# espeak-ng's default Korean voice says 켜줘 so that its opposite, 꺼, is a close second:
+# phrase mode rightly does not act on that (FLIP_MARGIN). This voice says it clearly.
+VOICE = "ko+f3"
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ async def test_a_light_is_switched_on_by_voice_through_assist(
     assert await async_setup_component(hass, "intent", {})
     assert await async_setup_component(hass, "assist_pipeline", {})
     turned_on = async_mock_service(hass, "light", "turn_on")
-    pcm = speak(COMMAND, speech_dir)
+    pcm = speak(COMMAND, speech_dir, VOICE)
     # Open vocabulary alone gets this command wrong.
     open_vocabulary = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
     heard = await phrase_entry.runtime_data.engine.transcribe(stream(pcm), open_vocabulary)
@@ -258,7 +262,7 @@ async def test_stt_entity_uses_the_phrase_set(
     speech_dir: Path,
 ) -> None:
     """The speech-to-text API answers with the command in hybrid mode."""
-    status, body = await post_speech(await hass_client(), to_wav(speak(COMMAND, speech_dir)))
+    status, body = await post_speech(await hass_client(), to_wav(speak(COMMAND, speech_dir, VOICE)))
     assert status == 200
     assert body == {"result": "success", "text": COMMAND}
     assert stt.async_get_speech_to_text_entity(hass, ENTITY_ID) is not None
@@ -346,3 +350,76 @@ def test_a_stored_mode_that_is_no_mode_falls_back_to_hybrid() -> None:
     assert SpeechSettings.from_options({CONF_MODE: "phrases"}).mode == "hybrid"
     assert SpeechSettings.from_options({CONF_MODE: None}).mode == "hybrid"
     assert SpeechSettings.from_options({CONF_MODE: "open"}).mode == "open"
+
+
+OWN_COMMAND = "부엌에 있는 스탠드 켜줘"  # a sentence of the home's own, ko+f3 below
+
+
+async def _own_sentences(hass: HomeAssistant, tmp_path: Path) -> None:
+    hass.config.config_dir = str(tmp_path)
+    (tmp_path / "configuration.yaml").write_text("", encoding="utf-8")
+    folder = tmp_path / "custom_sentences" / "ko"
+    folder.mkdir(parents=True)
+    (folder / "where.yaml").write_text(
+        'language: "ko"\nintents:\n  HassTurnOn:\n    data:\n'
+        '      - sentences:\n          - "{area}에 있는 {name} 켜줘"\n',
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("mode", ["phrase", "hybrid"])
+async def test_hybrid_never_loses_a_command_phrase_mode_finds(
+    hass: HomeAssistant,
+    home: str,
+    mock_config_entry: MockConfigEntry,
+    tmp_path: Path,
+    speech_dir: Path,
+    mode: str,
+) -> None:
+    """The regression of 47bc4a6: through a real pipeline, four times, in both modes.
+
+    Home Assistant 2026's pipeline hands over slightly different audio each run; with
+    Vosk's runtime grammar hybrid mode turned some runs into open-vocabulary text.
+    """
+    await _own_sentences(hass, tmp_path)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_MODE: mode})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.runtime_data.engine.diagnostics()["exact_grammar"]["in_use"]
+    for component in ("conversation", "intent", "assist_pipeline"):
+        assert await async_setup_component(hass, component, {})
+    pipeline_id = await korean_pipeline(hass, "Korean")
+    pcm = speak(OWN_COMMAND, speech_dir, "ko+f3")
+    heard = []
+    for _ in range(4):
+        events = await speak_to_pipeline(
+            hass, pipeline_id, pcm, end_stage=PipelineStage.STT, silence_after_ms=1500
+        )
+        stt_end = events_of(events, PipelineEventType.STT_END)
+        heard.append(stt_end[0].data["stt_output"]["text"] if stt_end else None)
+    assert heard == [OWN_COMMAND] * 4
+
+
+async def test_a_reload_frees_the_home_grammar(
+    hass: HomeAssistant, home: str, phrase_entry: MockConfigEntry
+) -> None:
+    """The home's grammar folder is rebuilt with the home, one at a time, gone on unload."""
+    engine = phrase_entry.runtime_data.engine
+    assert isinstance(engine, VoskEngine)
+    root = engine.grammar_root
+    assert root is not None
+    first = engine.diagnostics()["exact_grammar"]["in_use"]
+    assert first is not None
+    assert len(list(root.iterdir())) == 1
+    ar.async_get(hass).async_create("서재")
+    await _after_cooldown(hass)
+    assert engine.diagnostics()["exact_grammar"]["in_use"]["arcs"] > first["arcs"]
+    assert len(list(root.iterdir())) == 1  # the old one went once unused
+    assert await hass.config_entries.async_reload(phrase_entry.entry_id)
+    await hass.async_block_till_done()
+    assert engine.closed
+    assert engine._home is None
+    assert len(list(root.iterdir())) == 1  # the reloaded entry's own
+    assert await hass.config_entries.async_unload(phrase_entry.entry_id)
+    assert list(root.iterdir()) == []

@@ -10,7 +10,7 @@ tells the phrase sensor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import functools
@@ -109,9 +109,16 @@ class PhraseManager:
         hass: HomeAssistant,
         language: str,
         known_word: Callable[[str], bool] | None,
+        *,
+        prepare: Callable[[PhraseSet], Awaitable[None]] | None = None,
     ) -> None:
-        """Prepare; call async_start to build and follow changes."""
+        """Prepare; call async_start to build and follow changes.
+
+        prepare, if given, readies the engine for a new phrase set (the exact grammar)
+        before the set is used; until it returns, the previous set serves.
+        """
         self.hass = hass
+        self._prepare = prepare
         self.language = language
         self.phrase_set: PhraseSet | None = None
         self.last_build: datetime | None = None
@@ -205,6 +212,8 @@ class PhraseManager:
                 "(open vocabulary if there is none)"
             )
             return
+        if self._prepare is not None:
+            await self._prepare(phrase_set)
         self.phrase_set = phrase_set
         self.refused_files = refused
         self.last_build = dt_util.utcnow()

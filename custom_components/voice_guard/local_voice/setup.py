@@ -24,7 +24,9 @@ from ..const import (
     CONF_MODEL_PATH,
     DOMAIN,
     ENGINE_WYOMING,
+    GRAMMAR_FOLDER,
     LOGGER,
+    MODELS_FOLDER,
     SIGNAL_AUDIT,
     VOSK_REQUIREMENT,
 )
@@ -47,8 +49,14 @@ async def async_setup_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry
     engine = await _async_start_engine(hass, entry, speech)
     entry.runtime_data = SpeechRuntimeData(speech=speech, engine=engine)
     if speech.mode != MODE_OPEN:
-        known_word = engine.known_word if isinstance(engine, VoskEngine) else None
-        phrases = PhraseManager(hass, engine.languages[0], known_word)
+        vosk = engine if isinstance(engine, VoskEngine) else None
+        phrases = PhraseManager(
+            hass,
+            engine.languages[0],
+            vosk.known_word if vosk else None,
+            # A lookahead model decodes the home's exact grammar, compiled on each build.
+            prepare=vosk.async_prepare_phrases if vosk else None,
+        )
         entry.runtime_data.phrases = phrases
         entry.async_on_unload(phrases.async_stop)
         await phrases.async_start()
@@ -105,7 +113,12 @@ async def _async_start_engine(
         ) from err
     model_path = str(data[CONF_MODEL_PATH])
     language = str(data[CONF_LANGUAGE])
-    engine = VoskEngine(Path(model_path), language, max_decoders=speech.max_decoders)
+    engine = VoskEngine(
+        Path(model_path),
+        language,
+        max_decoders=speech.max_decoders,
+        grammar_root=Path(hass.config.path(MODELS_FOLDER, GRAMMAR_FOLDER, entry.entry_id)),
+    )
     try:
         await engine.async_load()
     except SpeechError as err:

@@ -97,11 +97,32 @@ class PhraseSet:
     templates: int
     skipped_templates: int
     build_ms: float
-    _intents: Any = field(repr=False, compare=False)
-    _slot_lists: dict[str, SlotList] = field(repr=False, compare=False)
+    # The structure an exact grammar is compiled from (grammar.py): the template texts
+    # with their slots as {placeholders}, and each slot's spoken values.
+    texts: tuple[str, ...] = ()
+    slot_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _intents: Any = field(default=None, repr=False, compare=False)
+    _slot_lists: dict[str, SlotList] = field(default_factory=dict, repr=False, compare=False)
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
+        found = self._recognize(text)
+        return found[0] if found else None
+
+    def meaning(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        """Return what a command does: its intent and slot values (None: no command).
+
+        Two sentences that do the same ("부엌 불 켜줘", "부엌에 불 켜줘") mean the same.
+        """
+        found = self._recognize(text)
+        if found is None:
+            return None
+        result = found[1]
+        slots = sorted((e.name, str(e.value)) for e in result.entities_list)
+        return (str(result.intent.name), tuple(slots))
+
+    def _recognize(self, text: str) -> tuple[str, Any] | None:
+        """Return the text as written and hassil's result, if it is a command."""
         text = " ".join(text.split())
         if not text:
             return None
@@ -118,7 +139,7 @@ class PhraseSet:
             # Free text ("add {item} to my list") matches anything: not a command of ours.
             if any(getattr(e, "is_wildcard", False) for e in result.entities_list):
                 continue
-            return candidate
+            return candidate, result
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -188,6 +209,8 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         templates=templates,
         skipped_templates=skipped,
         build_ms=round((time.perf_counter() - started) * 1000, 1),
+        texts=tuple(sorted(texts)),
+        slot_values={slot: tuple(values) for slot, values in spoken.items()},
         _intents=intents,
         # An empty list would make hassil fail on every template using it.
         _slot_lists={slot: _slot_list(spoken[slot]) for slot in SLOT_NAMES},

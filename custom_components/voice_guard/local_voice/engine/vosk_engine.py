@@ -4,6 +4,12 @@ One model is loaded once and shared; each utterance gets its own recognizer.
 All Vosk calls run on a private thread pool (two threads per decoder: hybrid mode runs
 two recognizers per utterance), and at most max_decoders utterances decode at once
 (later ones wait), so the event loop is never blocked and CPU use stays bounded.
+
+Phrase mode on a lookahead model decodes against the home's exact grammar (grammar.py):
+a second model, the per-home folder whose Gr.fst takes exactly the home's commands,
+loaded when the phrase set is built and swapped in whole; the previous one serves until
+then and is freed once no recognition uses it. Elsewhere, and until the first one is
+loaded, phrase mode uses Vosk's runtime grammar (a phrase list).
 """
 
 from __future__ import annotations
@@ -12,11 +18,16 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
+import ctypes
+from dataclasses import dataclass, field
 import json
+import logging
 from pathlib import Path
+import shutil
 import time
 from typing import Any
 
+from . import grammar
 from .audio import SAMPLE_RATE
 from .base import (
     MODE_HYBRID,
@@ -26,8 +37,11 @@ from .base import (
     SpeechEngine,
     spoken_text,
 )
-from .errors import EngineUnavailableError, ModelError
+from .errors import EngineUnavailableError, ModelError, SpeechError
 from .models import ModelInfo, model_name, validate_model_dir
+from .phrases import PhraseSet
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def vosk_available() -> bool:
@@ -47,6 +61,27 @@ BLOCK_BYTES = 3200  # Vosk is fed 100 ms blocks, so results do not depend on chu
 # commands-only decode won commands only by forcing more non-commands into commands.
 ALTERNATIVES = 10
 SCORE_MARGIN = 3.0
+# The exact grammar says only commands or garbage words. Its best hypothesis must be a
+# command, and no other command may come within EXACT_MARGIN of it: a near-homophone
+# (areas that sound alike) decoded with a low margin is not acted on. The opposite of the
+# command ("켜"/"꺼": on for off) is the worst error, so it must stay FLIP_MARGIN behind.
+# Measured with bench/roundtrip.py (the curve is in the README).
+EXACT_MARGIN = 5.0
+FLIP_MARGIN = 6.0
+OPPOSITES = ({"HassTurnOn", "HassTurnOff"},)
+
+
+@dataclass(slots=True, eq=False)
+class _HomeModel:
+    """The model folder of the home's exact grammar, loaded, and who uses it."""
+
+    phrases: PhraseSet
+    folder: Path
+    model: Any
+    summary: dict[str, Any]
+    users: int = 0
+    retired: bool = False
+    loaded_at: float = field(default_factory=time.monotonic)
 
 
 class _VoskDecoder:
@@ -106,10 +141,13 @@ class _PhraseDecoder:
         phrase: _VoskDecoder,
         phrases: Any,
         fallback: _VoskDecoder | None,
+        *,
+        exact: bool = False,
     ) -> None:
         self._start = start
         self._phrase = phrase
         self._phrases = phrases
+        self._decide = _sure_command if exact else _first_command
         self._fallback = fallback
         self._fallback_audio: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._feeding = asyncio.create_task(self._feed(fallback)) if fallback else None
@@ -151,7 +189,7 @@ class _PhraseDecoder:
         if hypotheses is None:
             hypotheses = await self._phrase.finish_hypotheses()
         # hassil's matching reads data files and takes milliseconds: on the engine's threads.
-        command = await self._phrase.engine.run(_first_command, self._phrases, hypotheses)
+        command = await self._phrase.engine.run(self._decide, self._phrases, hypotheses)
         if command is not None:
             return command
         if self._fallback is None or self._feeding is None:
@@ -179,6 +217,32 @@ def _first_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | N
     return None
 
 
+def _sure_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | None:
+    """Return the exact grammar's best hypothesis if it is a command without a rival.
+
+    Rivals are other commands within EXACT_MARGIN of it (a different command, not the
+    same one said with other particles), or its opposite within FLIP_MARGIN; garbage
+    words first mean no command.
+    """
+    if not hypotheses:
+        return None
+    command = phrases.match(hypotheses[0][0])
+    meaning = phrases.meaning(command) if command is not None else None
+    if command is None or meaning is None:
+        return None
+    best = hypotheses[0][1]
+    for text, score in hypotheses[1:]:
+        if score < best - max(EXACT_MARGIN, FLIP_MARGIN):
+            break
+        rival = phrases.meaning(text)
+        if rival is None or rival == meaning:
+            continue
+        flip = rival[1] == meaning[1] and any({rival[0], meaning[0]} == pair for pair in OPPOSITES)
+        if best - score < (FLIP_MARGIN if flip else EXACT_MARGIN):
+            return None
+    return str(command)
+
+
 def _accept_blocks(recognizer: Any, audio: bytes) -> list[dict[str, Any]]:
     """Feed whole blocks; keep the result of every utterance Vosk closes on its own."""
     return [
@@ -199,10 +263,26 @@ class VoskEngine(SpeechEngine):
 
     kind = "embedded"
 
-    def __init__(self, model_path: Path, language: str, *, max_decoders: int) -> None:
-        """Prepare the engine; call async_load before use."""
+    def __init__(
+        self,
+        model_path: Path,
+        language: str,
+        *,
+        max_decoders: int,
+        grammar_root: Path | None = None,
+    ) -> None:
+        """Prepare the engine; call async_load before use.
+
+        grammar_root is where per-home model folders go (none: runtime grammars only).
+        """
         super().__init__()
         self.model_path = model_path
+        self.grammar_root = grammar_root
+        self.exact_grammar_supported = False
+        self.grammar_failures = 0
+        self._home: _HomeModel | None = None
+        self._retired: list[_HomeModel] = []
+        self._grammar_lock = asyncio.Lock()
         self.language = language
         self.max_decoders = max(1, max_decoders)
         self.model_info: ModelInfo | None = None
@@ -233,6 +313,83 @@ class VoskEngine(SpeechEngine):
         self.model_info = await self.run(validate_model_dir, self.model_path)
         self._model = await self.run(_load_model, self.model_path)
         self.load_seconds = round(time.monotonic() - started, 2)
+        if self.grammar_root is not None:
+            self.exact_grammar_supported = await self.run(
+                grammar.supports_exact_grammar, self.model_path
+            )
+            # Folders a previous run left (a crash, an older home) go.
+            await self.run(grammar.remove_home_models, self.grammar_root, None)
+
+    def word_id(self, word: str) -> int:
+        """Return the model's id of a word, -1 if it lacks it (blocking: grammar builder)."""
+        return -1 if self._model is None else int(self._model.vosk_model_find_word(word))
+
+    async def async_prepare_phrases(self, phrases: PhraseSet) -> None:
+        """Compile the phrase set into the home's exact grammar and swap it in.
+
+        The previous grammar keeps serving until the new one is loaded; a failure is
+        logged and leaves phrase mode on Vosk's runtime grammar for this phrase set.
+        """
+        if self.grammar_root is None or not self.exact_grammar_supported:
+            return
+        async with self._grammar_lock:
+            if self._closed:
+                return
+            # Not on the decoders' threads: recognitions go on meanwhile.
+            loop = asyncio.get_running_loop()
+            try:
+                compiled = await loop.run_in_executor(
+                    None,
+                    grammar.compile_grammar,
+                    phrases.texts,
+                    phrases.slot_values,
+                    phrases.splits,
+                    phrases.garbage,
+                    self.word_id,
+                )
+                folder = await loop.run_in_executor(
+                    None, grammar.write_home_model, self.model_path, self.grammar_root, compiled
+                )
+                if self._home is not None and self._home.folder == folder:
+                    # The same grammar (a change that says nothing new): keep the model.
+                    self._home.phrases = phrases
+                    return
+                model = await loop.run_in_executor(None, _load_model, folder)
+            except (OSError, SpeechError) as err:
+                self.grammar_failures += 1
+                _LOGGER.warning(
+                    "The home's exact grammar could not be loaded (%s); phrase mode uses "
+                    "the runtime grammar",
+                    err,
+                )
+                return
+            home = _HomeModel(phrases, folder, model, compiled.summary())
+            previous, self._home = self._home, home
+            _LOGGER.debug("Exact grammar in use: %s", home.summary)
+            if previous is not None:
+                previous.retired = True
+                self._retired.append(previous)
+                await self._free_retired()
+
+    async def _free_retired(self) -> None:
+        """Free home models no recognition uses any more, off the event loop."""
+        idle = [home for home in self._retired if home.users == 0]
+        if not idle:
+            return
+        self._retired = [home for home in self._retired if home.users]
+        keep = self._home.folder if self._home is not None else None
+        held = [home.model for home in idle]
+        for home in idle:
+            home.model = None
+        folders = [home.folder for home in idle if home.folder != keep]
+
+        def free() -> None:
+            held.clear()
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+            _trim_memory()
+
+        await asyncio.get_running_loop().run_in_executor(None, free)
 
     @contextlib.asynccontextmanager
     async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
@@ -248,10 +405,15 @@ class VoskEngine(SpeechEngine):
             ) from err
         self.decoders_in_use += 1
         self.decoders_changed.set()
+        phrases = settings.phrases if settings.mode != MODE_OPEN else None
+        home = self._home if self._home is not None and self._home.phrases is phrases else None
+        if home is not None:
+            home.users += 1
         try:
-            phrases = settings.phrases if settings.mode != MODE_OPEN else None
             if phrases is not None:
-                decoder = await self._phrase_decoder(phrases, hybrid=settings.mode == MODE_HYBRID)
+                decoder = await self._phrase_decoder(
+                    phrases, home, hybrid=settings.mode == MODE_HYBRID
+                )
                 try:
                     yield decoder
                 finally:
@@ -265,17 +427,25 @@ class VoskEngine(SpeechEngine):
             self.decoders_in_use -= 1
             self.decoders_changed.set()
             self._slots.release()
+            if home is not None:
+                home.users -= 1
+                if home.retired and not self._closed:
+                    await self._free_retired()
 
-    async def _phrase_decoder(self, phrases: Any, *, hybrid: bool) -> _PhraseDecoder:
+    async def _phrase_decoder(
+        self, phrases: PhraseSet, home: _HomeModel | None, *, hybrid: bool
+    ) -> _PhraseDecoder:
         async def start() -> _VoskDecoder:
+            if home is not None:
+                return _VoskDecoder(self, await self.run(_exact_recognizer, home.model))
             # The grammar's JSON is built once per phrase set.
-            grammar = phrases.vosk_grammar_json
-            return _VoskDecoder(self, await self.run(_grammar_recognizer, self._model, grammar))
+            phrase_list = phrases.vosk_grammar_json
+            return _VoskDecoder(self, await self.run(_grammar_recognizer, self._model, phrase_list))
 
         fallback = None
         if hybrid:
             fallback = _VoskDecoder(self, await self.run(_new_recognizer, self._model, SAMPLE_RATE))
-        return _PhraseDecoder(start, await start(), phrases, fallback)
+        return _PhraseDecoder(start, await start(), phrases, fallback, exact=home is not None)
 
     def known_word(self, word: str) -> bool:
         """Whether the model's lexicon has the word (blocking: for the phrase builder)."""
@@ -295,6 +465,11 @@ class VoskEngine(SpeechEngine):
                 "supports_grammar": info.supports_grammar if info else None,
                 "load_seconds": self.load_seconds,
             },
+            "exact_grammar": {
+                "supported": self.exact_grammar_supported,
+                "in_use": self._home.summary if self._home is not None else None,
+                "failures": self.grammar_failures,
+            },
         }
 
     async def async_close(self) -> None:
@@ -304,10 +479,18 @@ class VoskEngine(SpeechEngine):
         # reference goes in the executor, never in the event loop.
         held = [self._model]
         self._model = None
+        homes = [h for h in (self._home, *self._retired) if h is not None]
+        self._home = None
+        self._retired = []
+        held.extend(home.model for home in homes)
+        folders = {home.folder for home in homes}
 
         def finish() -> None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             held.clear()
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+            _trim_memory()
 
         await asyncio.get_running_loop().run_in_executor(None, finish)
 
@@ -345,6 +528,25 @@ def _new_recognizer(*args: Any) -> Any:
     import vosk  # noqa: PLC0415
 
     return vosk.KaldiRecognizer(*args)
+
+
+def _exact_recognizer(model: Any) -> Any:
+    """Return a recognizer of a home model: its Gr.fst is the exact grammar."""
+    recognizer = _new_recognizer(model, SAMPLE_RATE)
+    recognizer.SetMaxAlternatives(ALTERNATIVES)
+    return recognizer
+
+
+def _trim_memory() -> None:
+    """Give memory freed by Kaldi back to the system (glibc keeps it otherwise).
+
+    Without it a reload that frees a model leaves Home Assistant's resident memory
+    ~140 MB higher. Elsewhere (musl has no vosk wheel anyway) it does nothing.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def _grammar_recognizer(model: Any, grammar_json: str) -> Any:

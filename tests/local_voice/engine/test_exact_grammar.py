@@ -1,0 +1,218 @@
+"""The exact grammar with real Vosk: built, swapped, freed, and what it hears."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import home_assistant_intents
+import pytest
+
+from custom_components.voice_guard.local_voice.engine import vosk_engine
+from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
+from custom_components.voice_guard.local_voice.engine.errors import ModelError
+from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
+from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
+
+from ...speech import MODEL_PATH, speak, stream
+
+# A sentence of the home's own ("{area}에 있는 {name} 켜줘"): with Vosk's runtime grammar
+# hybrid mode lost it to open vocabulary (the decoder said "부엌 에 있는 스탠드 부엌").
+COMMAND = "부엌에 있는 스탠드 켜줘"
+NO_COMMAND = "안녕하세요"  # "hello"
+OWN_SENTENCES = {
+    "language": "ko",
+    "intents": {
+        "HassTurnOn": {"data": [{"sentences": ["{area}에 있는 {name} 켜줘"]}]},
+        "HassTurnOff": {"data": [{"sentences": ["{area}에 있는 {name} 꺼"]}]},
+    },
+}
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[VoskEngine]:
+    """The embedded engine with the Korean model and a place for home folders."""
+    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2, grammar_root=tmp_path / "homes")
+    await vosk.async_load()
+    yield vosk
+    await vosk.async_close()
+
+
+def _phrases(engine: VoskEngine, names: dict[str, list[str]]) -> PhraseSet:
+    korean = home_assistant_intents.get_intents("ko")
+    return build_phrase_set(
+        "ko",
+        korean,
+        names,
+        {"거실": ["area.living_room"], "부엌": ["area.kitchen"], "침실": ["area.bedroom"]},
+        custom=[OWN_SENTENCES],
+        known_word=engine.known_word,
+        domains={"light", "fan"},
+        language_data=korean,
+    )
+
+
+def _settings(phrases: PhraseSet, mode: str) -> RecognitionSettings:
+    return RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode=mode, phrases=phrases
+    )
+
+
+async def test_hybrid_and_phrase_mode_hear_the_command_the_runtime_grammar_lost(
+    engine: VoskEngine, tmp_path: Path
+) -> None:
+    """The regression: hybrid mode must never lose a command phrase mode finds."""
+    phrases = _phrases(engine, {"스탠드": ["light.stand"], "선풍기": ["fan.fan"]})
+    await engine.async_prepare_phrases(phrases)
+    used = engine.diagnostics()["exact_grammar"]
+    assert used["supported"] is True
+    assert used["in_use"]["arcs"] > 0
+    pcm = speak(COMMAND, tmp_path, "ko+f3")
+    for mode in ("phrase", "hybrid"):
+        for _ in range(2):
+            result = await engine.transcribe(stream(pcm), _settings(phrases, mode))
+            assert result.text == COMMAND
+
+
+async def test_speech_that_is_no_command_is_not_forced_into_one(
+    engine: VoskEngine, tmp_path: Path
+) -> None:
+    """Phrase mode answers nothing; hybrid mode answers open vocabulary, no command."""
+    phrases = _phrases(engine, {"스탠드": ["light.stand"], "선풍기": ["fan.fan"]})
+    await engine.async_prepare_phrases(phrases)
+    pcm = speak(NO_COMMAND, tmp_path, "ko+f3")
+    assert (await engine.transcribe(stream(pcm), _settings(phrases, "phrase"))).text == ""
+    hybrid = await engine.transcribe(stream(pcm), _settings(phrases, "hybrid"))
+    assert phrases.match(hybrid.text) is None
+
+
+async def test_a_rival_command_close_behind_means_no_command() -> None:
+    """켜/꺼 within the margin: not acted on; the same command in other words is no rival."""
+    phrases = build_phrase_set(
+        "ko",
+        OWN_SENTENCES,
+        {"스탠드": ["light.stand"]},
+        {"부엌": ["area.kitchen"], "거실": ["area.living_room"]},
+    )
+    on, off = "부엌에 있는 스탠드 켜줘", "부엌에 있는 스탠드 꺼"
+    elsewhere = "거실에 있는 스탠드 켜줘"
+    flip, margin = vosk_engine.FLIP_MARGIN, vosk_engine.EXACT_MARGIN
+    assert flip > margin  # the opposite must stay further behind than another command
+    assert vosk_engine._sure_command(phrases, [(on, 80.0), (off, 80.0 - flip - 0.1)]) == on
+    assert vosk_engine._sure_command(phrases, [(on, 80.0), (off, 80.0 - flip + 0.1)]) is None
+    sure = [(on, 80.0), (elsewhere, 80.0 - margin - 0.1)]
+    assert vosk_engine._sure_command(phrases, sure) == on
+    unsure = [(on, 80.0), (elsewhere, 80.0 - margin + 0.1)]
+    assert vosk_engine._sure_command(phrases, unsure) is None
+    assert vosk_engine._sure_command(phrases, [(on, 80.0), (on, 79.9)]) == on
+    assert vosk_engine._sure_command(phrases, [("안녕", 80.0), (on, 79.9)]) is None
+    assert vosk_engine._sure_command(phrases, []) is None
+
+
+async def test_a_new_grammar_is_swapped_in_and_the_old_one_freed_after_its_last_use(
+    engine: VoskEngine, tmp_path: Path
+) -> None:
+    """A recognition in progress keeps its grammar; the next one gets the new home."""
+    first = _phrases(engine, {"스탠드": ["light.stand"]})
+    await engine.async_prepare_phrases(first)
+    old = engine._home
+    assert old is not None
+    pcm = speak(COMMAND, tmp_path, "ko+f3")
+    release = asyncio.Event()
+
+    async def held() -> AsyncIterator[bytes]:
+        yield pcm[: len(pcm) // 2]
+        await release.wait()
+        yield pcm[len(pcm) // 2 :]
+
+    recognition = asyncio.create_task(engine.transcribe(held(), _settings(first, "phrase")))
+    while old.users == 0:
+        engine.decoders_changed.clear()
+        await engine.decoders_changed.wait()
+    second = _phrases(engine, {"스탠드": ["light.stand"], "선풍기": ["fan.fan"]})
+    await engine.async_prepare_phrases(second)
+    assert engine._home is not old
+    assert old.model is not None  # still decoding
+    assert old.folder.is_dir()
+    release.set()
+    assert (await recognition).text == COMMAND
+    assert old.model is None
+    assert not old.folder.exists()
+    assert [p.name for p in (tmp_path / "homes").iterdir()] == [engine._home.folder.name]
+    # The old phrase set decodes with the runtime grammar now; the new one exactly.
+    assert (await engine.transcribe(stream(pcm), _settings(second, "phrase"))).text == COMMAND
+
+
+async def test_the_same_grammar_again_keeps_the_loaded_model(engine: VoskEngine) -> None:
+    """A change that says nothing new (a name the model cannot say) loads nothing."""
+    first = _phrases(engine, {"스탠드": ["light.stand"]})
+    await engine.async_prepare_phrases(first)
+    home = engine._home
+    again = _phrases(engine, {"스탠드": ["light.stand"], "qqqzz": ["light.unsayable"]})
+    await engine.async_prepare_phrases(again)
+    assert engine._home is home
+    assert home is not None
+    assert home.phrases is again
+
+
+async def test_a_grammar_that_cannot_be_loaded_leaves_the_runtime_grammar(
+    engine: VoskEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed build is logged and counted; phrase mode goes on with Vosk's phrase list."""
+    real = vosk_engine._load_model
+
+    def refuse_homes(path: Path) -> Any:
+        if path.name.startswith("home-"):
+            raise ModelError("no space left", reason="model_unloadable")
+        return real(path)
+
+    monkeypatch.setattr(vosk_engine, "_load_model", refuse_homes)
+    phrases = _phrases(engine, {"스탠드": ["light.stand"]})
+    await engine.async_prepare_phrases(phrases)
+    assert engine._home is None
+    assert engine.diagnostics()["exact_grammar"]["failures"] == 1
+    assert "exact grammar could not be loaded" in caplog.text
+    pcm = speak("부엌 조명 켜줘", tmp_path, "ko+f3")
+    result = await engine.transcribe(stream(pcm), _settings(phrases, "phrase"))
+    assert result.text == "부엌 조명 켜줘"
+
+
+async def test_closing_frees_the_home_model_and_its_folder(tmp_path: Path) -> None:
+    """Unloading the entry leaves no home folder and no loaded grammar behind."""
+    engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=tmp_path / "homes")
+    await engine.async_load()
+    (tmp_path / "homes" / "home-left-by-a-crash").mkdir(parents=True)
+    await engine.async_close()
+    engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=tmp_path / "homes")
+    await engine.async_load()
+    assert list((tmp_path / "homes").iterdir()) == []  # what a previous run left goes
+    await engine.async_prepare_phrases(_phrases(engine, {"스탠드": ["light.stand"]}))
+    assert len(list((tmp_path / "homes").iterdir())) == 1
+    await engine.async_close()
+    assert list((tmp_path / "homes").iterdir()) == []
+    assert engine._home is None
+    # A closed engine builds nothing.
+    await engine.async_prepare_phrases(_phrases(engine, {"스탠드": ["light.stand"]}))
+    assert list((tmp_path / "homes").iterdir()) == []
+
+
+async def test_without_a_place_for_home_folders_phrase_mode_stays_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """grammar_root None (or a static-graph model): nothing is built."""
+    engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1)
+    await engine.async_load()
+    try:
+        await engine.async_prepare_phrases(_phrases(engine, {"스탠드": ["light.stand"]}))
+        assert engine.diagnostics()["exact_grammar"] == {
+            "supported": False,
+            "in_use": None,
+            "failures": 0,
+        }
+    finally:
+        await engine.async_close()
