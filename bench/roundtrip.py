@@ -1,6 +1,7 @@
 """Round trip of a home's commands (not a test): text -> espeak-ng speech -> phrase mode.
 
-    scripts/bench roundtrip [--homes small,medium,large] [--sample 40] [--paced 12]
+    scripts/bench roundtrip [--homes small,medium,large] [--sample 30] [--paced 12]
+    scripts/bench roundtrip --homes "" --reloads 4
 
 For generated homes (small: 10 entities in 5 areas; medium: 100 in 20; large: 1,000 in
 50; Home Assistant's Korean templates for lights, switches and fans, zero hand-written
@@ -15,6 +16,8 @@ on/off flips, non-commands forced into a command, grammar build time and memory.
 accuracy runs feed the audio as fast as the engine takes it (the result does not depend
 on the pace: Vosk gets 100 ms blocks either way); latency after the end of speech is
 measured on a fixed subset fed in real time, 20 ms frames, the microphone sending on.
+--reloads measures resident memory over entry reloads, with and without giving the memory
+Kaldi freed back to the system.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import home_assistant_intents  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
 from bench.phrases import NOT_COMMANDS, WORDS  # noqa: E402
-from custom_components.voice_guard.local_voice.engine import (
+from custom_components.voice_guard.local_voice.engine import (  # noqa: E402
     grammar,
     vosk_engine,
 )
@@ -104,7 +107,7 @@ def home(entities: int, areas: int) -> tuple[dict[str, list[str]], dict[str, lis
 
 def commands(phrases: PhraseSet, count: int, seed: int) -> list[str]:
     """Every command of the home, or a fixed random sample of count, as decodable text."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
     said: set[str] = set()
     texts = sorted(phrases.texts)
     attempts = 0
@@ -157,13 +160,13 @@ def speech(sentences: Iterable[str], folder: Path) -> dict[tuple[str, str, int],
 
 
 def rss_mb() -> float:
-    """This process's resident memory now, in MiB (Linux)."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    """Return the resident memory of the process now, in MiB (Linux)."""
+    pages = Path("/proc/self/statm").read_text(encoding="ascii").split()[1]
+    return int(pages) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 async def build(engine: VoskEngine, entities: int, areas: int) -> tuple[PhraseSet, str]:
-    """The home's phrase set and exact grammar; a table row of what building took."""
+    """Build the home's phrase set and exact grammar; return it and a row of the costs."""
     names, area_names = home(entities, areas)
     korean = home_assistant_intents.get_intents("ko")
     started = time.perf_counter()
@@ -206,7 +209,7 @@ async def decode(
 
 
 def nbest(engine: VoskEngine, pcm: bytes) -> list[tuple[str, float]]:
-    """The exact grammar's n best hypotheses of an utterance (for the margin curve)."""
+    """Return the exact grammar's n best hypotheses of an utterance (the margin curve)."""
     home = engine._home  # noqa: SLF001 - the loaded home model
     assert home is not None
     recognizer = vosk_engine._exact_recognizer(home.model)  # noqa: SLF001 - as the engine makes it
@@ -220,8 +223,11 @@ def curve(
     phrases: PhraseSet, hypotheses: dict[tuple[str, str, int], list[tuple[str, float]]]
 ) -> list[str]:
     """Recall and errors of the exact grammar against the margin that accepts a command."""
-    lines = ["", "| Margin | Recall | Wrong commands | On/off flips | Non-commands forced |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "",
+        "| Margin | Recall | Wrong commands | On/off flips | Non-commands forced |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     default = vosk_engine.EXACT_MARGIN
     try:
         for margin in MARGINS:
@@ -229,7 +235,9 @@ def curve(
             tally = Tally()
             for key, found in hypotheses.items():
                 score(phrases, key[0], vosk_engine._sure_command(phrases, found) or "", tally)  # noqa: SLF001
-            chosen = " (in use)" if margin == default else ""
+            chosen = (
+                f" (in use; the opposite {vosk_engine.FLIP_MARGIN:g})" if margin == default else ""
+            )
             lines.append(f"| {margin:g}{chosen} | {tally.row()} |")
     finally:
         vosk_engine.EXACT_MARGIN = default
@@ -261,16 +269,22 @@ async def run_home(
             _, latency = await decode(engine, utterances[key], phrases, paced=True)
             latencies[label].append(latency)
     lines = [
-        f"\n### {name}: {entities} entities in {areas} areas, {len(said)} commands, "
-        f"{len(NOT_COMMANDS) + len(MORE_NOT_COMMANDS)} non-commands, "
-        f"{len(VOICES)} voices x {len(SPEEDS)} speeds\n",
-        "| Entities / areas | Phrase set | Exact grammar compile | Compile peak | "
-        "States / arcs | Gr.fst | Home model load | RSS added |",
+        (
+            f"\n### {name}: {entities} entities in {areas} areas, {len(said)} commands, "
+            f"{len(NOT_COMMANDS) + len(MORE_NOT_COMMANDS)} non-commands, "
+            f"{len(VOICES)} voices x {len(SPEEDS)} speeds\n"
+        ),
+        (
+            "| Entities / areas | Phrase set | Exact grammar compile | Compile peak | "
+            "States / arcs | Gr.fst | Home model load | RSS added |"
+        ),
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         build_row,
         "",
-        "| Grammar | Recall | Wrong commands | On/off flips | Non-commands forced | "
-        "After end of speech p50 / p95 (real-time pace) |",
+        (
+            "| Grammar | Recall | Wrong commands | On/off flips | Non-commands forced | "
+            "After end of speech p50 / p95 (real-time pace) |"
+        ),
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for label, tally in tallies.items():
@@ -280,11 +294,45 @@ async def run_home(
             f"{percentile(times, 95):.0f} ms ({len(latencies[label])}) |"
         )
     lines += curve(exact, hypotheses)
-    lines += ["", "| Grammar | Voice, speed | Recall | Wrong | Flips | Forced |",
-              "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines += [
+        "",
+        "| Grammar | Voice, speed | Recall | Wrong | Flips | Forced |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     lines += [
         f"| {label} | {voice} | {tally.row()} |" for (label, voice), tally in by_voice.items()
     ]
+    return lines
+
+
+async def reloads(count: int, folder: Path) -> list[str]:
+    """Measure resident memory over entry reloads, with and without malloc_trim.
+
+    Each reload loads the model, builds the exact grammar and closes the engine.
+    """
+    lines = [
+        "\n### Reloads (load the model, build the exact grammar, close)\n",
+        "| Memory given back | " + " | ".join(f"after reload {n + 1}" for n in range(count)) + " |",
+        "| --- |" + " --- |" * count,
+    ]
+    phrases_of = home(10, 5)
+    korean = home_assistant_intents.get_intents("ko")
+    real_trim = vosk_engine._trim_memory  # noqa: SLF001 - the step measured
+    for label, trim in (("yes (malloc_trim)", real_trim), ("no (before)", lambda: None)):
+        vosk_engine._trim_memory = trim  # noqa: SLF001
+        after = []
+        for _ in range(count):
+            engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=folder / "reload")
+            await engine.async_load()
+            phrases = build_phrase_set(
+                "ko", korean, *phrases_of, domains=DOMAINS, known_word=engine.known_word,
+                language_data=korean,
+            )  # fmt: skip
+            await engine.async_prepare_phrases(phrases)
+            await engine.async_close()
+            after.append(f"{rss_mb():.0f} MiB")
+        lines.append(f"| {label} | " + " | ".join(after) + " |")
+    vosk_engine._trim_memory = real_trim  # noqa: SLF001
     return lines
 
 
@@ -292,20 +340,24 @@ async def main() -> None:
     """Run the homes asked for and print the tables."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--homes", default="small,medium,large")
-    parser.add_argument("--sample", type=int, default=40, help="commands per home at most")
+    parser.add_argument("--sample", type=int, default=30, help="commands per home at most")
     parser.add_argument("--paced", type=int, default=12, help="commands timed in real time")
+    parser.add_argument("--reloads", type=int, default=0, help="reload cycles measured")
     args = parser.parse_args()
     print(
         f"# Voice Guard round trip on {platform.machine()}, {os.cpu_count()} cores, "
         f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
-        f"garbage cost {grammar.GARBAGE_COST:g}"
+        f"garbage cost {grammar.GARBAGE_COST:g}, lattice beam {grammar.LATTICE_BEAM:g}"
     )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=folder / "homes")
         await engine.async_load()
+        if args.reloads:
+            for line in await reloads(args.reloads, folder):
+                print(line, flush=True)
         try:
-            for name in args.homes.split(","):
+            for name in filter(None, args.homes.split(",")):
                 for line in await run_home(engine, name, args.sample, args.paced, folder):
                     print(line, flush=True)
         finally:

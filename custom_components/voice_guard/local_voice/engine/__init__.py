@@ -5,6 +5,7 @@ base.py           the engine interface, one recognition (stream, end-point, deco
 audio.py          PCM/WAV checks and framing
 vad.py            webrtcvad end-pointing
 phrases.py        the home's phrase set: grammar and matching back to a sentence
+grammar.py        the exact grammar: the phrase set compiled into a per-home model's Gr.fst
 vosk_engine.py    the embedded Vosk engine
 wyoming_engine.py a Wyoming speech-to-text server as engine
 models.py         Vosk model folders: validation and discovery

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import ctypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import json
 import logging
 from pathlib import Path
@@ -81,7 +81,6 @@ class _HomeModel:
     summary: dict[str, Any]
     users: int = 0
     retired: bool = False
-    loaded_at: float = field(default_factory=time.monotonic)
 
 
 class _VoskDecoder:
@@ -238,7 +237,7 @@ def _sure_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | No
         if rival is None or rival == meaning:
             continue
         flip = rival[1] == meaning[1] and any({rival[0], meaning[0]} == pair for pair in OPPOSITES)
-        if best - score < (FLIP_MARGIN if flip else EXACT_MARGIN):
+        if best - score < (max(FLIP_MARGIN, EXACT_MARGIN) if flip else EXACT_MARGIN):
             return None
     return str(command)
 
