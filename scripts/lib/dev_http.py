@@ -34,9 +34,11 @@ def main(config: Path, port: int) -> None:
     store = config / ".storage" / "http"
     wanted = http_config.HTTP_STORAGE_SCHEMA({"server_host": [HOST], "server_port": port})
     if store.exists():
-        data = json.loads(store.read_text())["data"]
-        stable = {k: v for k, v in data["stable"].items() if k in wanted}
-        if stable == wanted and data["pending"] is None and data["yaml_migration_done"]:
+        # Home Assistant 2025 keeps a flat config here (no "stable"): then it is rewritten.
+        data = json.loads(store.read_text()).get("data") or {}
+        current = data.get("stable") if isinstance(data.get("stable"), dict) else {}
+        stable = {k: v for k, v in current.items() if k in wanted}
+        if stable == wanted and data.get("pending") is None and data.get("yaml_migration_done"):
             return
     stable = {
         **wanted,
