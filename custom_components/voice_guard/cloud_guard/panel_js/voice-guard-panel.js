@@ -131,7 +131,7 @@ class VoiceGuardPanel extends HTMLElement {
     } else if (host.blocked_now) {
       action = `<span class="muted">${escape(this._t('panel_blocked_now'))}</span>`;
     } else if (device.device_id) {
-      action = `<ha-button class="block" data-device="${escape(device.device_id)}" data-host="${escape(host.host)}">${escape(this._t('panel_block'))}</ha-button>`;
+      action = `<ha-button class="block" data-device="${escape(device.device_id)}" data-host="${escape(host.host)}"><span class="nowrap">${escape(this._t('panel_block'))}</span></ha-button>`;
     }
     const confirm = waiting ? `<tr class="confirm"><td colspan="5">
         <p>${escape(host.breakage ? this._t('panel_breakage', { note: host.breakage }) : this._t('panel_no_breakage'))}</p>
@@ -146,7 +146,7 @@ class VoiceGuardPanel extends HTMLElement {
         <td>${escape(this._t(`category_${host.category}`))}</td>
         <td class="num">${host.answered_24h}</td>
         <td class="num">${host.blocked_24h}</td>
-        <td>${action}</td>
+        <td class="action">${action}</td>
       </tr>${confirm}`;
   }
 
@@ -193,8 +193,13 @@ class VoiceGuardPanel extends HTMLElement {
         .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
         table { width: 100%; border-collapse: collapse; font-size: 14px; }
         th, td { text-align: left; padding: 4px; border-bottom: 1px solid var(--divider-color); }
-        .num { text-align: right; }
-        td.name { overflow-wrap: anywhere; width: 45%; }
+        .num { text-align: right; width: 1%; }
+        td.name { overflow-wrap: anywhere; }
+        /* The button's label stays on one line (its column as narrow as that allows);
+           long host names wrap instead. */
+        .nowrap { white-space: nowrap; }
+        td.action { width: 1%; }
+        td.action .done { display: block; min-width: 8em; }
         tr.unknown td.name { font-weight: 500; }
         .muted { color: var(--secondary-text-color); }
         .categories { font-size: 14px; margin: 0 0 8px; }
