@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 import shutil
 import subprocess
@@ -68,14 +67,12 @@ def _is_stable_copy(source: Path, folder: Path) -> bool:
         if part.name == "conf":
             continue
         link = folder / part.name
-        if not link.is_symlink() or Path(os.readlink(link)) != part or not link.exists():
+        if not link.is_symlink() or link.readlink() != part or not link.exists():
             return False
     mfcc = folder / "conf" / "mfcc.conf"
     if not mfcc.is_file() or "--dither=0" not in mfcc.read_text():
         return False
-    return all(
-        (folder / "conf" / file.name).is_file() for file in (source / "conf").iterdir()
-    )
+    return all((folder / "conf" / file.name).is_file() for file in (source / "conf").iterdir())
 
 
 # Per checkout and per environment (the two test environments have their own copy of

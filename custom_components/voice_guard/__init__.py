@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
@@ -110,5 +110,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
-    """Reload the entry so new options take effect."""
+    """Reload the entry so new options take effect, unless they apply without one.
+
+    A speech entry whose save changed nothing, or only the strictness, keeps its loaded
+    model: reloading it costs a second model's memory for a moment (hundreds of MB).
+    """
+    if (
+        is_speech_entry(entry)
+        and entry.state is ConfigEntryState.LOADED
+        and entry.runtime_data.applies_live(dict(entry.data), dict(entry.options))
+    ):
+        LOGGER.debug("Speech settings applied without a reload")
+        return
     await hass.config_entries.async_reload(entry.entry_id)

@@ -33,12 +33,15 @@ CONF_MAX_DECODERS: Final = "max_decoders"
 CONF_SILENCE_MS: Final = "silence_ms"
 CONF_MAX_SECONDS: Final = "max_seconds"
 CONF_MODE: Final = "mode"
+CONF_STRICTNESS: Final = "strictness"
 
 DEFAULT_MAX_DECODERS: Final = max(1, os.cpu_count() or 1)
 DEFAULT_SILENCE_MS: Final = 300
 DEFAULT_MAX_SECONDS: Final = 30
 # Recognition modes (engine.base): open vocabulary, phrase, or hybrid (phrase first).
 DEFAULT_MODE: Final = "hybrid"
+# How sure phrase mode must be to act (engine.decision.STRICTNESS).
+DEFAULT_STRICTNESS: Final = "balanced"
 
 MIN_SILENCE_MS: Final = 150
 MAX_SILENCE_MS: Final = 3000

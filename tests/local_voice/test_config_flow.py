@@ -28,13 +28,15 @@ from custom_components.voice_guard.const import (
     CONF_MODE,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
+    CONF_STRICTNESS,
     DEFAULT_MAX_DECODERS,
     DEFAULT_MAX_SECONDS,
     DEFAULT_SILENCE_MS,
     DOMAIN,
 )
+from custom_components.voice_guard.local_voice.engine import vosk_engine
 
-from ..speech import MODEL_PATH, PACKAGED_MODEL
+from ..speech import MODEL_PATH, PACKAGED_MODEL, cached_load_model
 from ..wyoming_server import wyoming_entry, wyoming_vosk_server
 
 SPEECH_FLOW = "custom_components.voice_guard.local_voice.config_flow"
@@ -304,6 +306,7 @@ async def test_options_flow_changes_the_speech_settings(
         CONF_MODEL_PATH: str(MODEL_PATH),
         CONF_LANGUAGE: "ko",
         CONF_MODE: "hybrid",
+        CONF_STRICTNESS: "balanced",
         CONF_MAX_DECODERS: DEFAULT_MAX_DECODERS,
         CONF_SILENCE_MS: DEFAULT_SILENCE_MS,
         CONF_MAX_SECONDS: DEFAULT_MAX_SECONDS,
@@ -312,6 +315,7 @@ async def test_options_flow_changes_the_speech_settings(
         CONF_MODEL_PATH: str(MODEL_PATH),
         CONF_LANGUAGE: "ko",
         CONF_MODE: "phrase",
+        CONF_STRICTNESS: "strict",
         CONF_MAX_DECODERS: 2,
         CONF_SILENCE_MS: 450,
         CONF_MAX_SECONDS: 12,
@@ -319,7 +323,13 @@ async def test_options_flow_changes_the_speech_settings(
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_MODE: "phrase", CONF_MAX_DECODERS: 2, CONF_SILENCE_MS: 450, CONF_MAX_SECONDS: 12},
+        {
+            CONF_MODE: "phrase",
+            CONF_STRICTNESS: "strict",
+            CONF_MAX_DECODERS: 2,
+            CONF_SILENCE_MS: 450,
+            CONF_MAX_SECONDS: 12,
+        },
     )
     await hass.async_block_till_done()
 
@@ -333,11 +343,49 @@ async def test_options_flow_changes_the_speech_settings(
     speech = entry.runtime_data.speech
     assert (speech.max_decoders, speech.silence_ms, speech.max_seconds) == (2, 450, 12)
     assert speech.mode == "phrase"
+    assert speech.strictness == "strict"
 
     # The form opens again with the stored values.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == stored
+
+
+async def test_an_options_save_that_changes_nothing_reloads_nothing_and_loads_no_model(
+    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving the form as it is, or a new strictness, keeps the loaded model.
+
+    Each reload (and each check of the model in use) loaded another copy of the model
+    beside the running one: +460 to +999 MB for a moment, measured from outside.
+    """
+    entry = init_integration
+    engine = entry.runtime_data.engine
+    loads: list[Path] = []
+    monkeypatch.setattr(
+        vosk_engine, "_load_model", lambda path: loads.append(path) or cached_load_model(path)
+    )
+    for strictness in ("balanced", "strict"):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        defaults = {key.schema: key.default() for key in result["data_schema"].schema}
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {**defaults, CONF_STRICTNESS: strictness}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert entry.runtime_data.engine is engine  # not reloaded
+        assert entry.runtime_data.speech.strictness == strictness
+    assert loads == []
+
+    # A change that needs the engine restarted still reloads it.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    defaults = {key.schema: key.default() for key in result["data_schema"].schema}
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**defaults, CONF_SILENCE_MS: 600}
+    )
+    await hass.async_block_till_done()
+    assert entry.runtime_data.engine is not engine
+    assert entry.runtime_data.speech.strictness == "strict"
 
 
 @pytest.mark.parametrize(

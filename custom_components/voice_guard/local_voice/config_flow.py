@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -350,7 +351,7 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             errors = out_of_range(user_input)
             if embedded and (error := language_error(user_input.get(CONF_LANGUAGE))):
                 errors[CONF_LANGUAGE] = error
-            if embedded and not errors:
+            if embedded and not errors and not self._running_model(user_input):
                 path = Path(user_input[CONF_MODEL_PATH])
                 try:
                     await self.hass.async_add_executor_job(probe_model, path)
@@ -380,6 +381,17 @@ class VoiceGuardOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders=SPEECH_RANGE_PLACEHOLDERS,
         )
+
+    def _running_model(self, user_input: dict[str, Any]) -> bool:
+        """Whether the chosen model is the one the running entry has loaded already.
+
+        Checking it would load a second copy of it beside the running one (hundreds of
+        MB, for nothing: it loaded).
+        """
+        entry = self.config_entry
+        return entry.state is ConfigEntryState.LOADED and user_input.get(
+            CONF_MODEL_PATH
+        ) == entry.data.get(CONF_MODEL_PATH)
 
     def _store(self, user_input: dict[str, Any]) -> ConfigFlowResult:
         """Keep the model and its language in the entry's data, the settings in options.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -14,15 +14,18 @@ from ..const import (
     CONF_MAX_SECONDS,
     CONF_MODE,
     CONF_SILENCE_MS,
+    CONF_STRICTNESS,
     DEFAULT_MAX_DECODERS,
     DEFAULT_MAX_SECONDS,
     DEFAULT_MODE,
     DEFAULT_SILENCE_MS,
+    DEFAULT_STRICTNESS,
     DOMAIN,
     KIND_SPEECH,
 )
 from ..data import entry_kind
 from .engine.base import MODES, SpeechEngine
+from .engine.decision import STRICTNESS
 
 if TYPE_CHECKING:  # imported for types only: these need Assist's requirements
     from .phrase_mode import PhraseManager
@@ -38,6 +41,7 @@ class SpeechSettings:
     silence_ms: int = DEFAULT_SILENCE_MS
     max_seconds: int = DEFAULT_MAX_SECONDS
     mode: str = DEFAULT_MODE
+    strictness: str = DEFAULT_STRICTNESS
 
     @classmethod
     def from_options(cls, options: dict[str, object]) -> SpeechSettings:
@@ -52,6 +56,9 @@ class SpeechSettings:
             silence_ms=_int(CONF_SILENCE_MS, DEFAULT_SILENCE_MS),
             max_seconds=_int(CONF_MAX_SECONDS, DEFAULT_MAX_SECONDS),
             mode=str(options[CONF_MODE]) if options.get(CONF_MODE) in MODES else DEFAULT_MODE,
+            strictness=str(options[CONF_STRICTNESS])
+            if options.get(CONF_STRICTNESS) in STRICTNESS
+            else DEFAULT_STRICTNESS,
         )
 
 
@@ -61,10 +68,25 @@ class SpeechRuntimeData:
 
     speech: SpeechSettings
     engine: SpeechEngine
+    # The entry's data the engine was started with (model, language, server).
+    data: dict[str, Any] = field(default_factory=dict)
     private_pipeline_id: str | None = None
     cloud_pipelines: list[CloudFinding] = field(default_factory=list)
     satellites: SatellitePins | None = None  # once the private pipeline exists
     phrases: PhraseManager | None = None  # unless the mode is open vocabulary
+
+    def applies_live(self, data: dict[str, Any], options: dict[str, Any]) -> bool:
+        """Take new settings without a reload if only what each recognition reads changed.
+
+        The strictness is read by every recognition; the model, language, mode and
+        decoders need the entry reloaded (False). An options save that changes nothing
+        reloads nothing (True).
+        """
+        new = SpeechSettings.from_options(options)
+        if data != self.data or replace(new, strictness=self.speech.strictness) != self.speech:
+            return False
+        self.speech = new
+        return True
 
 
 type SpeechConfigEntry = ConfigEntry[SpeechRuntimeData]

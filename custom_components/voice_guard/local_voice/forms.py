@@ -29,6 +29,7 @@ from ..const import (
     CONF_MODEL_NAME,
     CONF_MODEL_PATH,
     CONF_SILENCE_MS,
+    CONF_STRICTNESS,
     ENGINE_WYOMING,
     MAX_MAX_DECODERS,
     MAX_MAX_SECONDS,
@@ -40,6 +41,7 @@ from ..const import (
 )
 from .data import SpeechSettings
 from .engine.base import MODES
+from .engine.decision import STRICTNESS
 from .engine.models import model_name, packaged_models
 
 # A language tag as Home Assistant's pipelines use them ("ko", "de-CH", "zh-Hans-CN").
@@ -129,6 +131,9 @@ def speech_schema(current: SpeechSettings) -> vol.Schema:
         {
             vol.Required(CONF_MODE, default=current.mode): SelectSelector(
                 SelectSelectorConfig(options=list(MODES), translation_key=CONF_MODE)
+            ),
+            vol.Required(CONF_STRICTNESS, default=current.strictness): SelectSelector(
+                SelectSelectorConfig(options=list(STRICTNESS), translation_key=CONF_STRICTNESS)
             ),
             vol.Required(CONF_MAX_DECODERS, default=current.max_decoders): vol.All(
                 _number(1, None), whole_number()

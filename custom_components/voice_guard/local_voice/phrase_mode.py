@@ -23,6 +23,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
+    device_registry as dr,
     entity_registry as er,
     floor_registry as fr,
     issue_registry as ir,
@@ -34,6 +35,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml
 
 from ..const import DOMAIN, LOGGER
+from .capabilities import home_capabilities
 from .engine.phrases import TEMPLATES, PhraseSet, build_phrase_set
 
 SIGNAL_PHRASES = f"{DOMAIN}_phrases_built"
@@ -52,6 +54,9 @@ class HomeVocabulary:
     areas: dict[str, tuple[str, ...]]
     floors: dict[str, tuple[str, ...]]
     domains: frozenset[str]
+    # What the exposed entities can do (capabilities.py): templates for anything else
+    # are left out of the grammar.
+    capabilities: frozenset[str] = frozenset()
 
 
 def intents_language(language: str, available: list[str]) -> str | None:
@@ -136,6 +141,8 @@ class PhraseManager:
         hass = self.hass
         for event_type in (
             er.EVENT_ENTITY_REGISTRY_UPDATED,
+            # A satellite moved to an area brings "here" sentences.
+            dr.EVENT_DEVICE_REGISTRY_UPDATED,
             ar.EVENT_AREA_REGISTRY_UPDATED,
             fr.EVENT_FLOOR_REGISTRY_UPDATED,
         ):
@@ -186,7 +193,8 @@ class PhraseManager:
         folder = Path(hass.config.path(CUSTOM_SENTENCES, self.language))
         custom, refused = await hass.async_add_executor_job(_load_custom_sentences, folder)
         key = json.dumps([vocabulary.names, vocabulary.areas, vocabulary.floors,
-                          sorted(vocabulary.domains), custom, refused],
+                          sorted(vocabulary.domains), sorted(vocabulary.capabilities),
+                          custom, refused],
                          sort_keys=True, ensure_ascii=False, default=str)  # fmt: skip
         if key == self._key:
             LOGGER.debug("Phrase set unchanged: nothing to rebuild")
@@ -203,6 +211,7 @@ class PhraseManager:
             known_word=self._known_word,
             domains=set(vocabulary.domains),
             language_data=full,
+            capabilities=vocabulary.capabilities,
         )
         try:
             phrase_set = await hass.async_add_executor_job(build)
@@ -229,6 +238,7 @@ class PhraseManager:
         entities = er.async_get(hass)
         names: dict[str, set[str]] = {}
         domains: set[str] = set()
+        exposed = []
         should_expose = _exposure(hass)
         for state in hass.states.async_all():
             entry = entities.async_get(state.entity_id)
@@ -236,6 +246,7 @@ class PhraseManager:
             if not should_expose(state.entity_id) or (entry and entry.platform == DOMAIN):
                 continue
             domains.add(state.domain)
+            exposed.append(state)
             spoken = {state.name}
             if entry is not None:
                 spoken |= {alias for alias in entry.aliases if isinstance(alias, str)}
@@ -255,6 +266,7 @@ class PhraseManager:
             areas=_by_name(areas),
             floors=_by_name(floors),
             domains=frozenset(domains),
+            capabilities=home_capabilities(hass, exposed),
         )
 
     def _report_unknown_words(self, phrase_set: PhraseSet) -> None:

@@ -114,6 +114,9 @@ class PhraseSensor(LocalVoiceEntity, SensorEntity):
             "vocabulary": summary["vocabulary"],
             "unknown_words": summary["unknown_words"],
             "representation": summary["representation"],
+            # Templates no exposed entity can carry out, by what they would need
+            # ("light:color": a colour sentence, and no light has colour).
+            "texts_left_out": summary["texts_left_out"],
             "build_ms": summary["build_ms"],
             "last_build": self._phrases.last_build,
         }

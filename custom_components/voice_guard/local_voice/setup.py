@@ -47,7 +47,7 @@ async def async_setup_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry
     """Start the engine, then the speech-to-text entity, the pipelines and the rest."""
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
-    entry.runtime_data = SpeechRuntimeData(speech=speech, engine=engine)
+    entry.runtime_data = SpeechRuntimeData(speech=speech, engine=engine, data=dict(entry.data))
     if speech.mode != MODE_OPEN:
         vosk = engine if isinstance(engine, VoskEngine) else None
         phrases = PhraseManager(

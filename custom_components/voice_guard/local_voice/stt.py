@@ -105,6 +105,7 @@ class VoiceGuardSpeechToText(LocalVoiceEntity, SpeechToTextEntity):
             silence_ms=runtime.speech.silence_ms,
             max_seconds=runtime.speech.max_seconds,
             mode=runtime.speech.mode,
+            strictness=runtime.speech.strictness,
             phrases=runtime.phrases.phrases_for(metadata.language) if runtime.phrases else None,
         )
         try:

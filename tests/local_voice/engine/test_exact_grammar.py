@@ -13,7 +13,7 @@ from typing import Any
 import home_assistant_intents
 import pytest
 
-from custom_components.voice_guard.local_voice.engine import vosk_engine
+from custom_components.voice_guard.local_voice.engine import decision, vosk_engine
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 from custom_components.voice_guard.local_voice.engine.errors import ModelError
 from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
@@ -91,27 +91,29 @@ async def test_speech_that_is_no_command_is_not_forced_into_one(
     assert phrases.match(hybrid.text) is None
 
 
-async def test_a_rival_command_close_behind_means_no_command() -> None:
-    """켜/꺼 within the margin: not acted on; the same command in other words is no rival."""
-    phrases = build_phrase_set(
-        "ko",
-        OWN_SENTENCES,
-        {"스탠드": ["light.stand"]},
-        {"부엌": ["area.kitchen"], "거실": ["area.living_room"]},
-    )
-    on, off = "부엌에 있는 스탠드 켜줘", "부엌에 있는 스탠드 꺼"
-    elsewhere = "거실에 있는 스탠드 켜줘"
-    flip, margin = vosk_engine.FLIP_MARGIN, vosk_engine.EXACT_MARGIN
-    assert flip > margin  # the opposite must stay further behind than another command
-    assert vosk_engine._sure_command(phrases, [(on, 80.0), (off, 80.0 - flip - 0.1)]) == on
-    assert vosk_engine._sure_command(phrases, [(on, 80.0), (off, 80.0 - flip + 0.1)]) is None
-    sure = [(on, 80.0), (elsewhere, 80.0 - margin - 0.1)]
-    assert vosk_engine._sure_command(phrases, sure) == on
-    unsure = [(on, 80.0), (elsewhere, 80.0 - margin + 0.1)]
-    assert vosk_engine._sure_command(phrases, unsure) is None
-    assert vosk_engine._sure_command(phrases, [(on, 80.0), (on, 79.9)]) == on
-    assert vosk_engine._sure_command(phrases, [("안녕", 80.0), (on, 79.9)]) is None
-    assert vosk_engine._sure_command(phrases, []) is None
+async def test_the_strictness_chosen_is_the_threshold_the_decision_uses(
+    engine: VoskEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recognition in phrase mode decides with its own strictness' threshold."""
+    phrases = _phrases(engine, {"스탠드": ["light.stand"]})
+    await engine.async_prepare_phrases(phrases)
+    used: list[float] = []
+    real = decision.decide
+
+    def spy(*args: Any, threshold: float, **kwargs: Any) -> decision.Decision:
+        used.append(threshold)
+        return real(*args, threshold=threshold, **kwargs)
+
+    monkeypatch.setattr(decision, "decide", spy)
+    pcm = speak(COMMAND, tmp_path, "ko+f3")
+    for strictness in ("strict", "relaxed", "no such level"):
+        settings = RecognitionSettings(
+            language="ko", silence_ms=300, max_seconds=30, mode="phrase", phrases=phrases,
+            strictness=strictness,
+        )  # fmt: skip
+        await engine.transcribe(stream(pcm), settings)
+    levels = decision.STRICTNESS
+    assert used == [levels["strict"], levels["relaxed"], levels[decision.DEFAULT_STRICTNESS]]
 
 
 async def test_a_new_grammar_is_swapped_in_and_the_old_one_freed_after_its_last_use(
@@ -264,6 +266,25 @@ async def test_closing_gives_the_freed_memory_back(
     assert trims == [True, True]
 
 
-def test_memory_is_trimmed_where_the_c_library_can() -> None:
-    """The C library's malloc_trim is called where it exists; nothing fails elsewhere."""
+def test_memory_is_trimmed_where_the_c_library_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C library's malloc_trim(0) is called where it exists; nothing fails elsewhere."""
+    calls: list[tuple[str, int]] = []
+
+    class _Libc:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def malloc_trim(self, pad: int) -> int:
+            calls.append((self.name, pad))
+            return 1
+
+    monkeypatch.setattr(vosk_engine.ctypes, "CDLL", _Libc)
     vosk_engine._trim_memory()
+    assert calls == [("libc.so.6", 0)]
+
+    def _missing(name: str) -> None:
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(vosk_engine.ctypes, "CDLL", _missing)
+    vosk_engine._trim_memory()  # musl, or no libc.so.6: nothing to give back, no error
+    assert calls == [("libc.so.6", 0)]

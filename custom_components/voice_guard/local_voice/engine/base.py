@@ -103,6 +103,9 @@ class RecognitionSettings:
     # phrases.PhraseSet.
     mode: str = "open"
     phrases: PhraseSet | None = None
+    # How sure phrase mode must be to act (decision.STRICTNESS): "relaxed", "balanced"
+    # or "strict".
+    strictness: str = "balanced"
 
 
 @dataclass(frozen=True, slots=True)

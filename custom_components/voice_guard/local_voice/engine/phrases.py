@@ -45,6 +45,7 @@ MAX_SAMPLES_PER_TEMPLATE = 200
 MAX_LIST_VALUES = 50
 MAX_SENTENCES = 5000
 MAX_GARBAGE_WORDS = 500
+MAX_REMEMBERED = 512  # texts whose hassil result a phrase set keeps
 TEMPLATES = "intent templates"
 # Home Assistant's intents that act on entities of a domain their templates do not name
 # ("is it warm in the kitchen" needs a climate entity). Timers, date, time and "never mind"
@@ -75,6 +76,48 @@ INTENT_DOMAINS: dict[str, tuple[str, ...]] = {
 }
 WORD = re.compile(r"[^\W\d_]+")
 
+# What the home must be able to do for a template to stay in the grammar. A capability is
+# a domain ("light"), a domain's feature ("light:color", "fan:speed") or "satellite_area"
+# (a satellite placed in an area, which "here" / "this room" sentences need). The home's
+# capabilities come from its exposed entities (the Home Assistant side reads their
+# features); a template whose intent, or whose list, needs a capability no entity has is
+# left out: it could only ever be a wrong command ("<area> <colour>" for on/off lights).
+SATELLITE_AREA = "satellite_area"
+# Intents every template of which needs one of these capabilities.
+INTENT_CAPABILITIES: dict[str, frozenset[str]] = {
+    "HassBroadcast": frozenset({"assist_satellite:announce"}),
+    "HassClimateSetFanMode": frozenset({"climate:fan_mode"}),
+    "HassClimateSetTemperature": frozenset({"climate:target_temperature"}),
+    "HassFanSetSpeed": frozenset({"fan:speed"}),
+    "HassLawnMowerDock": frozenset({"lawn_mower:dock"}),
+    "HassLawnMowerStartMowing": frozenset({"lawn_mower:start"}),
+    "HassMediaNext": frozenset({"media_player:next"}),
+    "HassMediaPause": frozenset({"media_player:pause"}),
+    "HassMediaPlayerMute": frozenset({"media_player:mute"}),
+    "HassMediaPlayerUnmute": frozenset({"media_player:mute"}),
+    "HassMediaPrevious": frozenset({"media_player:previous"}),
+    "HassMediaSearchAndPlay": frozenset({"media_player:search"}),
+    "HassMediaUnpause": frozenset({"media_player:play"}),
+    "HassSetPosition": frozenset({"cover:position", "valve:position"}),
+    "HassSetVolume": frozenset({"media_player:volume_set"}),
+    "HassSetVolumeRelative": frozenset({"media_player:volume_set", "media_player:volume_step"}),
+    "HassVacuumCleanArea": frozenset({"vacuum:clean_area"}),
+    "HassVacuumReturnToBase": frozenset({"vacuum:return_home"}),
+    "HassVacuumStart": frozenset({"vacuum:start"}),
+}
+# Templates of an intent that use one of these lists need the capability ("set the
+# kitchen to red" needs a light with colour).
+LIST_CAPABILITIES: dict[str, dict[str, str]] = {
+    "HassLightSet": {
+        "color": "light:color",
+        "brightness": "light:brightness",
+        "brightness_level": "light:brightness",
+        "temperature": "light:color_temp",
+    },
+}
+# An intent of LIST_CAPABILITIES whose template uses none of its lists needs this.
+LIST_DEFAULT: dict[str, str] = {"HassLightSet": "light:brightness"}
+
 
 @dataclass(frozen=True, slots=True)
 class PhraseSet:
@@ -101,8 +144,13 @@ class PhraseSet:
     # with their slots as {placeholders}, and each slot's spoken values.
     texts: tuple[str, ...] = ()
     slot_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Template texts left out because no exposed entity can carry them out, by the
+    # capability they need ("light:color": 192).
+    left_out: Mapping[str, int] = field(default_factory=dict)
     _intents: Any = field(default=None, repr=False, compare=False)
     _slot_lists: dict[str, SlotList] = field(default_factory=dict, repr=False, compare=False)
+    # What hassil made of recent texts (n-best lists repeat them): bounded.
+    _seen: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
@@ -110,9 +158,11 @@ class PhraseSet:
         return found[0] if found else None
 
     def meaning(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-        """Return what a command does: its intent and slot values (None: no command).
+        """Return the action a command asks for: its intent and what its slots resolve to.
 
-        Two sentences that do the same ("부엌 불 켜줘", "부엌에 불 켜줘") mean the same.
+        Names and areas resolve to the entities and areas they name, so two sentences
+        that do the same ("부엌 불 켜줘", "부엌에 불 켜줘", or two names of one light)
+        mean the same; None: no command.
         """
         found = self._recognize(text)
         if found is None:
@@ -124,6 +174,15 @@ class PhraseSet:
     def _recognize(self, text: str) -> tuple[str, Any] | None:
         """Return the text as written and hassil's result, if it is a command."""
         text = " ".join(text.split())
+        if text in self._seen:
+            return self._seen[text]  # type: ignore[no-any-return]
+        found = self._recognize_new(text)
+        if len(self._seen) >= MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[text] = found
+        return found
+
+    def _recognize_new(self, text: str) -> tuple[str, Any] | None:
         if not text:
             return None
         candidates = [text]
@@ -153,6 +212,8 @@ class PhraseSet:
             "unknown_words": len(self.unknown),
             "templates": self.templates,
             "templates_left_to_open_vocabulary": self.skipped_templates,
+            "texts": len(self.texts),
+            "texts_left_out": dict(sorted(self.left_out.items())),
             "build_ms": self.build_ms,
         }
 
@@ -168,6 +229,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     known_word: Callable[[str], bool] | None = None,
     domains: set[str] | None = None,
     language_data: Mapping[str, Any] | None = None,
+    capabilities: frozenset[str] | None = None,
 ) -> PhraseSet:
     """Build the grammar (CPU-bound: run in an executor).
 
@@ -176,17 +238,24 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
     given, are the entity domains the home exposes: templates for other domains (media,
     locks, covers …) are left out, which keeps the grammar small and the decoder on target.
     language_data is the language's full intent data (templates, lists and responses), the
-    source of garbage words; intents_data when not given.
+    source of garbage words; intents_data when not given. capabilities, when given, are
+    what the home's exposed entities can do (see INTENT_CAPABILITIES): templates that need
+    a capability no entity has are left out of the grammar and counted in left_out.
     """
     started = time.perf_counter()
-    intents = Intents.from_dict(_merge(language, intents_data, custom, domains))
+    if capabilities is not None:
+        domains = {c for c in capabilities if ":" not in c} | (domains or set())
+    left_out: Counter[str] = Counter()
+    intents = Intents.from_dict(_merge(language, intents_data, custom, domains, left_out))
     spoken: dict[str, Mapping[str, Sequence[str]]] = {
         **_small_lists(intents.slot_lists),
         "name": _lower(names),
         "area": _lower(areas),
         "floor": _lower(floors or {}),
     }
-    phrases, sources, glued, templates, skipped, texts = _collect(intents, spoken, language)
+    phrases, sources, glued, templates, skipped, texts = _collect(
+        intents, spoken, language, _can_do(capabilities, left_out)
+    )
     vocabulary = frozenset(word for phrase in phrases for word in phrase.split())
     unknown, splits = _unknown_words(vocabulary, sources, glued, known_word)
     sentences = _sentences(texts, spoken)
@@ -211,6 +280,7 @@ def build_phrase_set(  # noqa: PLR0913 - what a home can say comes from all of t
         build_ms=round((time.perf_counter() - started) * 1000, 1),
         texts=tuple(sorted(texts)),
         slot_values={slot: tuple(values) for slot, values in spoken.items()},
+        left_out=dict(left_out),
         _intents=intents,
         # An empty list would make hassil fail on every template using it.
         _slot_lists={slot: _slot_list(spoken[slot]) for slot in SLOT_NAMES},
@@ -233,13 +303,17 @@ def _slot_list(values: Mapping[str, Sequence[str]]) -> TextSlotList:
     """Return a slot list for the matcher; a name carries its entities' domains as context.
 
     Templates such as "schalte {name} an" require the entity's domain (light, switch …).
+    The value a name or area resolves to is what it names (entity ids, area ids), so
+    the matcher's meaning is the action, whatever name was said.
     """
     tuples: list[tuple[str, Any, dict[str, Any]]] = []
     for value, sources in values.items():
         domains = {s.split(".", 1)[0] for s in sources if "." in s and " " not in s}
-        tuples.extend((value, value, {"domain": domain}) for domain in sorted(domains))
+        for domain in sorted(domains):
+            named = ",".join(s for s in sources if s.startswith(f"{domain}."))
+            tuples.append((value, named, {"domain": domain}))
         if not domains:
-            tuples.append((value, value, {}))
+            tuples.append((value, ",".join(sources) or value, {}))
     # An empty list would make hassil fail on every template using it.
     return TextSlotList.from_tuples(tuples or [("\u2063", "\u2063", {})], allow_template=False)
 
@@ -333,11 +407,13 @@ def _merge(
     intents_data: Mapping[str, Any],
     custom: Sequence[Mapping[str, Any]],
     domains: set[str] | None,
+    left_out: Counter[str],
 ) -> dict[str, Any]:
     """Merge Home Assistant's intents for the language and the user's custom sentences.
 
     With domains, Home Assistant's templates for other domains are left out of the
-    grammar and of the matcher alike; the user's own sentences always stay.
+    grammar and of the matcher alike (counted in left_out by the domain they need); the
+    user's own sentences always stay.
     """
     data: dict[str, Any] = {
         "language": language,
@@ -349,21 +425,59 @@ def _merge(
     # Deep copies: hassil changes the dicts it reads, and the intents package caches them.
     for index, source in enumerate(copy.deepcopy([intents_data, *custom])):
         for intent, body in (source.get("intents") or {}).items():
-            blocks = [
-                block
-                for block in body.get("data", [])
-                if index or domains is None or _for_domains(intent, block, domains)
-            ]
+            blocks = []
+            for block in body.get("data", []):
+                if index or domains is None or not (lacking := _lacking(intent, block, domains)):
+                    blocks.append(block)
+                else:
+                    left_out[lacking] += len(block.get("sentences") or ())
             data["intents"].setdefault(intent, {"data": []})["data"].extend(blocks)
         for key in ("lists", "expansion_rules"):
             data[key].update(source.get(key) or {})
     return data
 
 
+def _can_do(
+    capabilities: frozenset[str] | None, left_out: Counter[str]
+) -> Callable[[str, Any, str], bool]:
+    """Return whether the home can carry out a template text of an intent's block.
+
+    Counts what is left out, by the first capability it lacks.
+    """
+
+    def can_do(intent: str, intent_data: Any, text: str) -> bool:
+        if capabilities is None:
+            return True
+        for needed in _needs(intent, intent_data, text):
+            if not needed & capabilities:
+                left_out[min(needed)] += 1
+                return False
+        return True
+
+    return can_do
+
+
+def _needs(intent: str, intent_data: Any, text: str) -> list[frozenset[str]]:
+    """Return the capabilities a template text needs, each as a set of alternatives."""
+    needs: list[frozenset[str]] = []
+    if intent in INTENT_CAPABILITIES:
+        needs.append(INTENT_CAPABILITIES[intent])
+    if lists := LIST_CAPABILITIES.get(intent):
+        used = {lists[name] for name in PLACEHOLDER.findall(text) if name in lists}
+        needs.extend(frozenset({c}) for c in sorted(used or {LIST_DEFAULT[intent]}))
+    context = getattr(intent_data, "requires_context", None) or {}
+    if isinstance(context, Mapping) and "area" in context:
+        area = context["area"]
+        if isinstance(area, Mapping) and area.get("slot"):
+            needs.append(frozenset({SATELLITE_AREA}))
+    return needs
+
+
 def _collect(
     intents: Intents,
     spoken: Mapping[str, Mapping[str, Sequence[str]]],
     language: str,
+    can_do: Callable[[str, Any, str], bool],
 ) -> tuple[set[str], dict[str, set[str]], dict[str, str], int, int, set[str]]:
     """Chunk every template: phrases, word sources, glued words, counts and texts."""
     phrases: set[str] = set()
@@ -381,6 +495,8 @@ def _collect(
                     skipped += 1
                 # Speech recognisers spell in lower case.
                 for text in (t.lower() for t in texts or []):
+                    if not can_do(intent.name, intent_data, text):
+                        continue
                     _add_chunks(text, spoken, phrases, sources, glued)
                     all_texts.add(text)
     return phrases, sources, glued, templates, skipped, all_texts
@@ -406,14 +522,14 @@ def _sentences(
     return tuple(sorted(sentences))
 
 
-def _for_domains(intent: str, block: Mapping[str, Any], domains: set[str]) -> bool:
-    """Whether a block of templates can act on one of the home's domains."""
+def _lacking(intent: str, block: Mapping[str, Any], domains: set[str]) -> str | None:
+    """Return the domain a block of templates needs and the home lacks (None: none)."""
     wanted: set[str] = set(INTENT_DOMAINS.get(intent, ()))
     for constraint in (block.get("slots"), block.get("requires_context")):
         value = (constraint or {}).get("domain") if isinstance(constraint, Mapping) else None
         if value:
             wanted |= {value} if isinstance(value, str) else set(value)
-    return not wanted or bool(wanted & domains)
+    return None if not wanted or wanted & domains else min(wanted)
 
 
 def _texts(

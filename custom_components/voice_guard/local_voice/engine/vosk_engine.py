@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import ctypes
 from dataclasses import dataclass
+import functools
 import json
 import logging
 from pathlib import Path
@@ -27,7 +28,7 @@ import shutil
 import time
 from typing import Any
 
-from . import grammar
+from . import decision, grammar
 from .audio import SAMPLE_RATE
 from .base import (
     MODE_HYBRID,
@@ -61,14 +62,9 @@ BLOCK_BYTES = 3200  # Vosk is fed 100 ms blocks, so results do not depend on chu
 # commands-only decode won commands only by forcing more non-commands into commands.
 ALTERNATIVES = 10
 SCORE_MARGIN = 3.0
-# The exact grammar says only commands or garbage words. Its best hypothesis must be a
-# command, and no other command may come within EXACT_MARGIN of it: a near-homophone
-# (areas that sound alike) decoded with a low margin is not acted on. The opposite of the
-# command ("켜"/"꺼": on for off) is the worst error, so it must stay FLIP_MARGIN behind.
-# Measured with bench/roundtrip.py (the curve is in the README).
-EXACT_MARGIN = 5.0
-FLIP_MARGIN = 6.0
-OPPOSITES = ({"HassTurnOn", "HassTurnOff"},)
+# The exact grammar says only commands or garbage words: its n best hypotheses are
+# weighed by action (decision.py); more of them let variants of one action add up.
+EXACT_ALTERNATIVES = 30
 
 
 @dataclass(slots=True, eq=False)
@@ -141,12 +137,12 @@ class _PhraseDecoder:
         phrases: Any,
         fallback: _VoskDecoder | None,
         *,
-        exact: bool = False,
+        decide: Callable[[Any, list[tuple[str, float]]], str | None],
     ) -> None:
         self._start = start
         self._phrase = phrase
         self._phrases = phrases
-        self._decide = _sure_command if exact else _first_command
+        self._decide = decide
         self._fallback = fallback
         self._fallback_audio: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._feeding = asyncio.create_task(self._feed(fallback)) if fallback else None
@@ -216,30 +212,18 @@ def _first_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | N
     return None
 
 
-def _sure_command(phrases: Any, hypotheses: list[tuple[str, float]]) -> str | None:
-    """Return the exact grammar's best hypothesis if it is a command without a rival.
-
-    Rivals are other commands within EXACT_MARGIN of it (a different command, not the
-    same one said with other particles), or its opposite within FLIP_MARGIN; garbage
-    words first mean no command.
-    """
-    if not hypotheses:
-        return None
-    command = phrases.match(hypotheses[0][0])
-    meaning = phrases.meaning(command) if command is not None else None
-    if command is None or meaning is None:
-        return None
-    best = hypotheses[0][1]
-    for text, score in hypotheses[1:]:
-        if score < best - max(EXACT_MARGIN, FLIP_MARGIN):
-            break
-        rival = phrases.meaning(text)
-        if rival is None or rival == meaning:
-            continue
-        flip = rival[1] == meaning[1] and any({rival[0], meaning[0]} == pair for pair in OPPOSITES)
-        if best - score < (max(FLIP_MARGIN, EXACT_MARGIN) if flip else EXACT_MARGIN):
-            return None
-    return str(command)
+def _posterior_command(
+    phrases: Any, hypotheses: list[tuple[str, float]], *, threshold: float
+) -> str | None:
+    """Return the command of the action whose posterior reaches threshold, if any."""
+    found = decision.decide(hypotheses, phrases.meaning, phrases.match, threshold=threshold)
+    _LOGGER.debug(
+        "Phrase decision: posterior %.2f, no command %.2f, %s",
+        found.posterior,
+        found.no_command,
+        "acted on" if found.command else "not acted on",
+    )
+    return found.command
 
 
 def _accept_blocks(recognizer: Any, audio: bytes) -> list[dict[str, Any]]:
@@ -411,7 +395,12 @@ class VoskEngine(SpeechEngine):
         try:
             if phrases is not None:
                 decoder = await self._phrase_decoder(
-                    phrases, home, hybrid=settings.mode == MODE_HYBRID
+                    phrases,
+                    home,
+                    hybrid=settings.mode == MODE_HYBRID,
+                    threshold=decision.STRICTNESS.get(
+                        settings.strictness, decision.STRICTNESS[decision.DEFAULT_STRICTNESS]
+                    ),
                 )
                 try:
                     yield decoder
@@ -432,7 +421,7 @@ class VoskEngine(SpeechEngine):
                     await self._free_retired()
 
     async def _phrase_decoder(
-        self, phrases: PhraseSet, home: _HomeModel | None, *, hybrid: bool
+        self, phrases: PhraseSet, home: _HomeModel | None, *, hybrid: bool, threshold: float
     ) -> _PhraseDecoder:
         async def start() -> _VoskDecoder:
             if home is not None:
@@ -444,7 +433,12 @@ class VoskEngine(SpeechEngine):
         fallback = None
         if hybrid:
             fallback = _VoskDecoder(self, await self.run(_new_recognizer, self._model, SAMPLE_RATE))
-        return _PhraseDecoder(start, await start(), phrases, fallback, exact=home is not None)
+        decide = (
+            functools.partial(_posterior_command, threshold=threshold)
+            if home is not None
+            else _first_command
+        )
+        return _PhraseDecoder(start, await start(), phrases, fallback, decide=decide)
 
     def known_word(self, word: str) -> bool:
         """Whether the model's lexicon has the word (blocking: for the phrase builder)."""
@@ -532,7 +526,7 @@ def _new_recognizer(*args: Any) -> Any:
 def _exact_recognizer(model: Any) -> Any:
     """Return a recognizer of a home model: its Gr.fst is the exact grammar."""
     recognizer = _new_recognizer(model, SAMPLE_RATE)
-    recognizer.SetMaxAlternatives(ALTERNATIVES)
+    recognizer.SetMaxAlternatives(EXACT_ALTERNATIVES)
     return recognizer
 
 
