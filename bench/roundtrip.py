@@ -1,41 +1,47 @@
 """Round trip of a home's commands (not a test): text -> espeak-ng speech -> phrase mode.
 
-    scripts/bench roundtrip [--homes small,medium,large] [--sample 30] [--paced 12]
-    scripts/bench roundtrip --homes "" --reloads 4
+    scripts/bench roundtrip [--homes 12,50,200] [--sample 40] [--paced 12]
+    scripts/bench roundtrip --homes 12 --sample 20 --noise none   (a quick look)
 
-For generated homes (small: 10 entities in 5 areas; medium: 100 in 20; large: 1,000 in
-50; Home Assistant's Korean templates for lights, switches and fans, zero hand-written
-sentences), every command the home can say (or a fixed random sample of them) is spoken
-by espeak-ng in three voices at two speeds, with sentences that are no command of the
-home (greetings, questions, other intents). Each utterance goes through the real engine
-(end-pointing, phrase mode's decision) twice: with Vosk's runtime grammar (the phrase
-list) and with the exact grammar (grammar.py), in the same run.
+Generated homes of 12, 50 and 200 entities (lights, switches and fans in 4, 10 and 20
+areas; the 12-entity home has on/off lights only, the others some dimmable and some
+colour lights), Home Assistant's Korean templates, zero hand-written commands. Each home
+is built with its capabilities (templates the home cannot carry out are left out) and, for
+comparison, with every template of its domains.
 
-Reported per home and grammar: recall (the right command), wrong commands and among them
-on/off flips, non-commands forced into a command, grammar build time and memory. The
-accuracy runs feed the audio as fast as the engine takes it (the result does not depend
-on the pace: Vosk gets 100 ms blocks either way); latency after the end of speech is
-measured on a fixed subset fed in real time, 20 ms frames, the microphone sending on.
---reloads measures resident memory over entry reloads, with and without giving the memory
-Kaldi freed back to the system.
+Utterances: a fixed random sample of the home's commands, and sentences that are no
+command of the home: chit-chat, thanks and questions, and *command-like* ones for areas
+and devices the home lacks ("<an area it has not> 불 켜줘"). Each is spoken by espeak-ng in
+the voices ko, ko+f2, ko+f3 and ko+m3 at two speeds, clean and with white noise at 20 and
+10 dB SNR. The exact grammar's n best hypotheses of each are decoded once; the decision
+(decision.py) is then evaluated offline for every ALPHA and threshold.
+
+Calibration and evaluation are disjoint: the sentences (commands and non-commands) of
+each home are split in two halves by a fixed shuffle. ALPHA and the three strictness
+thresholds are chosen on the calibration half (the highest recall whose wrong actions and
+non-commands acted on stay within the strictness' bounds) and reported on the evaluation
+half, one line per voice. Latency is measured through the real engine in hybrid mode at
+real-time pace, on a quiet machine and beside a CPU-heavy process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+import functools
 import json
 import os
 from pathlib import Path
 import platform
 import random
-import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -45,6 +51,7 @@ import home_assistant_intents  # noqa: E402
 from bench.common import percentile  # noqa: E402
 from bench.phrases import NOT_COMMANDS, WORDS  # noqa: E402
 from custom_components.voice_guard.local_voice.engine import (  # noqa: E402
+    decision,
     grammar,
     vosk_engine,
 )
@@ -53,163 +60,267 @@ from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, 
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine  # noqa: E402
 from tests.speech import MODEL_PATH, speak, stream  # noqa: E402
 
-HOMES = {"small": (10, 5), "medium": (100, 20), "large": (1000, 50)}
-VOICES = ("ko", "ko+f3", "ko+m3")
+VOICES = ("ko", "ko+f2", "ko+f3", "ko+m3")
 SPEEDS = (175, 140)  # espeak-ng words per minute: its default, and slower
-DOMAINS = {"light", "switch", "fan"}
+NOISES = ("none", "20 dB", "10 dB")
 AREA_NAMES = ("거실", "부엌", "침실", "현관", "안방", "서재", "주방", "화장실", "작은방", "큰방")
-# Questions and other intents a home hears that are no command of these homes.
-MORE_NOT_COMMANDS = ["몇 시야", "오늘 며칠이야", "타이머 맞춰줘", "날씨 알려줘", "뭐 해"]
+DEVICE_WORDS = WORDS[10:]  # 책상 … 큰: words the model knows that are no area
+# Said as if the home had them: devices and areas it lacks (command-like non-commands).
+LACKING_DEVICES = ("텔레비전", "에어컨", "커튼", "라디오", "컴퓨터", "청소기")
+MORE_NOT_COMMANDS = [
+    "몇 시야",
+    "오늘 며칠이야",
+    "타이머 맞춰줘",
+    "날씨 알려줘",
+    "뭐 해",
+    "감사합니다",
+]
 ON_OFF = {"HassTurnOn", "HassTurnOff"}
-MARGINS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)  # the curve of the exact grammar's margin
+ALPHAS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
+THRESHOLDS = (*(round(0.3 + 0.05 * n, 2) for n in range(14)), 0.97, 0.99)
+# The bounds each strictness keeps on the calibration set: wrong actions, non-commands
+# acted on (fractions).
+BOUNDS = {"relaxed": (0.05, 0.05), "balanced": (0.02, 0.02), "strict": (0.005, 0.005)}
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A generated home: names and areas with their sources, and what it can do."""
+
+    label: str
+    names: dict[str, list[str]]
+    areas: dict[str, list[str]]
+    capabilities: frozenset[str]
+    lacking_areas: tuple[str, ...]
+    lacking_names: tuple[str, ...]
+
+
+def make_home(entities: int, area_count: int) -> Home:
+    """Lights (60 %), switches and fans in areas; lights dimmable / colour in bigger homes."""
+    names: dict[str, list[str]] = {}
+    caps = {"light", "switch", "fan"}
+    for n in range(entities):
+        domain = "light" if n % 5 < 3 else "switch" if n % 5 == 3 else "fan"
+        if entities <= len(DEVICE_WORDS):
+            name = DEVICE_WORDS[n]
+        else:
+            first, second = divmod(n, len(DEVICE_WORDS))
+            name = f"{DEVICE_WORDS[second]} {WORDS[first % len(WORDS)]}"
+        names[name] = [f"{domain}.e{n}"]
+        if entities > 12 and domain == "light":
+            caps.add("light:brightness")
+            if n % 6 == 0:
+                caps.add("light:color")
+    area_names = [
+        AREA_NAMES[n] if n < len(AREA_NAMES) else f"{WORDS[n % len(WORDS)]} 방"
+        for n in range(area_count)
+    ]
+    return Home(
+        label=f"{entities} entities, {area_count} areas",
+        names=names,
+        areas={name: [f"area.a{n}"] for n, name in enumerate(area_names)},
+        capabilities=frozenset(caps),
+        lacking_areas=tuple(a for a in AREA_NAMES if a not in area_names) or ("차고", "정원"),
+        lacking_names=LACKING_DEVICES,
+    )
+
+
+HOMES = {"12": (12, 4), "50": (50, 10), "200": (200, 20)}
+# The grammars compared: (label, with capabilities, garbage cost per word).
+VARIANTS = (
+    ("capabilities, garbage cost 6", True, 6.0),
+    ("capabilities, garbage cost 3", True, 3.0),
+    ("all templates, garbage cost 6 (before)", False, 6.0),
+)
+
+
+def fill(text: str, values: dict[str, Sequence[str]], rng: random.Random) -> str | None:
+    """Return a template text with each slot filled by one of its values (None: one lacks)."""
+    for slot in grammar._PLACEHOLDER.findall(text):  # noqa: SLF001 - the same syntax
+        choices = values.get(slot) or ()
+        if not choices:
+            return None
+        text = text.replace(f"{{{slot}}}", rng.choice(sorted(choices)), 1)
+    return " ".join(text.split())
+
+
+def sayable(phrases: PhraseSet, sentence: str) -> bool:
+    """Whether every word of a sentence is one the model can say."""
+    words = [p for w in sentence.split() for p in phrases.splits.get(w, w).split()]
+    return not any(w in phrases.unknown for w in words)
+
+
+def commands(phrases: PhraseSet, count: int, seed: int) -> list[str]:
+    """Return a fixed random sample of the home's commands, as decodable text."""
+    rng = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
+    said: set[str] = set()
+    texts = sorted(phrases.texts)
+    for _ in range(count * 200):
+        if len(said) >= count:
+            break
+        sentence = fill(rng.choice(texts), dict(phrases.slot_values), rng)
+        if sentence and sayable(phrases, sentence) and phrases.match(sentence):
+            said.add(sentence)
+    return sorted(said)
+
+
+def command_like(phrases: PhraseSet, home: Home, count: int, seed: int) -> list[str]:
+    """Return sentences of the home's own templates about areas and devices it lacks."""
+    rng = random.Random(seed)  # noqa: S311
+    values = dict(phrases.slot_values)
+    values["area"] = home.lacking_areas
+    values["name"] = home.lacking_names
+    texts = sorted(t for t in phrases.texts if "{area}" in t or "{name}" in t)
+    found: set[str] = set()
+    for _ in range(count * 200):
+        if len(found) >= count:
+            break
+        sentence = fill(rng.choice(texts), values, rng)
+        if sentence and phrases.meaning(sentence) is None:
+            found.add(sentence)
+    return sorted(found)
+
+
+def with_noise(pcm: bytes, snr_db: float | None, seed: int) -> bytes:
+    """Return the speech with white noise at snr_db below its power (None: clean)."""
+    if snr_db is None:
+        return pcm
+    speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    power = float(np.mean(speech**2)) or 1.0
+    noise = np.random.default_rng(seed).normal(
+        0.0, (power / 10 ** (snr_db / 10)) ** 0.5, speech.size
+    )
+    return np.clip(speech + noise, -32768, 32767).astype(np.int16).tobytes()
 
 
 @dataclass(slots=True)
 class Tally:
-    """What one grammar made of one home's utterances."""
+    """What a decision made of a set of utterances."""
 
     commands: int = 0
     right: int = 0
     wrong: int = 0
     flips: int = 0
-    not_recognised: int = 0
     non_commands: int = 0
     forced: int = 0
 
+    @property
+    def recall(self) -> float:
+        """The share of commands acted on rightly."""
+        return self.right / max(1, self.commands)
+
+    @property
+    def wrong_rate(self) -> float:
+        """The share of commands acted on wrongly."""
+        return self.wrong / max(1, self.commands)
+
+    @property
+    def forced_rate(self) -> float:
+        """The share of non-commands acted on."""
+        return self.forced / max(1, self.non_commands)
+
     def row(self) -> str:
-        """Table cells: recall, wrong, flips, forced."""
-        share = 100 / max(1, self.commands)
+        """Table cells: recall, wrong, flips, non-commands acted on."""
         return (
-            f"{self.right * share:.1f} % ({self.right}/{self.commands}) | "
-            f"{self.wrong * share:.1f} % | {self.flips * share:.1f} % | "
-            f"{100 * self.forced / max(1, self.non_commands):.1f} % "
-            f"({self.forced}/{self.non_commands})"
+            f"{100 * self.recall:.1f} % ({self.right}/{self.commands}) | "
+            f"{100 * self.wrong_rate:.1f} % | {self.flips} | "
+            f"{100 * self.forced_rate:.1f} % ({self.forced}/{self.non_commands})"
         )
 
 
-def home(entities: int, areas: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Names of words the model knows: entities spread over lights, switches and fans."""
-    domains = sorted(DOMAINS)
-    names = {
-        f"{WORDS[n % len(WORDS)]} {WORDS[(n // len(WORDS)) % len(WORDS)]}": [
-            f"{domains[n % 3]}.e{n}"
-        ]
-        for n in range(entities)
-    }
-    if entities <= 20:  # a small home names its things with one word
-        names = {WORDS[n]: [f"{domains[n % 3]}.e{n}"] for n in range(entities)}
-    area_names = [
-        AREA_NAMES[n] if n < len(AREA_NAMES) else f"{WORDS[n % len(WORDS)]} 방"
-        for n in range(areas)
-    ]
-    return names, {name: [f"area.a{n}"] for n, name in enumerate(area_names)}
+@dataclass(slots=True)
+class Utterance:
+    """One spoken sentence, what it means to the home, and the decoder's n best."""
+
+    text: str
+    wanted: decision.Action | None
+    voice: str
+    speed: int
+    noise: str
+    half: str  # "calibration" or "evaluation"
+    pcm: bytes = b""
+    nbest: list[tuple[str, float]] = field(default_factory=list)
+    actions: dict[str, decision.Action | None] = field(default_factory=dict)
 
 
-def commands(phrases: PhraseSet, count: int, seed: int) -> list[str]:
-    """Every command of the home, or a fixed random sample of count, as decodable text."""
-    rng = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
-    said: set[str] = set()
-    texts = sorted(phrases.texts)
-    attempts = 0
-    while len(said) < count and attempts < count * 200:
-        attempts += 1
-        text = rng.choice(texts)
-        for slot in grammar._PLACEHOLDER.findall(text):  # noqa: SLF001 - the same syntax
-            values = phrases.slot_values.get(slot) or ()
-            if not values:
-                break
-            text = text.replace(f"{{{slot}}}", rng.choice(sorted(values)), 1)
+def tally(
+    phrases: PhraseSet, utterances: Iterable[Utterance], alpha: float, threshold: float
+) -> Tally:
+    """Count what the decision at (alpha, threshold) makes of the utterances."""
+    result = Tally()
+    for u in utterances:
+        got = decision.decide(
+            u.nbest, u.actions.get, lambda text: text, threshold=threshold, alpha=alpha
+        )
+        acted = got.action if got.command is not None else None
+        if u.wanted is None:
+            result.non_commands += 1
+            result.forced += acted is not None
+            continue
+        result.commands += 1
+        if acted is None:
+            continue
+        if acted == u.wanted:
+            result.right += 1
         else:
-            sentence = " ".join(text.split())
-            words = [p for w in sentence.split() for p in phrases.splits.get(w, w).split()]
-            if not any(w in phrases.unknown for w in words) and phrases.match(sentence):
-                said.add(sentence)
-    return sorted(said)
+            result.wrong += 1
+            result.flips += {acted[0], u.wanted[0]} == ON_OFF and acted[1] == u.wanted[1]
+    return result
 
 
-def _meaning(phrases: PhraseSet, text: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-    return phrases.meaning(text) if text else None
+def calibrate(
+    phrases: PhraseSet, utterances: list[Utterance]
+) -> tuple[float, dict[str, float], list[str]]:
+    """Choose ALPHA and each strictness' threshold on the calibration half."""
+    best: tuple[float, float, dict[str, float]] | None = None
+    lines = ["", "| ALPHA | relaxed θ: recall | balanced θ: recall | strict θ: recall |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
+    for alpha in ALPHAS:
+        tallies = {theta: tally(phrases, utterances, alpha, theta) for theta in THRESHOLDS}
+        chosen: dict[str, float] = {}
+        cells = []
+        for name, (wrong, forced) in BOUNDS.items():
+            fits = [
+                (t.recall, theta)
+                for theta, t in tallies.items()
+                if t.wrong_rate <= wrong and t.forced_rate <= forced
+            ]
+            recall, theta = max(fits) if fits else (0.0, THRESHOLDS[-1])
+            chosen[name] = theta
+            cells.append(f"{theta:g}: {100 * recall:.1f} %")
+        lines.append(f"| {alpha:g} | " + " | ".join(cells) + " |")
+        balanced = tallies[chosen["balanced"]].recall
+        if best is None or balanced > best[0]:
+            best = (balanced, alpha, chosen)
+    assert best is not None
+    return best[1], best[2], lines
 
 
-def score(phrases: PhraseSet, spoken: str, heard: str, tally: Tally) -> None:
-    """Count one utterance."""
-    wanted = _meaning(phrases, spoken)
-    got = _meaning(phrases, heard)
-    if wanted is None:
-        tally.non_commands += 1
-        tally.forced += got is not None
-        return
-    tally.commands += 1
-    if got is None:
-        tally.not_recognised += 1
-    elif got == wanted:
-        tally.right += 1
-    else:
-        tally.wrong += 1
-        tally.flips += {got[0], wanted[0]} == ON_OFF and got[1] == wanted[1]
-
-
-def speech(sentences: Iterable[str], folder: Path) -> dict[tuple[str, str, int], bytes]:
-    """Every sentence in every voice and speed."""
-    return {
-        (text, voice, speed): speak(text, folder, voice, speed=speed)
-        for text in sentences
-        for voice in VOICES
-        for speed in SPEEDS
-    }
-
-
-def rss_mb() -> float:
-    """Return the resident memory of the process now, in MiB (Linux)."""
-    pages = Path("/proc/self/statm").read_text(encoding="ascii").split()[1]
-    return int(pages) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-async def build(engine: VoskEngine, entities: int, areas: int) -> tuple[PhraseSet, str]:
+async def build(engine: VoskEngine, home: Home, *, capabilities: bool) -> tuple[PhraseSet, str]:
     """Build the home's phrase set and exact grammar; return it and a row of the costs."""
-    names, area_names = home(entities, areas)
     korean = home_assistant_intents.get_intents("ko")
     started = time.perf_counter()
     phrases = build_phrase_set(
-        "ko", korean, names, area_names, domains=DOMAINS, known_word=engine.known_word,
-        language_data=korean,
+        "ko", korean, home.names, home.areas, domains={"light", "switch", "fan"},
+        known_word=engine.known_word, language_data=korean,
+        capabilities=home.capabilities if capabilities else None,
     )  # fmt: skip
     phrase_ms = (time.perf_counter() - started) * 1000
-    tracemalloc.start()
-    started = time.perf_counter()
-    compiled = grammar.compile_grammar(
-        phrases.texts, phrases.slot_values, phrases.splits, phrases.garbage, engine.word_id
-    )
-    compile_ms = (time.perf_counter() - started) * 1000
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    before = rss_mb()
     started = time.perf_counter()
     await engine.async_prepare_phrases(phrases)
     load_s = time.perf_counter() - started
-    summary = compiled.summary()
+    summary = engine.diagnostics()["exact_grammar"]["in_use"] or {}
+    left = ", ".join(f"{k} {v}" for k, v in sorted(phrases.left_out.items())) or "none"
     row = (
-        f"| {entities} / {areas} | {phrase_ms:.0f} ms | {compile_ms:.0f} ms | {peak:.1f} MiB | "
-        f"{summary['states']} / {summary['arcs']} | {len(compiled.fst_bytes()) / 1024:.0f} KiB | "
-        f"{load_s:.2f} s | {rss_mb() - before:+.0f} MiB |"
+        f"| {home.label} | {'capabilities' if capabilities else 'all templates'} | "
+        f"{len(phrases.texts)} | {left} | {phrase_ms:.0f} ms | "
+        f"{summary.get('states')} / {summary.get('arcs')} | {load_s:.2f} s |"
     )
     return phrases, row
 
 
-async def decode(
-    engine: VoskEngine, pcm: bytes, phrases: PhraseSet, *, paced: bool
-) -> tuple[str, float]:
-    """Phrase mode's answer and the time from the end of speech to it."""
-    settings = RecognitionSettings(
-        language="ko", silence_ms=300, max_seconds=30, mode="phrase", phrases=phrases
-    )
-    audio = stream(pcm, pace=0.02 if paced else 0.0, silence_after_ms=1500 if paced else 0)
-    result = await engine.transcribe(audio, settings)
-    return result.text, result.timing.latency_ms
-
-
 def nbest(engine: VoskEngine, pcm: bytes) -> list[tuple[str, float]]:
-    """Return the exact grammar's n best hypotheses of an utterance (the margin curve)."""
+    """Return the exact grammar's n best hypotheses of an utterance, as the engine gets them."""
     home = engine._home  # noqa: SLF001 - the loaded home model
     assert home is not None
     recognizer = vosk_engine._exact_recognizer(home.model)  # noqa: SLF001 - as the engine makes it
@@ -219,151 +330,178 @@ def nbest(engine: VoskEngine, pcm: bytes) -> list[tuple[str, float]]:
     return [(str(a["text"]), float(a["confidence"])) for a in result.get("alternatives", [])]
 
 
-def curve(
-    phrases: PhraseSet, hypotheses: dict[tuple[str, str, int], list[tuple[str, float]]]
+def utterances_of(
+    phrases: PhraseSet, home: Home, sample: int, noises: Sequence[str], folder: Path
+) -> list[Utterance]:
+    """Every sentence of the home in every voice, speed and noise, split in two halves."""
+    said = commands(phrases, sample, seed=len(home.names))
+    others = [*NOT_COMMANDS, *MORE_NOT_COMMANDS, *command_like(phrases, home, 12, seed=7)]
+    halves: dict[str, str] = {}
+    for group in (said, others):
+        shuffled = sorted(group)
+        random.Random(len(group)).shuffle(shuffled)  # noqa: S311 - a fixed split
+        for index, text in enumerate(shuffled):
+            halves[text] = "calibration" if index % 2 == 0 else "evaluation"
+    found = []
+    for text, half in halves.items():
+        wanted = phrases.meaning(text)
+        for voice in VOICES:
+            for speed in SPEEDS:
+                clean = speak(text, folder, voice, speed=speed)
+                for noise in noises:
+                    snr = None if noise == "none" else float(noise.split()[0])
+                    pcm = with_noise(clean, snr, seed=hash((text, voice, speed)) & 0xFFFF)
+                    found.append(Utterance(text, wanted, voice, speed, noise, half, pcm))
+    return found
+
+
+def report(
+    phrases: PhraseSet, utterances: list[Utterance], alpha: float, thetas: dict[str, float]
 ) -> list[str]:
-    """Recall and errors of the exact grammar against the margin that accepts a command."""
-    lines = [
-        "",
-        "| Margin | Recall | Wrong commands | On/off flips | Non-commands forced |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    default = vosk_engine.EXACT_MARGIN
-    try:
-        for margin in MARGINS:
-            vosk_engine.EXACT_MARGIN = margin
-            tally = Tally()
-            for key, found in hypotheses.items():
-                score(phrases, key[0], vosk_engine._sure_command(phrases, found) or "", tally)  # noqa: SLF001
-            chosen = (
-                f" (in use; the opposite {vosk_engine.FLIP_MARGIN:g})" if margin == default else ""
-            )
-            lines.append(f"| {margin:g}{chosen} | {tally.row()} |")
-    finally:
-        vosk_engine.EXACT_MARGIN = default
+    """Evaluation-half figures at the chosen ALPHA and thresholds."""
+    evaluation = [u for u in utterances if u.half == "evaluation"]
+    lines = ["", "| Strictness (θ) | Recall | Wrong | On/off flips | Non-commands acted on |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, theta in thetas.items():
+        lines.append(f"| {name} ({theta:g}) | {tally(phrases, evaluation, alpha, theta).row()} |")
+    balanced = thetas["balanced"]
+    lines += ["", f"Per voice, balanced (θ {balanced:g}), evaluation half:", "",
+              "| Voice | Speed | Noise | Recall | Wrong | Flips | Non-commands acted on |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for voice in VOICES:
+        for speed in SPEEDS:
+            for noise in NOISES:
+                part = [
+                    u for u in evaluation if (u.voice, u.speed, u.noise) == (voice, speed, noise)
+                ]
+                if part:
+                    lines.append(
+                        f"| {voice} | {speed} | {noise} | {tally(phrases, part, alpha, balanced).row()} |"
+                    )
+    lines += ["", "Per voice, all speeds and noises:", "",
+              "| Voice | Recall | Wrong | Flips | Non-commands acted on |",
+              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for voice in VOICES:
+        part = [u for u in evaluation if u.voice == voice]
+        lines.append(f"| {voice} | {tally(phrases, part, alpha, balanced).row()} |")
+    lines += ["", "The threshold curve (evaluation half, ALPHA as chosen):", "",
+              "| θ | Recall | Wrong | Flips | Non-commands acted on |", "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines += [f"| {t:g} | {tally(phrases, evaluation, alpha, t).row()} |" for t in THRESHOLDS]
     return lines
+
+
+async def latency(
+    engine: VoskEngine, phrases: PhraseSet, texts: Sequence[str], folder: Path
+) -> list[float]:
+    """Speech end -> text of recognised commands, hybrid mode, fed at real-time pace."""
+    times = []
+    settings = RecognitionSettings(
+        language="ko", silence_ms=300, max_seconds=30, mode="hybrid", phrases=phrases
+    )
+    for text in texts:
+        pcm = speak(text, folder, "ko+f3")
+        result = await engine.transcribe(stream(pcm, pace=0.02, silence_after_ms=1500), settings)
+        if phrases.meaning(result.text) == phrases.meaning(text):
+            times.append(result.timing.latency_ms)
+    return times
 
 
 async def run_home(
-    engine: VoskEngine, name: str, sample: int, paced: int, folder: Path
+    engine: VoskEngine, key: str, args: argparse.Namespace, folder: Path
 ) -> list[str]:
-    """One home: build, then every utterance with both grammars."""
-    entities, areas = HOMES[name]
-    exact, build_row = await build(engine, entities, areas)
-    runtime = replace(exact)  # another object: the engine uses the runtime grammar for it
-    said = commands(exact, sample, seed=entities)
-    utterances = speech([*said, *NOT_COMMANDS, *MORE_NOT_COMMANDS], folder)
-    tallies = {"runtime grammar": Tally(), "exact grammar": Tally()}
-    by_voice: dict[tuple[str, str], Tally] = {}
-    latencies: dict[str, list[float]] = {label: [] for label in tallies}
-    paced_keys = [k for k in utterances if k[0] in said][:: max(1, len(said) * 6 // max(1, paced))]
-    hypotheses = {}
-    for key, pcm in utterances.items():
-        for label, phrases in (("runtime grammar", runtime), ("exact grammar", exact)):
-            heard, _ = await decode(engine, pcm, phrases, paced=False)
-            score(exact, key[0], heard, tallies[label])
-            score(exact, key[0], heard, by_voice.setdefault((label, f"{key[1]} {key[2]}"), Tally()))
-        hypotheses[key] = nbest(engine, pcm)
-    for key in paced_keys[:paced]:
-        for label, phrases in (("runtime grammar", runtime), ("exact grammar", exact)):
-            _, latency = await decode(engine, utterances[key], phrases, paced=True)
-            latencies[label].append(latency)
-    lines = [
-        (
-            f"\n### {name}: {entities} entities in {areas} areas, {len(said)} commands, "
-            f"{len(NOT_COMMANDS) + len(MORE_NOT_COMMANDS)} non-commands, "
-            f"{len(VOICES)} voices x {len(SPEEDS)} speeds\n"
-        ),
-        (
-            "| Entities / areas | Phrase set | Exact grammar compile | Compile peak | "
-            "States / arcs | Gr.fst | Home model load | RSS added |"
-        ),
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        build_row,
-        "",
-        (
-            "| Grammar | Recall | Wrong commands | On/off flips | Non-commands forced | "
-            "After end of speech p50 / p95 (real-time pace) |"
-        ),
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for label, tally in tallies.items():
-        times = latencies[label] or [0.0]
-        lines.append(
-            f"| {label} | {tally.row()} | {percentile(times, 50):.0f} / "
-            f"{percentile(times, 95):.0f} ms ({len(latencies[label])}) |"
-        )
-    lines += curve(exact, hypotheses)
-    lines += [
-        "",
-        "| Grammar | Voice, speed | Recall | Wrong | Flips | Forced |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {label} | {voice} | {tally.row()} |" for (label, voice), tally in by_voice.items()
-    ]
-    return lines
-
-
-async def reloads(count: int, folder: Path) -> list[str]:
-    """Measure resident memory over entry reloads, with and without malloc_trim.
-
-    Each reload loads the model, builds the exact grammar and closes the engine.
-    """
-    lines = [
-        "\n### Reloads (load the model, build the exact grammar, close)\n",
-        "| Memory given back | " + " | ".join(f"after reload {n + 1}" for n in range(count)) + " |",
-        "| --- |" + " --- |" * count,
-    ]
-    phrases_of = home(10, 5)
-    korean = home_assistant_intents.get_intents("ko")
-    real_trim = vosk_engine._trim_memory  # noqa: SLF001 - the step measured
-    for label, trim in (("yes (malloc_trim)", real_trim), ("no (before)", lambda: None)):
-        vosk_engine._trim_memory = trim  # noqa: SLF001
-        after = []
-        for _ in range(count):
-            engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=folder / "reload")
-            await engine.async_load()
-            phrases = build_phrase_set(
-                "ko", korean, *phrases_of, domains=DOMAINS, known_word=engine.known_word,
-                language_data=korean,
+    """One home: build both ways, decode every utterance, calibrate, evaluate."""
+    home = make_home(*HOMES[key])
+    noises = [n for n in NOISES if args.noise in ("all", n.split()[0])]
+    lines = [f"\n## Home of {home.label}\n",
+             "| Home | Grammar | Template texts | Left out (capability: texts) | Phrase set | States / arcs | Home model load | Garbage cost |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    results = {}
+    utterances: list[Utterance] = []
+    compile_grammar = grammar.compile_grammar
+    for label, capabilities, cost in VARIANTS:
+        grammar.compile_grammar = functools.partial(compile_grammar, garbage_cost=cost)
+        try:
+            phrases, row = await build(engine, home, capabilities=capabilities)
+        finally:
+            grammar.compile_grammar = compile_grammar
+        lines.append(f"{row} {cost:g} |")
+        if not utterances:
+            utterances = utterances_of(phrases, home, args.sample, noises, folder)
+        decoded = []
+        for u in utterances:
+            found = nbest(engine, u.pcm)
+            decoded.append(
+                Utterance(u.text, phrases.meaning(u.text), u.voice, u.speed, u.noise, u.half,
+                          nbest=found, actions={t: phrases.meaning(t) for t, _ in found})
             )  # fmt: skip
-            await engine.async_prepare_phrases(phrases)
-            await engine.async_close()
-            after.append(f"{rss_mb():.0f} MiB")
-        lines.append(f"| {label} | " + " | ".join(after) + " |")
-    vosk_engine._trim_memory = real_trim  # noqa: SLF001
+        calibration = [u for u in decoded if u.half == "calibration"]
+        alpha, thetas, curve_lines = calibrate(phrases, calibration)
+        results[label] = (phrases, decoded, alpha, thetas, curve_lines)
+        if label == VARIANTS[0][0] and args.paced:
+            said = sorted({u.text for u in decoded if u.wanted and u.half == "evaluation"})
+            quiet = await latency(engine, phrases, said[: args.paced], folder)
+            hog = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import time\nend = time.time() + 900\nwhile time.time() < end: pass",
+                ]
+            )
+            try:
+                loaded = await latency(engine, phrases, said[: args.paced], folder)
+            finally:
+                hog.kill()
+            latencies = (quiet, loaded)
+    commands_n = len({u.text for u in utterances if u.wanted is not None})
+    others_n = len({u.text for u in utterances if u.wanted is None})
+    lines.append(
+        f"\n{commands_n} commands and {others_n} non-commands (half each for calibration and "
+        f"evaluation) x {len(VOICES)} voices x {len(SPEEDS)} speeds x {len(noises)} noise levels "
+        f"= {len(utterances)} utterances."
+    )
+    for label, *_ in VARIANTS:
+        phrases, decoded, alpha, thetas, curve_lines = results[label]
+        lines.append(f"\n### {label}: calibration chose ALPHA {alpha:g}, θ {thetas}")
+        lines += curve_lines
+        lines += report(phrases, decoded, alpha, thetas)
+    if args.paced:
+        quiet, loaded = latencies
+        q50, q95 = (percentile(quiet or [0.0], p) for p in (50, 95))
+        l50, l95 = (percentile(loaded or [0.0], p) for p in (50, 95))
+        lines += [
+            "",
+            "| Hybrid, real-time pace, recognised commands | p50 | p95 | n |",
+            "| --- | --- | --- | --- |",
+            f"| quiet machine | {q50:.0f} ms | {q95:.0f} ms | {len(quiet)} |",
+            f"| beside a CPU-heavy process | {l50:.0f} ms | {l95:.0f} ms (x{l95 / max(q95, 1):.1f}) | {len(loaded)} |",
+        ]
     return lines
 
 
 async def main() -> None:
     """Run the homes asked for and print the tables."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--homes", default="small,medium,large")
-    parser.add_argument("--sample", type=int, default=30, help="commands per home at most")
+    parser.add_argument("--homes", default="12,50,200")
+    parser.add_argument("--sample", type=int, default=40, help="commands per home at most")
     parser.add_argument("--paced", type=int, default=12, help="commands timed in real time")
-    parser.add_argument("--reloads", type=int, default=0, help="reload cycles measured")
+    parser.add_argument("--noise", default="all", help="all, none, 20 or 10")
     args = parser.parse_args()
     print(
         f"# Voice Guard round trip on {platform.machine()}, {os.cpu_count()} cores, "
         f"CPython {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
-        f"garbage cost {grammar.GARBAGE_COST:g}, lattice beam {grammar.LATTICE_BEAM:g}"
+        f"garbage cost {grammar.GARBAGE_COST:g}, lattice beam {grammar.LATTICE_BEAM:g}, "
+        f"{vosk_engine.EXACT_ALTERNATIVES} alternatives"
     )
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         engine = VoskEngine(MODEL_PATH, "ko", max_decoders=1, grammar_root=folder / "homes")
         await engine.async_load()
-        if args.reloads:
-            for line in await reloads(args.reloads, folder):
-                print(line, flush=True)
         try:
-            for name in filter(None, args.homes.split(",")):
-                for line in await run_home(engine, name, args.sample, args.paced, folder):
+            for key in filter(None, args.homes.split(",")):
+                for line in await run_home(engine, key, args, folder):
                     print(line, flush=True)
         finally:
             await engine.async_close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nPeak RSS of the run: {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

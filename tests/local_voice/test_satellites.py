@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from homeassistant.auth.const import GROUP_ID_ADMIN, GROUP_ID_USER
 from homeassistant.components.assist_pipeline.select import AssistPipelineSelect
 from homeassistant.components.assist_satellite import (
     AssistSatelliteConfiguration,
@@ -13,7 +14,7 @@ from homeassistant.components.assist_satellite import (
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_OPTION, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -29,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.voice_guard.local_voice.pipelines import PRIVATE_PIPELINE_NAME
+from custom_components.voice_guard.permissions import NotAnAdministratorError
 
 TEST_DOMAIN = "test_satellite"
 DEVICE = DeviceInfo(identifiers={(TEST_DOMAIN, "kitchen")}, name="Kitchen satellite")
@@ -244,3 +246,27 @@ async def test_switches_and_pins_of_older_versions_are_taken_over(
     assert _switch_id(hass, mock_config_entry) == old.entity_id
     assert hass.states.get(old.entity_id).state == "on"
     assert hass.states.get(_select_id(hass)).state == PRIVATE_PIPELINE_NAME
+
+
+async def test_only_administrators_take_a_satellite_off_local_voice(
+    hass: HomeAssistant, satellite: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """Off sends the satellite's voice to its old (perhaps cloud) pipeline again."""
+    await hass.auth.async_create_user("Owner", group_ids=[GROUP_ID_ADMIN])
+    kid = await hass.auth.async_create_user("Kid", group_ids=[GROUP_ID_USER])
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    switch = _switch_id(hass, mock_config_entry)
+    context = Context(user_id=kid.id)
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: switch}, blocking=True, context=context
+    )
+    with pytest.raises(NotAnAdministratorError):
+        await hass.services.async_call(
+            "switch", "turn_off", {ATTR_ENTITY_ID: switch}, blocking=True, context=context
+        )
+    assert hass.states.get(switch).state == "on"
+    assert hass.states.get(_select_id(hass)).state == PRIVATE_PIPELINE_NAME
+    await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: switch}, blocking=True)
+    assert hass.states.get(switch).state == "off"

@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from ..compat import vol
 from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS
 from ..errors import action_error
+from ..permissions import async_require_administrator
 from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries, find_guarded
 from .dns.hosts import MAX_HOST, normalize_pattern
 from .dns.policy import Block
@@ -99,6 +100,8 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     if (found := _guarded(hass, device_id)) is None:
         raise action_error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
+    title = coordinator.config_entry.subentries[subentry_id].title
+    await async_require_administrator(hass, call.context, f"allow {title} to reach the cloud")
     duration: timedelta = call.data[ATTR_DURATION]
     if not MIN_ALLOWANCE <= duration <= MAX_ALLOWANCE:
         raise action_error(
@@ -140,6 +143,11 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     by_filter: dict[GuardCoordinator, list[str]] = {}
     for coordinator, subentry_id in targets:
         by_filter.setdefault(coordinator, []).append(subentry_id)
+        if lowered := sorted(b.value for b in coordinator.enabled_blocks(subentry_id) - blocks):
+            title = coordinator.config_entry.subentries[subentry_id].title
+            await async_require_administrator(
+                hass, call.context, f"turn off {', '.join(lowered)} for {title}"
+            )
     changed: list[str] = []
     waiting: dict[str, str] = {}
     for coordinator, subentry_ids in by_filter.items():

@@ -10,6 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..assistants import keep_from_assistants
 from ..const import SUBENTRY_DEVICE
+from ..permissions import async_require_administrator
 from .coordinator import GuardConfigEntry, GuardCoordinator
 from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import GuardedDeviceEntity
@@ -82,7 +83,8 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
         await self._set(on=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Allow the hosts again."""
+        """Allow the hosts again (administrators and automations only)."""
+        await async_require_administrator(self.hass, self._context, f"turn off {self.entity_id}")
         await self._set(on=False)
 
     async def _set(self, *, on: bool) -> None:

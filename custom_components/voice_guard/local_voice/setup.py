@@ -31,7 +31,7 @@ from ..const import (
     VOSK_REQUIREMENT,
 )
 from .data import SpeechConfigEntry, SpeechRuntimeData, SpeechSettings, stt_entity_id
-from .engine.base import MODE_OPEN, SpeechEngine
+from .engine.base import MODE_OPEN, MODE_PHRASE, SpeechEngine
 from .engine.catalog import language_name, language_names, load_catalog as load_model_catalog
 from .engine.errors import SpeechError
 from .engine.vosk_engine import VoskEngine
@@ -118,6 +118,8 @@ async def _async_start_engine(
         language,
         max_decoders=speech.max_decoders,
         grammar_root=Path(hass.config.path(MODELS_FOLDER, GRAMMAR_FOLDER, entry.entry_id)),
+        # Phrases only: the open-vocabulary model is freed once the home's grammar is in.
+        open_vocabulary_on_demand=speech.mode == MODE_PHRASE,
     )
     try:
         await engine.async_load()

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..assistants import keep_from_assistants
 from ..const import DOMAIN
+from ..permissions import async_require_administrator
 from .data import SpeechConfigEntry
 from .entity import LocalVoiceEntity
 from .satellites import Satellite, SatellitePins, find_satellites
@@ -110,6 +111,7 @@ class SatelliteSwitch(LocalVoiceEntity, SwitchEntity):
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Give the satellite its previous pipeline back."""
+        """Give the satellite its previous pipeline back (administrators and automations)."""
+        await async_require_administrator(self.hass, self._context, f"turn off {self.entity_id}")
         await self._pins.async_unpin(self._select)
         self.async_write_ha_state()

@@ -13,13 +13,13 @@ from typing import Any
 import home_assistant_intents
 import pytest
 
-from custom_components.voice_guard.local_voice.engine import decision, vosk_engine
+from custom_components.voice_guard.local_voice.engine import decision, grammar, vosk_engine
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 from custom_components.voice_guard.local_voice.engine.errors import ModelError
 from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
-from ...speech import MODEL_PATH, speak, stream
+from ...speech import MODEL_PATH, cached_load_model, speak, stream
 
 # A sentence of the home's own ("{area}에 있는 {name} 켜줘"): with Vosk's runtime grammar
 # hybrid mode lost it to open vocabulary (the decoder said "부엌 에 있는 스탠드 부엌").
@@ -288,3 +288,68 @@ def test_memory_is_trimmed_where_the_c_library_can(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(vosk_engine.ctypes, "CDLL", _missing)
     vosk_engine._trim_memory()  # musl, or no libc.so.6: nothing to give back, no error
     assert calls == [("libc.so.6", 0)]
+
+
+def test_the_lexicon_gives_the_models_own_word_ids_without_loading_it() -> None:
+    """Phrases-only mode looks words up here once the model is freed."""
+    lexicon = grammar.Lexicon.from_model(MODEL_PATH)
+    assert lexicon is not None
+    assert len(lexicon) > 100_000
+    model = cached_load_model(MODEL_PATH)
+    for word in ("거실", "부엌", "켜줘", "꺼", "스탠드", "<eps>", "없는단어없는단어", ""):
+        assert lexicon.id(word) == model.vosk_model_find_word(word), word
+
+
+def test_a_model_without_a_readable_symbol_table_has_no_lexicon(tmp_path: Path) -> None:
+    assert grammar.Lexicon.from_model(tmp_path) is None  # no graph/Gr.fst
+    (tmp_path / "graph").mkdir()
+    (tmp_path / "graph" / "Gr.fst").write_bytes(b"\xd6\xfd\xb2\x7e" + b"\xff" * 12)
+    assert grammar.Lexicon.from_model(tmp_path) is None  # garbage after the magic
+
+
+async def test_phrases_only_mode_frees_the_open_vocabulary_model_and_loads_it_on_demand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~300 MB less in phrases-only mode; transcribe still works and frees it after."""
+    loads: list[Path] = []
+    real_load = vosk_engine._load_model
+
+    def counting(path: Path) -> Any:
+        loads.append(path)
+        return real_load(path)
+
+    monkeypatch.setattr(vosk_engine, "_load_model", counting)
+    engine = VoskEngine(
+        MODEL_PATH, "ko", max_decoders=1, grammar_root=tmp_path / "homes",
+        open_vocabulary_on_demand=True,
+    )  # fmt: skip
+    await engine.async_load()
+    try:
+        phrases = _phrases(engine, {"스탠드": ["light.stand"]})
+        await engine.async_prepare_phrases(phrases)
+        model = engine.diagnostics()["model"]
+        assert model["open_vocabulary_loaded"] is False
+        assert engine.known_word("스탠드")
+        assert not engine.known_word("없는단어없는단어")
+
+        pcm = speak(COMMAND, tmp_path, "ko+f3")
+        result = await engine.transcribe(stream(pcm), _settings(phrases, "phrase"))
+        assert result.text == COMMAND
+        assert loads.count(MODEL_PATH) == 1  # phrase mode needed no open vocabulary
+
+        heard = await engine.transcribe(stream(pcm), _settings(phrases, "open"))
+        assert heard.text  # open vocabulary answered (its words, whatever they are)
+        assert loads.count(MODEL_PATH) == 2
+        assert engine.diagnostics()["model"]["open_vocabulary_loaded"] is False
+        assert engine.diagnostics()["model"]["open_vocabulary_loads_on_demand"] == 1
+
+        # A new phrase set is compiled from the lexicon, without the model.
+        await engine.async_prepare_phrases(_phrases(engine, {"선풍기": ["fan.fan"]}))
+        assert loads.count(MODEL_PATH) == 2
+    finally:
+        await engine.async_close()
+
+
+async def test_hybrid_mode_keeps_the_open_vocabulary_model(engine: VoskEngine) -> None:
+    await engine.async_prepare_phrases(_phrases(engine, {"스탠드": ["light.stand"]}))
+    assert engine.diagnostics()["model"]["open_vocabulary_loaded"] is True

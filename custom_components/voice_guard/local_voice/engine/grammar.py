@@ -21,16 +21,19 @@ copied). Vosk loads that folder as a model of its own.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import hashlib
 import io
+import itertools
 import math
 from pathlib import Path
 import re
 import shutil
 import struct
 import time
+from typing import BinaryIO
 
 # What decides the recognition; measured with bench/roundtrip.py.
 GARBAGE_COST = 6.0  # per garbage word, in the graph's -log units
@@ -403,3 +406,106 @@ def remove_home_models(root: Path, keep: Path | None = None) -> None:
     for entry in root.iterdir():
         if entry != keep and entry.name.lstrip(".").startswith(HOME_PREFIX):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+_SYMBOL_TABLE_MAGIC = 2125658996
+_HAS_ISYMBOLS = 0x1
+
+
+class Lexicon:
+    """A model's words and their ids, read from graph/Gr.fst's symbol table.
+
+    What the grammar builder needs of the open-vocabulary model, without loading it: in
+    phrases-only mode the model is freed and word ids come from here. Kept compact (the
+    Korean model has 503,352 words): one sorted blob and two integer arrays, ~10 MB,
+    looked up by binary search.
+    """
+
+    def __init__(self, words: Mapping[bytes, int]) -> None:
+        """Index words (UTF-8) -> id."""
+        ordered = sorted(words)
+        self._blob = b"".join(ordered)
+        self._starts = array("q", itertools.accumulate((len(w) for w in ordered), initial=0))
+        self._ids = array("q", (words[w] for w in ordered))
+
+    def __len__(self) -> int:
+        """Return the number of words."""
+        return len(self._ids)
+
+    def id(self, word: str) -> int:
+        """Return the word's id, -1 if the model lacks it."""
+        wanted = word.encode()
+        low, high = 0, len(self._ids)
+        while low < high:
+            middle = (low + high) // 2
+            found = self._blob[self._starts[middle] : self._starts[middle + 1]]
+            if found < wanted:
+                low = middle + 1
+            elif found > wanted:
+                high = middle
+            else:
+                return self._ids[middle]
+        return -1
+
+    @classmethod
+    def from_model(cls, model_path: Path) -> Lexicon | None:
+        """Read the symbol table of a lookahead model's Gr.fst (blocking); None if none.
+
+        OpenFst's header (fst/fst.h FstHeader), then the input symbol table
+        (fst/symbol-table.cc): magic, name, available key, size, (symbol, key) pairs.
+        """
+        path = model_path / "graph" / "Gr.fst"
+        try:
+            with path.open("rb") as file:
+                reader = _Reader(file)
+                if reader.i32() != _FST_MAGIC:
+                    return None
+                reader.text()  # fst type
+                reader.text()  # arc type
+                reader.i32()  # version
+                flags = reader.i32()
+                reader.skip(8 + 8 + 8 + 8)  # properties, start, states, arcs
+                if not flags & _HAS_ISYMBOLS or reader.i32() != _SYMBOL_TABLE_MAGIC:
+                    return None
+                reader.text()  # the table's name
+                reader.i64()  # available key
+                size = reader.i64()
+                words = {}
+                for _ in range(size):
+                    symbol = reader.text()
+                    words[symbol] = reader.i64()
+        except (OSError, struct.error, ValueError, MemoryError):
+            return None
+        return cls(words)
+
+
+class _Reader:
+    """Little-endian OpenFst fields from a binary file."""
+
+    LONGEST_TEXT = 1 << 20
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def _read(self, size: int) -> bytes:
+        data = self._file.read(size)
+        if len(data) != size:
+            raise ValueError("the file ends inside its header")
+        return data
+
+    def i32(self) -> int:
+        value: int = struct.unpack("<i", self._read(4))[0]
+        return value
+
+    def i64(self) -> int:
+        value: int = struct.unpack("<q", self._read(8))[0]
+        return value
+
+    def text(self) -> bytes:
+        size = self.i32()
+        if not 0 <= size <= self.LONGEST_TEXT:
+            raise ValueError("not an OpenFst string")
+        return self._read(size)
+
+    def skip(self, size: int) -> None:
+        self._read(size)

@@ -253,13 +253,25 @@ class VoskEngine(SpeechEngine):
         *,
         max_decoders: int,
         grammar_root: Path | None = None,
+        open_vocabulary_on_demand: bool = False,
     ) -> None:
         """Prepare the engine; call async_load before use.
 
         grammar_root is where per-home model folders go (none: runtime grammars only).
+        open_vocabulary_on_demand (phrases-only mode): once the home's exact grammar is
+        loaded, the open-vocabulary model is freed (~300 MB for the Korean model); word ids
+        come from its lexicon, and a recognition that needs the model (voice_guard.
+        transcribe, or the runtime grammar when no home model could be built) loads it
+        again and frees it after.
         """
         super().__init__()
         self.model_path = model_path
+        self.open_vocabulary_on_demand = open_vocabulary_on_demand
+        self._lexicon: grammar.Lexicon | None = None
+        self._model_users = 0
+        self._model_lock = asyncio.Lock()
+        self._loaded = False
+        self.open_vocabulary_loads = 0
         self.grammar_root = grammar_root
         self.exact_grammar_supported = False
         self.grammar_failures = 0
@@ -295,6 +307,7 @@ class VoskEngine(SpeechEngine):
         started = time.monotonic()
         self.model_info = await self.run(validate_model_dir, self.model_path)
         self._model = await self.run(_load_model, self.model_path)
+        self._loaded = True
         self.load_seconds = round(time.monotonic() - started, 2)
         if self.grammar_root is not None:
             self.exact_grammar_supported = await self.run(
@@ -305,7 +318,10 @@ class VoskEngine(SpeechEngine):
 
     def word_id(self, word: str) -> int:
         """Return the model's id of a word, -1 if it lacks it (blocking: grammar builder)."""
-        return -1 if self._model is None else int(self._model.vosk_model_find_word(word))
+        model, lexicon = self._model, self._lexicon
+        if model is not None:
+            return int(model.vosk_model_find_word(word))
+        return lexicon.id(word) if lexicon is not None else -1
 
     async def async_prepare_phrases(self, phrases: PhraseSet) -> None:
         """Compile the phrase set into the home's exact grammar and swap it in.
@@ -353,6 +369,7 @@ class VoskEngine(SpeechEngine):
                 previous.retired = True
                 self._retired.append(previous)
                 await self._free_retired()
+        await self._free_open_vocabulary()
 
     async def _free_retired(self) -> None:
         """Free home models no recognition uses any more, off the event loop."""
@@ -376,7 +393,7 @@ class VoskEngine(SpeechEngine):
 
     @contextlib.asynccontextmanager
     async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
-        if self._model is None:
+        if not self._loaded:
             raise EngineUnavailableError("model not loaded", reason="engine_unavailable")
         try:
             async with self.clock.timeout(self.busy_seconds):
@@ -392,11 +409,17 @@ class VoskEngine(SpeechEngine):
         home = self._home if self._home is not None and self._home.phrases is phrases else None
         if home is not None:
             home.users += 1
+        # The open-vocabulary model serves open vocabulary, hybrid mode's fallback and the
+        # runtime grammar; phrase mode on the home's model needs none.
+        model: Any = None
         try:
+            if phrases is None or home is None or settings.mode == MODE_HYBRID:
+                model = await self._use_model()
             if phrases is not None:
                 decoder = await self._phrase_decoder(
                     phrases,
                     home,
+                    model,
                     hybrid=settings.mode == MODE_HYBRID,
                     threshold=decision.STRICTNESS.get(
                         settings.strictness, decision.STRICTNESS[decision.DEFAULT_STRICTNESS]
@@ -407,7 +430,7 @@ class VoskEngine(SpeechEngine):
                 finally:
                     await decoder.close()
             else:
-                args: tuple[Any, ...] = (self._model, SAMPLE_RATE)
+                args: tuple[Any, ...] = (model, SAMPLE_RATE)
                 if settings.grammar is not None:
                     args += (json.dumps(list(settings.grammar), ensure_ascii=False),)
                 yield _VoskDecoder(self, await self.run(_new_recognizer, *args))
@@ -419,20 +442,28 @@ class VoskEngine(SpeechEngine):
                 home.users -= 1
                 if home.retired and not self._closed:
                     await self._free_retired()
+            if model is not None:
+                await self._done_with_model()
 
     async def _phrase_decoder(
-        self, phrases: PhraseSet, home: _HomeModel | None, *, hybrid: bool, threshold: float
+        self,
+        phrases: PhraseSet,
+        home: _HomeModel | None,
+        model: Any,
+        *,
+        hybrid: bool,
+        threshold: float,
     ) -> _PhraseDecoder:
         async def start() -> _VoskDecoder:
             if home is not None:
                 return _VoskDecoder(self, await self.run(_exact_recognizer, home.model))
             # The grammar's JSON is built once per phrase set.
             phrase_list = phrases.vosk_grammar_json
-            return _VoskDecoder(self, await self.run(_grammar_recognizer, self._model, phrase_list))
+            return _VoskDecoder(self, await self.run(_grammar_recognizer, model, phrase_list))
 
         fallback = None
         if hybrid:
-            fallback = _VoskDecoder(self, await self.run(_new_recognizer, self._model, SAMPLE_RATE))
+            fallback = _VoskDecoder(self, await self.run(_new_recognizer, model, SAMPLE_RATE))
         decide = (
             functools.partial(_posterior_command, threshold=threshold)
             if home is not None
@@ -442,7 +473,51 @@ class VoskEngine(SpeechEngine):
 
     def known_word(self, word: str) -> bool:
         """Whether the model's lexicon has the word (blocking: for the phrase builder)."""
-        return self._model is not None and self._model.vosk_model_find_word(word) != -1
+        return self.word_id(word) != -1
+
+    async def _use_model(self) -> Any:
+        """Return the open-vocabulary model for one recognition, loading it if freed."""
+        async with self._model_lock:
+            if self._model is None:
+                self.open_vocabulary_loads += 1
+                self._model = await asyncio.get_running_loop().run_in_executor(
+                    None, _load_model, self.model_path
+                )
+            self._model_users += 1
+            return self._model
+
+    async def _done_with_model(self) -> None:
+        self._model_users -= 1
+        await self._free_open_vocabulary()
+
+    async def _free_open_vocabulary(self) -> None:
+        """Free the open-vocabulary model if phrases-only mode does not need it now."""
+        async with self._model_lock:
+            if (
+                not self.open_vocabulary_on_demand
+                or self._closed
+                or self._model is None
+                or self._model_users
+                or self._home is None
+            ):
+                return
+            loop = asyncio.get_running_loop()
+            if self._lexicon is None:
+                self._lexicon = await loop.run_in_executor(
+                    None, grammar.Lexicon.from_model, self.model_path
+                )
+                if self._lexicon is None:
+                    _LOGGER.debug("The model's words cannot be read: it stays loaded")
+                    self.open_vocabulary_on_demand = False
+                    return
+            held = [self._model]
+            self._model = None
+
+            def free() -> None:
+                held.clear()
+                _trim_memory()
+
+            await loop.run_in_executor(None, free)
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe the engine, its model and recent timings."""
@@ -457,6 +532,9 @@ class VoskEngine(SpeechEngine):
                 "size_bytes": info.size_bytes if info else None,
                 "supports_grammar": info.supports_grammar if info else None,
                 "load_seconds": self.load_seconds,
+                # Phrases-only mode frees it once the home's grammar is loaded.
+                "open_vocabulary_loaded": self._model is not None,
+                "open_vocabulary_loads_on_demand": self.open_vocabulary_loads,
             },
             "exact_grammar": {
                 "supported": self.exact_grammar_supported,
