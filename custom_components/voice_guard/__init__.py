@@ -14,6 +14,7 @@ from .cloud_guard.coordinator import is_filter_entry
 from .cloud_guard.setup import (
     async_remove_guard_entry,
     async_setup_guard_entry,
+    async_start_guard_entry,
     async_unload_guard_entry,
 )
 from .const import (
@@ -31,6 +32,7 @@ from .local_voice.data import SpeechConfigEntry, is_speech_entry
 from .local_voice.setup import (
     async_remove_speech_entry,
     async_setup_speech_entry,
+    async_start_speech_entry,
     async_unload_speech_entry,
 )
 from .services import async_setup_services
@@ -76,8 +78,10 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Set up a speech engine entry or a DNS filter entry."""
     if is_filter_entry(entry):
+        entry.runtime_data = await async_start_guard_entry(hass, entry)
         await async_setup_guard_entry(hass, entry)
     elif is_speech_entry(entry):
+        entry.runtime_data = await async_start_speech_entry(hass, entry)
         await async_setup_speech_entry(hass, entry)
     else:
         raise ConfigEntryError(

@@ -104,3 +104,22 @@ async def test_without_the_frontend_there_is_no_panel(
 ) -> None:
     await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
     assert PANEL_URL not in hass.data.get(DATA_PANELS, {})
+
+
+@pytest.mark.usefixtures("frontend")
+@pytest.mark.parametrize(
+    "language", ["../../../config/x", "en\0", "de/../../secrets", "x" * 100, 5, ""]
+)
+async def test_a_language_that_is_no_language_tag_is_refused(
+    hass: HomeAssistant,
+    adguard: FakeAdGuardHome,
+    hass_ws_client: WebSocketGenerator,
+    language: object,
+) -> None:
+    """The language names the translation files read: a path or a NUL is refused, clearly."""
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "voice_guard/destinations", "language": language})
+    answer = await client.receive_json()
+    assert not answer["success"]
+    assert answer["error"]["code"] == "invalid_format"

@@ -19,8 +19,6 @@ from ..const import SUBENTRY_DEVICE
 from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
 from .entity import GuardedDeviceEntity
 
-PARALLEL_UPDATES = 0
-
 
 @dataclass(frozen=True, kw_only=True)
 class GuardBinarySensorDescription(BinarySensorEntityDescription):

@@ -11,8 +11,6 @@ from .coordinator import GuardConfigEntry
 from .entity import GuardedDeviceEntity
 from .errors import raise_unless_written
 
-PARALLEL_UPDATES = 1
-
 END_ALLOWANCE = ButtonEntityDescription(
     key="end_cloud_allowance", translation_key="end_cloud_allowance"
 )

@@ -27,6 +27,7 @@ from homeassistant.util import dt as dt_util
 
 from ..compat import StaticPathConfig, vol
 from ..const import DOMAIN
+from ..text import language_tag
 from .coordinator import DeviceState, GuardCoordinator, filter_entries
 from .destinations import UNKNOWN, Destination
 from .dns.catalog import Category
@@ -77,13 +78,19 @@ def async_remove_panel(hass: HomeAssistant) -> None:
 
 
 @require_admin
-@websocket_command({vol.Required("type"): f"{DOMAIN}/destinations", vol.Optional("language"): str})
+@websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/destinations",
+        # A tag, never a path: it names the translation files read.
+        vol.Optional("language"): language_tag,
+    }
+)
 @async_response
 async def ws_destinations(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Answer every guarded device's destinations and the panel's words."""
-    language = str(msg.get("language") or hass.config.language)[:35]
+    language = str(msg.get("language") or hass.config.language)
     words: dict[str, str] = {}
     for lang in dict.fromkeys(("en", language)):
         for category in ("exceptions", "entity"):

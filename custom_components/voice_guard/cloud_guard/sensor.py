@@ -24,7 +24,6 @@ from .dns.policy import Block
 from .entity import GuardedDeviceEntity
 from .proof import Proof
 
-PARALLEL_UPDATES = 0
 POLICY_OFF = "off"
 
 

@@ -25,8 +25,8 @@ PLATFORMS: list[Platform] = [
 ]
 
 
-async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:
-    """Connect to the filter, apply the stored policy, then add the devices' entities."""
+async def async_start_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> GuardCoordinator:
+    """Connect to the filter and apply the stored policy: the entry's runtime data."""
     client = create_filter(hass, entry.data)
     # Unload callbacks run last-registered first: the session closes after the
     # coordinator's own shutdown (which DataUpdateCoordinator registers, once), also when
@@ -36,7 +36,11 @@ async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) 
     coordinator = GuardCoordinator(hass, entry, client, catalog)
     await coordinator.async_load()
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    return coordinator
+
+
+async def async_setup_guard_entry(hass: HomeAssistant, entry: GuardConfigEntry) -> None:
+    """Add the devices' entities and the panel (runtime data set)."""
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await async_register_panel(hass)
 

@@ -16,8 +16,6 @@ from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import GuardedDeviceEntity
 from .errors import raise_unless_written
 
-PARALLEL_UPDATES = 1
-
 DESCRIPTIONS = tuple(
     SwitchEntityDescription(key=block.value, translation_key=block.value) for block in Block
 )

@@ -39,15 +39,11 @@ from ..const import (
     MODELS_FOLDER,
     NAME,
 )
+from ..text import is_language_tag
 from .data import SpeechSettings
 from .engine.base import MODES
 from .engine.decision import STRICTNESS
 from .engine.models import model_name, packaged_models
-
-# A language tag as Home Assistant's pipelines use them ("ko", "de-CH", "zh-Hans-CN").
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$")
-MAX_LANGUAGE = 35
-
 
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 MAX_HOST = 253
@@ -91,9 +87,7 @@ def whole_number() -> Callable[[Any], int]:
 
 def language_error(language: Any) -> str | None:
     """Check a language tag: one of a pipeline's, never empty, a control character or 10k."""
-    if isinstance(language, str) and len(language) <= MAX_LANGUAGE and _LANGUAGE.match(language):
-        return None
-    return "invalid_language"
+    return None if is_language_tag(language) else "invalid_language"
 
 
 # The number settings and their ranges. The range is checked in the step, not by the

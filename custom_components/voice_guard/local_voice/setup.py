@@ -43,11 +43,19 @@ PLATFORMS: list[Platform] = [Platform.STT, Platform.SENSOR, Platform.SWITCH]
 MODEL_ISSUE = "model_unavailable"
 
 
-async def async_setup_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
-    """Start the engine, then the speech-to-text entity, the pipelines and the rest."""
+async def async_start_speech_entry(
+    hass: HomeAssistant, entry: SpeechConfigEntry
+) -> SpeechRuntimeData:
+    """Start the engine with the entry's settings: the entry's runtime data."""
     speech = SpeechSettings.from_options(dict(entry.options))
     engine = await _async_start_engine(hass, entry, speech)
-    entry.runtime_data = SpeechRuntimeData(speech=speech, engine=engine, data=dict(entry.data))
+    return SpeechRuntimeData(speech=speech, engine=engine, data=dict(entry.data))
+
+
+async def async_setup_speech_entry(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
+    """Start phrase mode, the speech-to-text entity, the pipelines and the rest."""
+    speech = entry.runtime_data.speech
+    engine = entry.runtime_data.engine
     if speech.mode != MODE_OPEN:
         vosk = engine if isinstance(engine, VoskEngine) else None
         phrases = PhraseManager(

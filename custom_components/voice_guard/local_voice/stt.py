@@ -27,8 +27,6 @@ from .engine.base import RecognitionSettings
 from .engine.errors import SpeechError
 from .entity import LocalVoiceEntity
 
-PARALLEL_UPDATES = 0
-
 DESCRIPTION = EntityDescription(key="speech_to_text", translation_key="speech_to_text")
 
 
