@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.voice_guard.const import DOMAIN
+from custom_components.voice_guard.const import CONF_MODE, DOMAIN
 from custom_components.voice_guard.local_voice import transcribe
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
@@ -241,3 +241,32 @@ async def test_bad_paths_and_files_get_translated_errors(
         await _transcribe(hass, data)
     assert err.value.translation_key == key
     assert "Traceback" not in caplog.text
+
+
+async def test_phrases_only_mode_holds_no_open_vocabulary_model_between_transcriptions(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    living_room_on: bytes,
+    tmp_path: Path,
+) -> None:
+    """Phrases only frees the open-vocabulary model; transcribe loads it and frees it after."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_MODE: "phrase"})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    engine = mock_config_entry.runtime_data.engine
+
+    def model() -> dict[str, Any]:
+        info: dict[str, Any] = engine.diagnostics()["model"]
+        return info
+
+    assert model()["open_vocabulary_loaded"] is False
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    voicemail = tmp_path / "voicemail.wav"
+    await hass.async_add_executor_job(voicemail.write_bytes, to_wav(living_room_on))
+
+    response = await _call(hass, "transcribe", {"file": str(voicemail)})
+
+    assert response["text"]
+    assert model()["open_vocabulary_loads_on_demand"] == 1
+    assert model()["open_vocabulary_loaded"] is False
