@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Self
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -50,6 +51,7 @@ class Peak:
     """The highest RSS seen while it runs, sampled every 5 ms."""
 
     def __init__(self) -> None:
+        """Prepare the sampling thread (started on entering)."""
         self.value = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -59,18 +61,20 @@ class Peak:
             self.value = max(self.value, rss_mb())
             time.sleep(0.005)
 
-    def __enter__(self) -> Peak:
+    def __enter__(self) -> Self:
+        """Start sampling."""
         self.value = rss_mb()
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
+        """Stop sampling."""
         self._stop.set()
         self._thread.join()
 
 
 def phrase_set(engine: VoskEngine) -> PhraseSet:
-    """The home's phrase set, as the integration builds it."""
+    """Build the home's phrase set, as the integration does."""
     korean = home_assistant_intents.get_intents("ko")
     return build_phrase_set(
         "ko", korean, NAMES, AREAS, domains={"light", "fan", "switch"},

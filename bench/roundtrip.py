@@ -398,6 +398,60 @@ def report(
     return lines
 
 
+def open_text(engine: VoskEngine, pcm: bytes) -> str:
+    """Return the open-vocabulary text of an utterance (hybrid mode decodes it anyway)."""
+    recognizer = vosk_engine._new_recognizer(engine._model, 16000)  # noqa: SLF001
+    for start in range(0, len(pcm), vosk_engine.BLOCK_BYTES):
+        recognizer.AcceptWaveform(pcm[start : start + vosk_engine.BLOCK_BYTES])
+    return str(json.loads(recognizer.FinalResult()).get("text", ""))
+
+
+def agreement(
+    phrases: PhraseSet,
+    decoded: list[Utterance],
+    pcm: dict[tuple[str, str, int, str], bytes],
+    engine: VoskEngine,
+    alpha: float,
+) -> list[str]:
+    """Try agreement with the open-vocabulary text as a rejection of non-commands.
+
+    On clean speech at 175 words a minute (open vocabulary costs 0.8 s of CPU per second of
+    audio): act only when the posterior reaches θ *and* the open-vocabulary text shares at
+    least a share τ of the chosen wording's words (τ 0 is the posterior alone).
+    """
+    subset = [u for u in decoded if u.noise == "none" and u.speed == SPEEDS[0]]
+    heard = {id(u): set(open_text(engine, pcm[(u.text, u.voice, u.speed, u.noise)]).split())
+             for u in subset}  # fmt: skip
+    lines = ["", "Agreement with open vocabulary (clean, 175 wpm; both halves; τ = share of "
+             "the chosen wording's words in the open-vocabulary text):", "",
+             "| θ | τ | Recall | Wrong | Flips | Non-commands acted on |",
+             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for theta in (0.5, 0.75, 0.9, 0.99):
+        for tau in (0.0, 0.25, 0.5):
+            result = Tally()
+            for u in subset:
+                got = decision.decide(
+                    u.nbest, u.actions.get, lambda text: text, threshold=theta, alpha=alpha
+                )
+                acted = got.action if got.command is not None else None
+                if acted is not None and tau:
+                    words = set(str(got.command).split())
+                    if len(words & heard[id(u)]) < tau * len(words):
+                        acted = None
+                if u.wanted is None:
+                    result.non_commands += 1
+                    result.forced += acted is not None
+                    continue
+                result.commands += 1
+                if acted == u.wanted:
+                    result.right += 1
+                elif acted is not None:
+                    result.wrong += 1
+                    result.flips += {acted[0], u.wanted[0]} == ON_OFF and acted[1] == u.wanted[1]
+            lines.append(f"| {theta:g} | {tau:g} | {result.row()} |")
+    return lines
+
+
 async def latency(
     engine: VoskEngine, phrases: PhraseSet, texts: Sequence[str], folder: Path
 ) -> list[float]:
@@ -450,6 +504,9 @@ async def run_home(
             )  # fmt: skip
         calibration = [u for u in decoded if u.half == "calibration"]
         alpha, thetas, curve_lines = calibrate(phrases, calibration)
+        if args.agreement and label == VARIANTS[0][0]:
+            pcm = {(u.text, u.voice, u.speed, u.noise): u.pcm for u in utterances}
+            curve_lines += agreement(phrases, decoded, pcm, engine, alpha)
         results[label] = (phrases, decoded, alpha, thetas, curve_lines)
         if label == VARIANTS[0][0] and args.paced:
             said = sorted({u.text for u in decoded if u.wanted and u.half == "evaluation"})
@@ -499,6 +556,9 @@ async def main() -> None:
     parser.add_argument("--sample", type=int, default=40, help="commands per home at most")
     parser.add_argument("--paced", type=int, default=12, help="commands timed in real time")
     parser.add_argument("--noise", default="all", help="all, none, 20 or 10")
+    parser.add_argument(
+        "--agreement", action="store_true", help="try agreement with open vocabulary"
+    )
     args = parser.parse_args()
     print(
         f"# Voice Guard round trip on {platform.machine()}, {os.cpu_count()} cores, "

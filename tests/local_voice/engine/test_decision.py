@@ -7,7 +7,11 @@ import math
 import pytest
 
 from custom_components.voice_guard.local_voice.engine import decision
-from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
+from custom_components.voice_guard.local_voice.engine.phrases import (
+    MAX_REMEMBERED,
+    PhraseSet,
+    build_phrase_set,
+)
 
 SENTENCES = {
     "language": "ko",
@@ -110,3 +114,25 @@ def test_the_command_handed_on_is_the_best_wording_as_written(phrases: PhraseSet
         [(ON_OTHER_NAME, 80.0), (ON, 79.0)], phrases.meaning, phrases.match, threshold=0.5
     )
     assert found.command == ON_OTHER_NAME
+
+
+def test_what_the_matcher_remembers_is_bounded(phrases: PhraseSet) -> None:
+    """Every recognition asks about up to 30 new texts: the memory of them cannot grow."""
+    for n in range(3 * MAX_REMEMBERED):
+        phrases.meaning(f"부엌에 있는 스탠드 켜줘 {n}")
+        assert len(phrases._seen) <= MAX_REMEMBERED
+    assert phrases.meaning(ON) is not None  # still right after the memory was emptied
+
+
+def test_a_command_like_sentence_for_an_area_the_home_lacks_is_not_forced(
+    phrases: PhraseSet,
+) -> None:
+    """A study the home has not ("서재에 있는 스탠드 켜줘") decodes to both areas alike.
+
+    Its belief is split between the home's two areas and garbage: no action reaches the
+    threshold, so nothing is switched.
+    """
+    hypotheses = [(ON, 80.0), (ELSEWHERE, 79.8), ("안녕", 79.5)]
+    found = decision.decide(hypotheses, phrases.meaning, phrases.match, threshold=BALANCED)
+    assert found.command is None
+    assert found.posterior < BALANCED

@@ -14,10 +14,13 @@ from custom_components.voice_guard.local_voice.engine.errors import (
     SpeechError,
 )
 from custom_components.voice_guard.local_voice.engine.wyoming_engine import (
+    MAX_LANGUAGES,
+    MAX_NAME,
     WyomingEngine,
     describe_server,
 )
 
+from ... import wyoming_server
 from ...speech import reference_transcript, speak, stream
 from ...wyoming_server import wyoming_vosk_server
 
@@ -120,3 +123,25 @@ async def test_a_peer_that_is_no_wyoming_server_is_named_so(answer: bytes) -> No
         server.close()
         await server.wait_closed()
     assert err.value.reason == "not_wyoming"
+
+
+async def test_a_huge_announcement_is_bounded_before_it_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """20,000 languages, one 200 kB long, and a name of 100 kB: kept small and printable."""
+    info = wyoming_server.server_info()
+    model = info.asr[0].models[0]
+    tags = ["".join(chr(97 + n // 26**i % 26) for i in range(3)) + f"-x{n}" for n in range(20_000)]
+    model.languages = [*tags, "k" * 200_000, "ko"]
+    info.asr[0].name = "vosk\n" + "v" * 100_000
+    info.asr[0].version = "0.3\0" + "9" * 100_000
+    monkeypatch.setattr(wyoming_server, "server_info", lambda **_: info)
+    async with wyoming_vosk_server() as port:
+        found = await describe_server("127.0.0.1", port)
+    assert len(found.languages) == MAX_LANGUAGES
+    assert all(len(language) <= 35 for language in found.languages)
+    assert len(found.name) <= MAX_NAME + 1
+    assert "\n" not in found.name
+    assert found.version is not None
+    assert len(found.version) <= MAX_NAME + 1
+    assert "\0" not in found.version

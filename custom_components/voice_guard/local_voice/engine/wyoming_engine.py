@@ -19,6 +19,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event, async_write_event
 from wyoming.info import Describe, Info
 
+from ...text import is_language_tag
 from .audio import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from .base import (
     MODE_HYBRID,
@@ -139,12 +140,33 @@ async def describe_server(host: str, port: int) -> WyomingServerInfo:
     programs = [program for program in info.asr if program.installed]
     if not programs:
         raise SpeechError(f"{host}:{port} offers no speech-to-text", reason="no_asr")
+    # What a peer announces is stored with the entry and shown in forms and diagnostics:
+    # bounded, whatever it sends (seen: 20,000 languages, one of them 200 kB long).
     languages = sorted(
-        {lang for program in programs for model in program.models for lang in model.languages}
-    )
+        {
+            lang
+            for program in programs
+            for model in program.models
+            for lang in model.languages
+            if isinstance(lang, str) and is_language_tag(lang)
+        }
+    )[:MAX_LANGUAGES]
+    version = getattr(programs[0], "version", None)
     return WyomingServerInfo(
-        name=programs[0].name, languages=languages, version=getattr(programs[0], "version", None)
+        name=_bounded(programs[0].name),
+        languages=languages,
+        version=_bounded(version) if isinstance(version, str) else None,
     )
+
+
+MAX_LANGUAGES = 100
+MAX_NAME = 80
+
+
+def _bounded(text: object) -> str:
+    """Return a peer's name or version as at most MAX_NAME printable characters."""
+    cleaned = "".join(c for c in str(text) if c.isprintable())
+    return cleaned[:MAX_NAME] + ("…" if len(cleaned) > MAX_NAME else "")
 
 
 class _WyomingDecoder:
