@@ -187,7 +187,15 @@ async def test_query_logs_holding_null_entries_are_read_past_them(
         log = await AdGuardHome(session, url, "", "").query_log(
             [policy(echo(), Block.VOICE)], since
         )
-    assert log is not None
+    # The one real lookup among the junk is read and counted: blocked, the device's, its time.
+    assert [(q.device_id, q.host, q.blocked) for q in log.blocked] == [
+        ("dev001", "avs-alexa-na.amazon.com", True)
+    ]
+    assert log.answered == []
+    assert log.last_lookup["dev001"] == datetime.fromisoformat(now)
+    assert log.lookups == {
+        "dev001": [("avs-alexa-na.amazon.com", datetime.fromisoformat(now), True)]
+    }
     queries = {
         "queries": [
             None,
@@ -206,4 +214,7 @@ async def test_query_logs_holding_null_entries_are_read_past_them(
         client = PiHole(session, url, "secret")
         log = await client.query_log([policy(echo(), Block.VOICE)], since)
         await client.close()
-    assert log is not None
+    # A lookup of no guarded host: seen (the device asks), neither blocked nor answered proof.
+    assert (log.blocked, log.answered) == ([], [])
+    assert list(log.last_lookup) == ["dev001"]
+    assert [(host, blocked) for host, _, blocked in log.lookups["dev001"]] == [("x.example", True)]
