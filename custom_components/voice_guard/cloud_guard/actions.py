@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +37,9 @@ ATTR_BLOCK = "block"
 ATTR_LABEL_ID = "label_id"
 MIN_ALLOWANCE = timedelta(minutes=1)
 MAX_ALLOWANCE = timedelta(days=7)
+
+
+RELOAD_WAIT = timedelta(seconds=60)  # a filter entry's reload, at most
 
 
 def _duration(value: Any) -> timedelta:
@@ -86,18 +90,32 @@ def guard_filters(hass: HomeAssistant) -> list[GuardConfigEntry]:
     return entries
 
 
-def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:
-    """Return the coordinator and subentry id of a guarded device whose filter is loaded."""
+async def _guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardCoordinator, str] | None:
+    """Return the coordinator and subentry id of a guarded device whose filter is loaded.
+
+    A change of a filter's devices (block_host adds a host) reloads the filter entry: a
+    call arriving meanwhile waits for that reload (at most RELOAD_WAIT) instead of being
+    told the device is not guarded.
+    """
     found = find_guarded(hass, device_id)
-    if found is None or found[0].state is not ConfigEntryState.LOADED:
+    if found is None:
         return None
-    return found[0].runtime_data, found[1]
+    entry = found[0]
+    if entry.state is not ConfigEntryState.LOADED and entry.setup_lock.locked():
+        try:
+            async with asyncio.timeout(RELOAD_WAIT.total_seconds()), entry.setup_lock:
+                pass
+        except TimeoutError:
+            return None
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data, found[1]
 
 
 async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Lift a guarded device's blocks for a while (one minute to seven days)."""
     device_id = call.data[ATTR_DEVICE_ID]
-    if (found := _guarded(hass, device_id)) is None:
+    if (found := await _guarded(hass, device_id)) is None:
         raise action_error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
     title = coordinator.config_entry.subentries[subentry_id].title
@@ -117,7 +135,7 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
 async def async_end_allowance(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Put a guarded device's blocks back in force before its allowance ends."""
     device_id = call.data[ATTR_DEVICE_ID]
-    if (found := _guarded(hass, device_id)) is None:
+    if (found := await _guarded(hass, device_id)) is None:
         raise action_error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
     if not await coordinator.async_end_allowance(subentry_id):
@@ -136,7 +154,7 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
         device_ids |= {d.id for d in dr.async_entries_for_area(registry, area)}
     for label in call.data.get(ATTR_LABEL_ID, []):
         device_ids |= {d.id for d in dr.async_entries_for_label(registry, label)}
-    targets = [found for d in sorted(device_ids) if (found := _guarded(hass, d)) is not None]
+    targets = [found for d in sorted(device_ids) if (found := await _guarded(hass, d)) is not None]
     if not targets:
         raise action_error("no_guarded_devices")
     blocks = {Block(b) for b in call.data[ATTR_BLOCK]}
@@ -175,7 +193,7 @@ async def async_block_host(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
     the filter entry's reload on. The answer names the catalog's breakage note, if any.
     """
     device_id = call.data[ATTR_DEVICE_ID]
-    if (found := _guarded(hass, device_id)) is None:
+    if (found := await _guarded(hass, device_id)) is None:
         raise action_error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
     try:
