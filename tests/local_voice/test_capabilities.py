@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.components.fan import FanEntityFeature
 from homeassistant.components.media_player import MediaPlayerEntityFeature
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.voice_guard.local_voice.capabilities import (
     entity_capabilities,
     home_capabilities,
 )
 from custom_components.voice_guard.local_voice.engine.phrases import SATELLITE_AREA
-from custom_components.voice_guard.local_voice.phrase_mode import PhraseManager
-
-from .test_phrase_mode import _after_cooldown
+from custom_components.voice_guard.local_voice.phrase_mode import REBUILD_COOLDOWN, PhraseManager
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,8 @@ async def test_the_phrase_set_holds_colours_only_once_a_light_has_colour(
 
     hass.states.async_set(home, "off", {"friendly_name": "스탠드", "supported_color_modes": ["hs"]})
     manager.async_schedule_build()
-    await _after_cooldown(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=REBUILD_COOLDOWN + 1))
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     built = manager.phrase_set
     assert built is not None
