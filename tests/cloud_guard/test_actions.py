@@ -282,3 +282,35 @@ async def test_actions_store_the_change_while_the_filter_is_down(
         "block": ["block_voice"],
         "after_allowance": {"Kitchen Echo": response["after_allowance"]["Kitchen Echo"]},
     }
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(500, "text/plain", "500 Internal Server Error"), (200, "text/html", "<html>proxy</html>")],
+    ids=["server-error", "html"],
+)
+async def test_a_failed_query_log_read_is_no_failed_write(
+    hass: HomeAssistant,
+    adguard: FakeAdGuardHome,
+    answer: tuple[int, str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The rules were written: the action succeeds, and the log names the failed read.
+
+    Measured from outside: with the query log answering HTML or 500, apply_policy said
+    "stored the change, but AdGuard Home … could not be written" and the log said the
+    filter could not be reached.
+    """
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url, kitchen()))
+    device = device_of(hass, "switch.kitchen_echo_block_cloud_voice")
+    adguard.querylog_answer = answer
+
+    response = await _call(
+        hass, "apply_policy", {"device_id": [device.id], "block": ["block_voice"]}
+    )
+
+    assert response["devices"] == ["Kitchen Echo"]
+    assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    assert "reading its query log failed" in caplog.text
+    assert "cannot be reached" not in caplog.text
+    assert "could not be written" not in caplog.text

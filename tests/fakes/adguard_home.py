@@ -156,6 +156,9 @@ class FakeAdGuardHome(FakeServer):
         self.scan_window = SCAN_WINDOW
         self.timezone = timezone(timedelta(hours=9))  # AdGuard Home writes local time
         self.querylog_calls = 0
+        # (status, content type, body) the query log answers instead, when set: a log file
+        # AdGuard cannot read answers 500; a proxy in front of it, an HTML page.
+        self.querylog_answer: tuple[int, str, str] | None = None
         self.rule_writes = 0  # set_rules calls
         self.bytes_sent = 0
 
@@ -434,6 +437,9 @@ class FakeAdGuardHome(FakeServer):
         if not self._authorized(request):
             return self._deny()
         self.querylog_calls += 1
+        if self.querylog_answer is not None:
+            status, content_type, body = self.querylog_answer
+            return web.Response(status=status, content_type=content_type, text=body)
         older = request.query.get("older_than")
         older_than = datetime.fromisoformat(older) if older else None
         limit = int(request.query.get("limit", "500"))

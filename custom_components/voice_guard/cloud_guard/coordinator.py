@@ -66,7 +66,7 @@ from .dns.policy import (
     category_of,
     desired_policy,
 )
-from .errors import filter_errors
+from .errors import STEP_CHECK, STEP_QUERY_LOG, STEP_RULES, filter_errors
 from .events import BlockedEvents
 from .history import BlockedHistory, BlockedRequest
 from .logbook_entries import GuardLogbook
@@ -193,6 +193,9 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self._reported_devices: set[str] = set()
         self._filter_memory: dict[str, Any] = {}
         self.writes = 0
+        # Whether the last update wrote the rules (a failure after that, reading the query
+        # log say, leaves them written: errors.raise_unless_written).
+        self.rules_written = False
         self.events = BlockedEvents(hass)
         self.logbook = GuardLogbook(hass)
 
@@ -324,10 +327,15 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         since = max(cursor, window_start) if cursor else window_start
         unknown = self._lookups.unknown(devices)
         self.client.begin_update()
+        self.rules_written = False
         with filter_errors():
             info = await self.client.info()
+        with filter_errors(STEP_RULES):
             result = await self.client.reconcile(policies)
+        self.rules_written = True
+        with filter_errors(STEP_CHECK):
             confirmed = await self.client.verify(policies)
+        with filter_errors(STEP_QUERY_LOG):
             log = await self.client.query_log(
                 policies, since, find_last=unknown, window_start=window_start
             )

@@ -19,10 +19,20 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from ..const import DOMAIN, LOGGER
 from .dns.filters.base import FilterAuthError, FilterError
 
+# The steps of an update after the filter answered its status; each failure names its own.
+STEP_RULES = "rules"
+STEP_CHECK = "check"
+STEP_QUERY_LOG = "query_log"
+
 
 @contextmanager
-def filter_errors() -> Iterator[None]:
-    """Turn the filter library's errors into the coordinator's translated ones."""
+def filter_errors(step: str | None = None) -> Iterator[None]:
+    """Turn the filter library's errors into the coordinator's translated ones.
+
+    step names what was asked of a filter that already answered (its rules, the check of
+    them, its query log): such a failure is said as that step's, never as "cannot be
+    reached".
+    """
     try:
         yield
     except FilterAuthError as err:
@@ -32,15 +42,21 @@ def filter_errors() -> Iterator[None]:
     except FilterError as err:
         raise UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key="filter_unreachable",
+            translation_key=f"filter_failed_{step}" if step else "filter_unreachable",
             translation_placeholders={"error": str(err)},
         ) from err
 
 
 def raise_unless_written(coordinators: Iterable[DataUpdateCoordinator[Any]]) -> None:
-    """Say so when a filter could not be written (the change is stored and applied later)."""
+    """Say so when a filter could not be written (the change is stored and applied later).
+
+    A filter whose rules were written is not reported, whatever failed after (reading
+    its query log, say): the change is in force.
+    """
     down = [
-        c.config_entry.title for c in coordinators if c.config_entry and not c.last_update_success
+        c.config_entry.title
+        for c in coordinators
+        if c.config_entry and not getattr(c, "rules_written", c.last_update_success)
     ]
     if not down:
         return
