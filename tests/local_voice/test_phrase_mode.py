@@ -328,6 +328,10 @@ def test_a_stored_mode_that_is_no_mode_falls_back_to_hybrid() -> None:
     assert SpeechSettings.from_options({CONF_MODE: "phrases"}).mode == "hybrid"
     assert SpeechSettings.from_options({CONF_MODE: None}).mode == "hybrid"
     assert SpeechSettings.from_options({CONF_MODE: "open"}).mode == "open"
+    # A strictness that is none of the levels is the default one.
+    for stored in ("lenient", None, 0.5):
+        assert SpeechSettings.from_options({"strictness": stored}).strictness == "balanced"
+    assert SpeechSettings.from_options({"strictness": "strict"}).strictness == "strict"
 
 
 OWN_COMMAND = "부엌에 있는 스탠드 켜줘"  # a sentence of the home's own, ko+f3 below

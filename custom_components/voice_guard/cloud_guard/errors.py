@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from ..const import DOMAIN, LOGGER
 from .dns.filters.base import FilterAuthError, FilterError
+
+if TYPE_CHECKING:  # the coordinator uses filter_errors: types only, no import cycle
+    from .coordinator import GuardCoordinator
 
 # The steps of an update after the filter answered its status; each failure names its own.
 STEP_RULES = "rules"
@@ -47,17 +50,13 @@ def filter_errors(step: str | None = None) -> Iterator[None]:
         ) from err
 
 
-def raise_unless_written(coordinators: Iterable[DataUpdateCoordinator[Any]]) -> None:
+def raise_unless_written(coordinators: Iterable[GuardCoordinator]) -> None:
     """Say so when a filter could not be written (the change is stored and applied later).
 
     A filter whose rules were written is not reported, whatever failed after (reading
     its query log, say): the change is in force.
     """
-    down = [
-        c.config_entry.title
-        for c in coordinators
-        if c.config_entry and not getattr(c, "rules_written", c.last_update_success)
-    ]
+    down = [c.config_entry.title for c in coordinators if c.config_entry and not c.rules_written]
     if not down:
         return
     LOGGER.warning(

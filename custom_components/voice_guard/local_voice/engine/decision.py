@@ -33,6 +33,12 @@ ALPHA = 0.5
 STRICTNESS: dict[str, float] = {"relaxed": 0.85, "balanced": 0.92, "strict": 0.99}
 DEFAULT_STRICTNESS = "balanced"
 
+
+def threshold(strictness: str) -> float:
+    """Return the posterior a strictness needs (the default's for an unknown one)."""
+    return STRICTNESS.get(strictness, STRICTNESS[DEFAULT_STRICTNESS])
+
+
 # A hypothesis weighing less than this share is not looked at (hassil takes a millisecond
 # or two per sentence; 30 hypotheses are mostly variants far behind the best).
 NEGLIGIBLE = 1e-3

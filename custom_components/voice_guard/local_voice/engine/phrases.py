@@ -150,7 +150,9 @@ class PhraseSet:
     _intents: Any = field(default=None, repr=False, compare=False)
     _slot_lists: dict[str, SlotList] = field(default_factory=dict, repr=False, compare=False)
     # What hassil made of recent texts (n-best lists repeat them): bounded.
-    _seen: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _seen: dict[str, tuple[str, Any] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def match(self, text: str) -> str | None:
         """Return text if it is a command of this home, else None."""
@@ -175,7 +177,7 @@ class PhraseSet:
         """Return the text as written and hassil's result, if it is a command."""
         text = " ".join(text.split())
         if text in self._seen:
-            return self._seen[text]  # type: ignore[no-any-return]
+            return self._seen[text]
         found = self._recognize_new(text)
         if len(self._seen) >= MAX_REMEMBERED:
             self._seen.clear()

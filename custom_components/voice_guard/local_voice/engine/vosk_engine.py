@@ -15,7 +15,7 @@ loaded, phrase mode uses Vosk's runtime grammar (a phrase list).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import ctypes
@@ -382,14 +382,7 @@ class VoskEngine(SpeechEngine):
         for home in idle:
             home.model = None
         folders = [home.folder for home in idle if home.folder != keep]
-
-        def free() -> None:
-            held.clear()
-            for folder in folders:
-                shutil.rmtree(folder, ignore_errors=True)
-            _trim_memory()
-
-        await asyncio.get_running_loop().run_in_executor(None, free)
+        await asyncio.get_running_loop().run_in_executor(None, _release, held, folders)
 
     @contextlib.asynccontextmanager
     async def _decoder(self, settings: RecognitionSettings) -> AsyncIterator[Decoder]:
@@ -421,9 +414,7 @@ class VoskEngine(SpeechEngine):
                     home,
                     model,
                     hybrid=settings.mode == MODE_HYBRID,
-                    threshold=decision.STRICTNESS.get(
-                        settings.strictness, decision.STRICTNESS[decision.DEFAULT_STRICTNESS]
-                    ),
+                    threshold=decision.threshold(settings.strictness),
                 )
                 try:
                     yield decoder
@@ -512,12 +503,7 @@ class VoskEngine(SpeechEngine):
                     return
             held = [self._model]
             self._model = None
-
-            def free() -> None:
-                held.clear()
-                _trim_memory()
-
-            await loop.run_in_executor(None, free)
+            await loop.run_in_executor(None, _release, held, [])
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe the engine, its model and recent timings."""
@@ -558,10 +544,7 @@ class VoskEngine(SpeechEngine):
 
         def finish() -> None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-            held.clear()
-            for folder in folders:
-                shutil.rmtree(folder, ignore_errors=True)
-            _trim_memory()
+            _release(held, folders)
 
         await asyncio.get_running_loop().run_in_executor(None, finish)
 
@@ -606,6 +589,18 @@ def _exact_recognizer(model: Any) -> Any:
     recognizer = _new_recognizer(model, SAMPLE_RATE)
     recognizer.SetMaxAlternatives(EXACT_ALTERNATIVES)
     return recognizer
+
+
+def _release(held: list[Any], folders: Iterable[Path]) -> None:
+    """Free models (the last references to them) and their folders (blocking: executor).
+
+    Kaldi takes a quarter of a second to free even a small model; what it freed goes
+    back to the system after.
+    """
+    held.clear()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    _trim_memory()
 
 
 def _trim_memory() -> None:
