@@ -109,3 +109,15 @@ async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, after: timed
     freezer.tick(after)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def blocked_attempt(
+    hass: HomeAssistant, fake: Any, entry: MockConfigEntry, ip: str = KITCHEN_IP
+) -> None:
+    """The device tries its cloud voice host (blocked by now) and the filter is read again.
+
+    Only such an outcome confirms protection: rules in force alone do not.
+    """
+    fake.query(ip, "avs-alexa-na.amazon.com")
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()

@@ -30,6 +30,8 @@ from .speech import MODEL_PATH
 # Figures that differ from run to run (timings, clocks) or machine to machine (paths).
 VOLATILE = {
     "build_ms",
+    "first_seen",
+    "last_seen",
     "in_force_since",
     "last_build",
     "load_seconds",

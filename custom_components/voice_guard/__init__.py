@@ -10,7 +10,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .cloud_guard.coordinator import is_filter_entry
+from .cloud_guard.data import is_filter_entry
 from .cloud_guard.setup import (
     async_remove_guard_entry,
     async_setup_guard_entry,

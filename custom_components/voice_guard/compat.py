@@ -67,6 +67,23 @@ def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
 __all__ += ["all_devices"]
 
 
+def device_by_identifier(
+    registry: dr.DeviceRegistry, identifier: tuple[str, str], config_entry_id: str
+) -> dr.DeviceEntry | None:
+    """The device of a config entry with this identifier.
+
+    Home Assistant 2026 made identifiers unique per config entry only and deprecated the
+    global lookup (async_get_device, breaks in 2027.8); 2025.x has only that one.
+    """
+    if (by_identifier := getattr(registry, "async_get_device_by_identifier", None)) is not None:
+        found: dr.DeviceEntry | None = by_identifier(identifier, config_entry_id)
+        return found
+    return registry.async_get_device(identifiers={identifier})  # Home Assistant 2025.x
+
+
+__all__ += ["device_by_identifier"]
+
+
 # --- What Assist and text-to-speech have no public helper for (neither version) -----------
 # Assist's public helpers create a pipeline only in the home's language
 # (async_create_default_pipeline) and cannot read or set the preferred pipeline or tell

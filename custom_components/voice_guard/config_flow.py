@@ -17,7 +17,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .cloud_guard.config_flow import FilterFlowSteps, GuardedDeviceFlow
-from .cloud_guard.coordinator import is_filter_entry
+from .cloud_guard.data import is_filter_entry
 from .const import (
     DOMAIN,
     ENGINE_EMBEDDED,

@@ -11,7 +11,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
-from .cloud_guard.coordinator import is_filter_entry
+from .cloud_guard.data import is_filter_entry
 from .cloud_guard.diagnostics import guard_diagnostics
 from .const import TO_REDACT
 from .local_voice.data import is_speech_entry

@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .cloud_guard.coordinator import is_filter_entry
+from .cloud_guard.data import is_filter_entry
 from .cloud_guard.sensor import async_setup_guard_sensors
 from .local_voice.data import is_speech_entry
 from .local_voice.sensor import async_setup_speech_sensors

@@ -36,6 +36,7 @@ from ..fakes.pihole import FakePiHole
 from ..guarded import (
     KITCHEN_IP,
     KITCHEN_MAC,
+    blocked_attempt,
     device_data,
     device_of,
     filter_entry,
@@ -95,9 +96,13 @@ async def test_ring_has_no_voice_switches(hass: HomeAssistant, adguard: FakeAdGu
 
 @pytest.mark.parametrize("kind", ["adguard_home", "pihole"])
 async def test_switches_block_and_are_confirmed(
-    hass: HomeAssistant, adguard: FakeAdGuardHome, pihole: FakePiHole, kind: str
+    hass: HomeAssistant,
+    adguard: FakeAdGuardHome,
+    pihole: FakePiHole,
+    freezer: FrozenDateTimeFactory,
+    kind: str,
 ) -> None:
-    """Turning a switch on blocks the hosts at once, for that device, confirmed by the filter."""
+    """A switch blocks its hosts at once, for that device; a blocked attempt confirms it."""
     fake: Any = adguard if kind == "adguard_home" else pihole
     fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks this filter
     await setup_entry(hass, filter_entry(kind, fake.url, kitchen()))
@@ -105,11 +110,19 @@ async def test_switches_block_and_are_confirmed(
 
     await set_switch(hass, "switch.kitchen_echo_block_cloud_voice", on=True)
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
+    # Rules in force and the device asks the filter: not confirmed without an attempt.
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert (confirmed.state, confirmed.attributes["proof"]) == (
+        STATE_OFF,
+        "rules_in_force_no_attempt_yet",
+    )
+    await poll(hass, freezer, timedelta(seconds=1))
     assert fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com") in blocked
     assert fake.query("192.168.1.99", "avs-alexa-na.amazon.com") not in blocked
     assert fake.query(KITCHEN_IP, "device-metrics-us.amazon.com") not in blocked
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
-    assert confirmed.state == STATE_ON
+    assert (confirmed.state, confirmed.attributes["proof"]) == (STATE_ON, "blocked_seen")
     assert confirmed.attributes["blocked_hosts"] == [
         "avs-alexa-*.amazon.com",
         "gateway.devices.a2z.com",
@@ -172,8 +185,10 @@ async def test_filter_down_and_back(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == STATE_ON
-    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
+    freezer.tick(timedelta(seconds=1))  # the attempt comes after the rules were written again
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == STATE_ON
 
 
 async def test_filter_down_at_startup_retries(
@@ -346,7 +361,9 @@ async def test_hundred_devices_are_reconciled_with_few_writes(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.writes == 1
     assert adguard.query("10.0.0.51", "avs-alexa-na.amazon.com") == "FilteredBlackList"
+    await blocked_attempt(hass, adguard, entry, "10.0.0.101")  # Echo 99
     assert hass.states.get("binary_sensor.echo_99_protection_confirmed").state == STATE_ON
+    assert entry.runtime_data.writes == 1
 
 
 async def test_reauth_tells_a_lockout_from_a_wrong_password(
@@ -390,9 +407,13 @@ async def test_protection_is_confirmed_only_while_the_device_asks_the_filter(
     fake.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter now
     await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
     confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
-    assert confirmed.state == STATE_ON
+    assert confirmed.state == STATE_OFF  # asking, but no attempt blocked yet
     assert confirmed.attributes["proof"] == "rules_in_force_no_attempt_yet"
     assert confirmed.attributes["last_lookup"] is not None
+    fake.query(KITCHEN_IP, "avs-alexa-na.amazon.com")
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    confirmed = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert (confirmed.state, confirmed.attributes["proof"]) == (STATE_ON, "blocked_seen")
 
     # A day later without a single lookup (DNS over HTTPS, say): off, and a repair.
     issue_id = f"no_lookups_{next(iter(entry.subentries))}"

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
 
 from ..fakes.adguard_home import FakeAdGuardHome
-from ..guarded import KITCHEN_IP, device_of, filter_entry, kitchen, setup_entry
+from ..guarded import KITCHEN_IP, blocked_attempt, device_of, filter_entry, kitchen, setup_entry
 
 
 async def test_guarded_device_offers_its_triggers(
@@ -72,11 +72,13 @@ async def test_triggers_fire_in_an_automation(
     await hass.async_block_till_done()
     assert [c.data["kind"] for c in calls] == ["cloud_voice_attempt_blocked"]
 
+    await blocked_attempt(hass, adguard, entry)
+    calls.clear()
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "on"
     adguard.protection_enabled = False  # paused in AdGuard Home's UI
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
-    assert [c.data["kind"] for c in calls] == ["cloud_voice_attempt_blocked", "protection_lost"]
+    assert [c.data["kind"] for c in calls] == ["protection_lost"]
 
 
 async def test_no_triggers_for_other_devices(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
@@ -122,10 +124,11 @@ async def test_device_conditions_need_no_template(
     from homeassistant.helpers import condition  # noqa: PLC0415
 
     adguard.query(KITCHEN_IP, "www.example.com")  # the Echo asks the filter
-    await setup_entry(
+    entry = await setup_entry(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     device = device_of(hass, "switch.kitchen_echo_local_only")
+    await blocked_attempt(hass, adguard, entry)
     conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, device.id)
     types = sorted(c["type"] for c in conditions if c["domain"] == DOMAIN)
     assert types == ["cloud_allowed", "cloud_voice_blocked", "is_not_protected", "is_protected"]
@@ -206,7 +209,9 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
             }
         },
     )
+    await blocked_attempt(hass, adguard, entry)
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "on"
+    calls.clear()
     adguard.persistent_clients = [  # the cloud voice attempt sensor changes too: ignored
         {
             "name": "Echo",

@@ -46,6 +46,7 @@ async def test_the_panel_shows_each_guarded_device_in_the_users_language(
     panel = hass.data[DATA_PANELS][PANEL_URL]
     assert panel.require_admin
     assert panel.config["_panel_custom"]["module_url"].startswith(f"{STATIC_URL}/")
+    freezer.tick(timedelta(seconds=1))  # the lookups come after the rules took effect
     adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com")
     adguard.query(KITCHEN_IP, "device-metrics-us.amazon.com")
     adguard.query(KITCHEN_IP, "tracker.example.net")

@@ -19,7 +19,8 @@ from ..compat import vol
 from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS
 from ..errors import action_error
 from ..permissions import async_require_administrator
-from .coordinator import GuardConfigEntry, GuardCoordinator, filter_entries, find_guarded
+from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry, filter_entries, find_guarded
 from .dns.hosts import MAX_HOST, normalize_pattern
 from .dns.policy import Block
 from .errors import raise_unless_written
@@ -127,7 +128,7 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
             minimum=f"{MIN_ALLOWANCE // timedelta(minutes=1)} min",
             maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
         )
-    until = await coordinator.async_allow_temporarily(subentry_id, duration)
+    until = await coordinator.desired.async_allow_temporarily(subentry_id, duration)
     raise_unless_written([coordinator])
     return {"allowed_until": local_iso(until)}
 
@@ -138,7 +139,7 @@ async def async_end_allowance(hass: HomeAssistant, call: ServiceCall) -> Service
     if (found := await _guarded(hass, device_id)) is None:
         raise action_error("not_guarded", device_id=device_id)
     coordinator, subentry_id = found
-    if not await coordinator.async_end_allowance(subentry_id):
+    if not await coordinator.desired.async_end_allowance(subentry_id):
         raise action_error(
             "not_allowed", device=coordinator.config_entry.subentries[subentry_id].title
         )
@@ -161,7 +162,7 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     by_filter: dict[GuardCoordinator, list[str]] = {}
     for coordinator, subentry_id in targets:
         by_filter.setdefault(coordinator, []).append(subentry_id)
-        if lowered := sorted(b.value for b in coordinator.enabled_blocks(subentry_id) - blocks):
+        if lowered := sorted(b.value for b in coordinator.desired.enabled(subentry_id) - blocks):
             title = coordinator.config_entry.subentries[subentry_id].title
             await async_require_administrator(
                 hass, call.context, f"turn off {', '.join(lowered)} for {title}"
@@ -170,10 +171,10 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     waiting: dict[str, str] = {}
     for coordinator, subentry_ids in by_filter.items():
         # One update per filter, however many of its devices change.
-        await coordinator.async_set_blocks(dict.fromkeys(subentry_ids, blocks))
+        await coordinator.desired.async_set_blocks(dict.fromkeys(subentry_ids, blocks))
         for subentry_id in subentry_ids:
             title = coordinator.config_entry.subentries[subentry_id].title
-            if (until := coordinator.allowed_until(subentry_id)) is not None:
+            if (until := coordinator.desired.allowed_until(subentry_id)) is not None:
                 waiting[title] = local_iso(until)  # in force when the allowance ends
             else:
                 changed.append(title)

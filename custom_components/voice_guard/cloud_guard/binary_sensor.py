@@ -14,10 +14,13 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
 from ..const import SUBENTRY_DEVICE
-from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
+from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry
 from .entity import GuardedDeviceEntity
+from .judge import DeviceState
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +36,7 @@ def _confirmation(state: DeviceState) -> dict[str, Any]:
     evidence = state.evidence
     return {
         "proof": state.proof.value,
-        "answered": evidence.answered.stored() if evidence.answered else None,
+        "answered": state.disproof.stored() if state.disproof else None,
         "last_blocked_guarded": evidence.blocked.stored() if evidence.blocked else None,
         "rules_in_force_since": (
             evidence.in_force_since.isoformat() if evidence.in_force_since else None
@@ -59,7 +62,7 @@ DESCRIPTIONS = (
         key="cloud_voice_attempt",
         translation_key="cloud_voice_attempt",
         # No "problem" class: a blocked attempt is the guard working ("Blocked", not "Problem").
-        is_on=lambda coordinator, state: coordinator.attempt_window_end(state) is not None,
+        is_on=lambda _, state: state.attempt_window_end(dt_util.utcnow()) is not None,
     ),
 )
 
@@ -108,7 +111,7 @@ class GuardBinarySensor(GuardedDeviceEntity, BinarySensorEntity):
             self._unsub_off()
             self._unsub_off = None
         state = self.device_state
-        end = self.coordinator.attempt_window_end(state) if state is not None else None
+        end = state.attempt_window_end(dt_util.utcnow()) if state is not None else None
         if end is not None and self.entity_description.key == "cloud_voice_attempt":
             self._unsub_off = async_track_point_in_utc_time(self.hass, self._window_ended, end)
         super()._handle_coordinator_update()

@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import SUBENTRY_DEVICE
-from .coordinator import GuardConfigEntry
+from .data import GuardConfigEntry
 from .entity import GuardedDeviceEntity
 from .errors import raise_unless_written
 
@@ -36,9 +36,10 @@ class EndAllowanceButton(GuardedDeviceEntity, ButtonEntity):
     @property
     def available(self) -> bool:
         """Return whether an allowance is running (and the filter answers)."""
-        return super().available and self.coordinator.allowed_until(self.subentry_id) is not None
+        until = self.coordinator.desired.allowed_until(self.subentry_id)
+        return super().available and until is not None
 
     async def async_press(self) -> None:
         """End the allowance."""
-        await self.coordinator.async_end_allowance(self.subentry_id)
+        await self.coordinator.desired.async_end_allowance(self.subentry_id)
         raise_unless_written([self.coordinator])

@@ -50,7 +50,7 @@ from ..const import (
     SUBENTRY_DEVICE,
 )
 from ..data import async_update_and_reload
-from .coordinator import GuardConfigEntry, create_filter, filter_entries
+from .data import GuardConfigEntry, create_filter, filter_entries
 from .dns.catalog import DeviceType
 from .dns.filters.adguard_home import CHECK_HOST_CLIENT_SINCE, checks_clients
 from .dns.filters.base import FilterError, NetworkClient

@@ -1,9 +1,10 @@
-"""The desired policy: each guarded device's switches and temporary allowances.
+"""The desired policy and the switch API: each guarded device's switches and allowances.
 
 This is what the user asked for, kept in Home Assistant's storage (never only in the
-filter); the coordinator applies it. Reading it never changes it; changing it calls
-nothing (whoever changes it asks the coordinator to apply it). An allowance ends by itself
-at its time, also after a restart: then, and only then, `ended` is called.
+filter). Reading it never changes it. Switches, buttons and actions change it through the
+async_* methods here, which store it at once and ask for it to be applied (the
+coordinator's update writes the rules). An allowance ends by itself at its time, also
+after a restart; each start and end is written to the logbook.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
-from .dns.policy import Block
+from .dns.policy import Block, GuardedDevice, blocks_for
+from .logbook_entries import GuardLogbook
 
 
 class DesiredPolicy:
@@ -26,13 +28,17 @@ class DesiredPolicy:
     def __init__(
         self,
         hass: HomeAssistant,
+        devices: Callable[[], Mapping[str, GuardedDevice]],
         initial: Callable[[str], Collection[str]],
-        ended: Callable[[str], Awaitable[None]],
+        apply: Callable[[], Awaitable[None]],
+        logbook: GuardLogbook,
     ) -> None:
-        """Use initial for a device's switches until one is changed; ended when an allowance is."""
+        """Use initial for a device's switches until one is changed; apply after a change."""
         self._hass = hass
+        self._devices = devices
         self._initial = initial
-        self._ended = ended
+        self._apply = apply
+        self._logbook = logbook
         self._blocks: dict[str, list[str]] = {}
         self._allowed: dict[str, str] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
@@ -69,7 +75,7 @@ class DesiredPolicy:
         """Return the blocks to apply now: none while the device is allowed the cloud."""
         return set() if self.allowed_until(device_id) else self.enabled(device_id)
 
-    def set(self, blocks: Mapping[str, set[Block]]) -> None:
+    def choose(self, blocks: Mapping[str, set[Block]]) -> None:
         """Set all switches of each device given."""
         for device_id, chosen in blocks.items():
             self._blocks[device_id] = sorted(b.value for b in chosen)
@@ -86,6 +92,45 @@ class DesiredPolicy:
         if (cancel := self._timers.pop(device_id, None)) is not None:
             cancel()
         return self._allowed.pop(device_id, None) is not None
+
+    def has_switch(self, device_id: str, block: Block) -> bool:
+        """Whether a guarded device's type has this switch."""
+        device = self._devices().get(device_id)
+        return device is not None and block in blocks_for(device.device_type)
+
+    async def async_set_blocks(self, blocks: Mapping[str, set[Block]]) -> None:
+        """Set all switches of the devices given, store them, and apply them in one update."""
+        self.choose(blocks)
+        await self._apply()
+
+    async def async_set_block(self, device_id: str, block: Block, *, on: bool) -> None:
+        """Change one switch, store it, and apply it to the filter at once.
+
+        Turning a switch on ends a running cloud allowance: the owner wants blocks now.
+        """
+        if on and self.end_allowance(device_id):
+            self._logbook.allowance_ended(self._name(device_id), early=True)
+        blocks = self.enabled(device_id)
+        await self.async_set_blocks({device_id: blocks | {block} if on else blocks - {block}})
+
+    async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
+        """Lift a device's blocks for a while; they return by themselves, even after a restart."""
+        until = self.allow(device_id, duration)
+        self._logbook.allowed(self._name(device_id), until)
+        await self._apply()
+        return until
+
+    async def async_end_allowance(self, device_id: str) -> bool:
+        """End a device's cloud allowance now; return whether one was running."""
+        if not self.end_allowance(device_id):
+            return False
+        self._logbook.allowance_ended(self._name(device_id), early=True)
+        await self._apply()
+        return True
+
+    def _name(self, device_id: str) -> str:
+        device = self._devices().get(device_id)
+        return device.name if device is not None else device_id
 
     def keep_only(self, devices: Collection[str]) -> None:
         """Forget the switches of devices no longer guarded."""
@@ -106,6 +151,7 @@ class DesiredPolicy:
             if self._allowed.get(device_id) == until.isoformat():
                 del self._allowed[device_id]
                 LOGGER.info("Blocks of %s are in force again", device_id)
-                await self._ended(device_id)
+                self._logbook.allowance_ended(self._name(device_id), early=False)
+                await self._apply()
 
         self._timers[device_id] = async_track_point_in_utc_time(self._hass, _end, until)

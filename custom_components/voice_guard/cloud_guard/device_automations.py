@@ -37,7 +37,8 @@ from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 
 from ..compat import vol
 from ..const import DOMAIN, EVENT_NEW_HOST, EVENT_REQUEST_BLOCKED
-from .coordinator import GuardCoordinator, find_guarded
+from .coordinator import GuardCoordinator
+from .data import find_guarded
 from .dns.policy import Block
 
 VOICE_ATTEMPT = "cloud_voice_attempt_blocked"
@@ -145,7 +146,7 @@ def async_condition_from_config(hass: HomeAssistant, config: ConfigType) -> Cond
             return kind == IS_NOT_PROTECTED  # not known now: nothing proves protection
         subentry_id = found[1]
         state = coordinator.data.devices.get(subentry_id)
-        allowed = coordinator.allowed_until(subentry_id) is not None
+        allowed = coordinator.desired.allowed_until(subentry_id) is not None
         protected = state is not None and state.protection_confirmed
         if kind == IS_PROTECTED:
             return protected
@@ -153,7 +154,7 @@ def async_condition_from_config(hass: HomeAssistant, config: ConfigType) -> Cond
             return not protected
         if kind == CLOUD_ALLOWED:
             return allowed
-        in_force = not allowed and bool(VOICE_BLOCKS & coordinator.enabled_blocks(subentry_id))
+        in_force = not allowed and bool(VOICE_BLOCKS & coordinator.desired.enabled(subentry_id))
         return in_force and state is not None and all(state.confirmed.values())
 
     return check

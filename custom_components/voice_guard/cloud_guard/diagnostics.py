@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 
 from ..const import FILTER_ADGUARD, TO_REDACT
-from .coordinator import GuardConfigEntry
+from .data import GuardConfigEntry
 from .dns.filters.adguard_home import checks_clients
 from .report import device_view
 
@@ -29,7 +29,9 @@ def guard_diagnostics(entry: GuardConfigEntry) -> dict[str, Any]:
             "confirmed": state.confirmed if state else None,
             "conflicts": sorted(state.conflicts) if state else None,
             "evidence": (
-                async_redact_data(state.evidence.stored(), {"address"}) if state else None
+                async_redact_data(state.evidence.stored(), {"address", "addresses"})
+                if state
+                else None
             ),
             "addresses": ["**REDACTED**"] * len(state.addresses) if state else None,
             "shared_clients": list(state.shared) if state else None,

@@ -9,7 +9,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..compat import connect_via
 from ..const import CONF_AREA, CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN
-from .coordinator import DeviceState, GuardCoordinator, GuardSnapshot
+from .coordinator import GuardCoordinator
+from .judge import DeviceState, GuardSnapshot
 
 MANUFACTURERS = {
     "echo": "Amazon",
@@ -75,9 +76,3 @@ class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator]):
     def available(self) -> bool:
         """Available while the filter answers and the device is known to it."""
         return super().available and self.device_state is not None
-
-    async def async_added_to_hass(self) -> None:
-        """Tell the coordinator this device's registry id, for its events."""
-        await super().async_added_to_hass()
-        if self.registry_entry is not None and self.registry_entry.device_id:
-            self.coordinator.register_device(self.subentry_id, self.registry_entry.device_id)

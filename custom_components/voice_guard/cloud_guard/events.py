@@ -10,36 +10,36 @@ its learning period; destinations.py).
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from ..const import EVENT_LOOKUP_ANSWERED, EVENT_NEW_HOST, EVENT_REQUEST_BLOCKED
+from ..compat import device_by_identifier
+from ..const import DOMAIN, EVENT_LOOKUP_ANSWERED, EVENT_NEW_HOST, EVENT_REQUEST_BLOCKED
 from .destinations import NewHost, registrable_domain
 from .dns.filters.base import BlockedQuery
 from .proof import Outcome
 
 
 class BlockedEvents:
-    """Fire the event of a blocked lookup, naming the guarded device's registry device."""
+    """Fire the guard's events, naming the guarded device's registry device."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Fire on hass's bus."""
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Fire on hass's bus, for the devices of a filter entry."""
         self._hass = hass
-        self._device_ids: dict[str, str] = {}  # subentry id -> device registry id
-
-    def register_device(self, subentry_id: str, device_id: str) -> None:
-        """Remember the device registry id of a guarded device."""
-        self._device_ids[subentry_id] = device_id
+        self._entry_id = entry_id
 
     def device_id(self, subentry_id: str) -> str | None:
         """Return the device registry id of a guarded device (None before it has one)."""
-        return self._device_ids.get(subentry_id)
+        registry = dr.async_get(self._hass)
+        device = device_by_identifier(registry, (DOMAIN, subentry_id), self._entry_id)
+        return device.id if device is not None else None
 
     def fire(self, query: BlockedQuery, category: str, name: str) -> None:
         """Fire the event of one blocked lookup."""
         self._hass.bus.async_fire(
             EVENT_REQUEST_BLOCKED,
             {
-                "device_id": self._device_ids.get(query.device_id),
+                "device_id": self.device_id(query.device_id),
                 "subentry_id": query.device_id,
                 "name": name,
                 "host": query.host,
@@ -53,7 +53,7 @@ class BlockedEvents:
         self._hass.bus.async_fire(
             EVENT_LOOKUP_ANSWERED,
             {
-                "device_id": self._device_ids.get(subentry_id),
+                "device_id": self.device_id(subentry_id),
                 "subentry_id": subentry_id,
                 "name": name,
                 "host": answered.host,
@@ -68,7 +68,7 @@ class BlockedEvents:
         self._hass.bus.async_fire(
             EVENT_NEW_HOST,
             {
-                "device_id": self._device_ids.get(new.device_id),
+                "device_id": self.device_id(new.device_id),
                 "subentry_id": new.device_id,
                 "name": name,
                 "host": new.host,

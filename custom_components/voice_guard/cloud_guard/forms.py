@@ -53,7 +53,7 @@ from ..const import (
     KIND_FILTER,
 )
 from ..text import printable
-from .coordinator import GuardConfigEntry
+from .data import GuardConfigEntry
 from .dns.catalog import DeviceType, load_catalog
 from .dns.filters.base import normalize_ip
 from .dns.hosts import normalize_pattern

@@ -1,4 +1,4 @@
-"""The cloud guard's repair issues: rules removed by hand, a device that is not protected.
+"""The cloud guard's repair issues: rules removed by hand, a device not protected, a filter down.
 
 Each issue names the device and the filter and says what to do; it goes away by itself
 when the cause does.
@@ -85,15 +85,58 @@ def report_answered(
     )
 
 
+def report_no_attempt(
+    hass: HomeAssistant, device: GuardedDevice, filter_title: str, since: datetime
+) -> None:
+    """Report rules in force, lookups of other names, and never one of a guarded host.
+
+    It may resolve its cloud elsewhere (its own resolver, DNS over HTTPS): then the
+    filter neither sees nor blocks it, and nothing here can prove protection.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"no_attempt_{device.device_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="no_attempt",
+        translation_placeholders={
+            "device": device.name,
+            "filter": filter_title,
+            "since": _local(since),
+        },
+    )
+
+
+def report_unreachable(
+    hass: HomeAssistant, entry_id: str, filter_title: str, since: datetime
+) -> None:
+    """Report a filter that has not answered since then: nothing about protection is known."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        unreachable_issue(entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="filter_unreachable",
+        translation_placeholders={"filter": filter_title, "since": _local(since)},
+    )
+
+
+def unreachable_issue(entry_id: str) -> str:
+    """Return the id of a filter entry's "does not answer" issue."""
+    return f"filter_unreachable_{entry_id}"
+
+
 def clear(hass: HomeAssistant, *issue_ids: str) -> None:
     """Delete issues whose cause is gone."""
     for issue_id in issue_ids:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
-def device_issues(device_id: str) -> tuple[str, str]:
+def device_issues(device_id: str) -> tuple[str, str, str]:
     """Return the ids of a guarded device's issues."""
-    return f"no_lookups_{device_id}", f"answered_{device_id}"
+    return f"no_lookups_{device_id}", f"answered_{device_id}", f"no_attempt_{device_id}"
 
 
 def _local(when: datetime) -> str:

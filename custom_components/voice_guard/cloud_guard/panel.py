@@ -28,10 +28,12 @@ from homeassistant.util import dt as dt_util
 from ..compat import StaticPathConfig, vol
 from ..const import DOMAIN
 from ..text import language_tag
-from .coordinator import DeviceState, GuardCoordinator, filter_entries
+from .coordinator import GuardCoordinator
+from .data import filter_entries
 from .destinations import UNKNOWN, Destination
 from .dns.catalog import Category
 from .dns.hosts import matches
+from .judge import DeviceState
 
 PANEL_URL = "voice-guard"
 ELEMENT = "voice-guard-panel"
@@ -119,15 +121,17 @@ def _devices(hass: HomeAssistant, words: dict[str, str]) -> dict[str, Any]:
             state = coordinator.data.devices.get(subentry_id) if coordinator.data else None
             devices.append(
                 {
-                    "device_id": coordinator.events.device_id(subentry_id),
+                    "device_id": coordinator.notices.events.device_id(subentry_id),
                     "name": subentry.title,
                     "filter": entry.title,
                     **_protection(coordinator, state, words),
-                    "learning_until": _iso(coordinator.destinations.learning_until(subentry_id)),
+                    "learning_until": _iso(
+                        coordinator.judge.destinations.learning_until(subentry_id)
+                    ),
                     "hosts": [_host(coordinator, state, d) for d in _shown(state)],
                     "hourly": (
-                        coordinator.destinations.hourly(
-                            subentry_id, coordinator.categorizer(state.policy.device), now
+                        coordinator.judge.destinations.hourly(
+                            subentry_id, coordinator.judge.categorizer(state.policy.device), now
                         )
                         if state
                         else []
@@ -145,11 +149,12 @@ def _protection(
     coordinator: GuardCoordinator, state: DeviceState | None, words: dict[str, str]
 ) -> dict[str, Any]:
     if state is None:
-        return {"protection": None, "protected": False}
+        return {"protection": None, "protected": False, "unknown_since": None}
     key = f"component.{DOMAIN}.entity.sensor.protection.state.{state.proof.value}"
     return {
         "protection": words.get(key, state.proof.value),
         "protected": state.protection_confirmed,
+        "unknown_since": _iso(coordinator.unreachable_since),
     }
 
 

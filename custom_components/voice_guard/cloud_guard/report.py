@@ -16,8 +16,10 @@ from homeassistant.util import dt as dt_util
 
 from ..compat import all_devices
 from ..const import CONF_MAC, DOMAIN
-from .coordinator import DeviceState, GuardCoordinator, filter_entries
+from .coordinator import GuardCoordinator
+from .data import filter_entries
 from .destinations import UNKNOWN, Destination
+from .judge import DeviceState
 from .sensor import policy_state
 
 # Makers whose devices talk to their cloud: shown in the report when not guarded.
@@ -28,11 +30,14 @@ def device_view(
     coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None
 ) -> dict[str, Any]:
     """Return what the report and diagnostics both show of a guarded device."""
-    until = coordinator.allowed_until(subentry_id)
+    until = coordinator.desired.allowed_until(subentry_id)
     return {
-        "switches_on": sorted(b.value for b in coordinator.enabled_blocks(subentry_id)),
+        "switches_on": sorted(b.value for b in coordinator.desired.enabled(subentry_id)),
         "protection_confirmed": bool(state and state.protection_confirmed),
         "proof": state.proof.value if state else None,
+        "unknown_since": (
+            local_iso(coordinator.unreachable_since) if coordinator.unreachable_since else None
+        ),
         "unconfirmed_hosts": (
             sorted(h for h in state.policy.hosts if not state.confirmed.get(h)) if state else []
         ),
@@ -60,7 +65,7 @@ def destinations_summary(
     cloud = [d.host for d in day if d.category != UNKNOWN and d.answered_24h]
     unknown = [d.host for d in day if d.category == UNKNOWN and not d.blocked_24h]
     blocked = [d.host for d in day if d.blocked_24h]
-    return coordinator.logbook.text(
+    return coordinator.notices.logbook.text(
         "summary_destinations",
         device=coordinator.config_entry.subentries[subentry_id].title,
         cloud=str(len(cloud)),
@@ -81,7 +86,7 @@ def _named(hosts: list[str], limit: int = 3) -> str:
 
 def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None) -> str:
     """One sentence of what the device still sends, in the home's language."""
-    words = coordinator.logbook
+    words = coordinator.notices.logbook
     subentry = coordinator.config_entry.subentries[subentry_id]
     if state is None:
         title = coordinator.config_entry.title
@@ -91,8 +96,9 @@ def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState 
         "device": subentry.title,
         "filter": coordinator.config_entry.title,
         "policy": policy,
-        "host": state.evidence.answered.host if state.evidence.answered else "",
+        "host": state.disproof.host if state.disproof else "",
         "until": _local_time(state.allowed_until) if state.allowed_until else "",
+        "since": _local_time(since) if (since := coordinator.unreachable_since) else "",
     }
     return words.text(f"summary_{state.proof.value}", **placeholders)
 

@@ -18,10 +18,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from ..const import HISTORY_WINDOW, SUBENTRY_DEVICE
-from .coordinator import DeviceState, GuardConfigEntry, GuardCoordinator
+from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry
 from .destinations import TOP_HOSTS, UNKNOWN, Destination
 from .dns.policy import Block
 from .entity import GuardedDeviceEntity
+from .judge import DeviceState
 from .proof import Proof
 
 POLICY_OFF = "off"
@@ -33,6 +35,8 @@ class GuardSensorDescription(SensorEntityDescription):
 
     value: Callable[[GuardCoordinator, str, DeviceState], str | int | datetime | None]
     attributes: Callable[[DeviceState], dict[str, Any]] = lambda _: {}
+    # Shown while the filter does not answer, as "unknown since": never a stale verdict.
+    unknown_while_unreachable: bool = False
 
 
 def _blocked_24h(_: GuardCoordinator, __: str, state: DeviceState) -> int | None:
@@ -97,9 +101,9 @@ def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> 
 
 def policy_state(coordinator: GuardCoordinator, subentry_id: str) -> str:
     """Summarise what is in force in one word (Alexa+ includes voice, see the switch)."""
-    if coordinator.allowed_until(subentry_id) is not None:
+    if coordinator.desired.allowed_until(subentry_id) is not None:
         return POLICY_ALLOWED
-    blocks = coordinator.enabled_blocks(subentry_id)
+    blocks = coordinator.desired.enabled(subentry_id)
     if Block.ALL_CLOUD in blocks:
         return "local_only"
     voice = (
@@ -124,7 +128,7 @@ POLICY_STATES = [
 
 def _protection_details(state: DeviceState) -> dict[str, Any]:
     """Return what the protection state rests on (the full proof is on the binary sensor)."""
-    answered = state.evidence.answered
+    answered = state.disproof
     return {
         "answered_host": answered.host if answered else None,
         "allowed_until": state.allowed_until.isoformat() if state.allowed_until else None,
@@ -139,12 +143,13 @@ DESCRIPTIONS = (
         options=[proof.value for proof in Proof],
         value=lambda _, __, state: state.proof.value,
         attributes=_protection_details,
+        unknown_while_unreachable=True,
     ),
     GuardSensorDescription(
         key="cloud_allowed_until",
         translation_key="cloud_allowed_until",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value=lambda coordinator, subentry_id, _: coordinator.allowed_until(subentry_id),
+        value=lambda coordinator, subentry_id, _: coordinator.desired.allowed_until(subentry_id),
     ),
     GuardSensorDescription(
         key="blocked_requests_24h",
@@ -205,6 +210,21 @@ class GuardSensor(GuardedDeviceEntity, SensorEntity):
     _unrecorded_attributes = frozenset({"hosts"})
 
     @property
+    def _unknown_since(self) -> datetime | None:
+        """Since when the filter does not answer, for a sensor that says so."""
+        data = self.coordinator.data
+        if not self.entity_description.unknown_while_unreachable or data is None:
+            return None
+        return data.unknown_since
+
+    @property
+    def available(self) -> bool:
+        """Available while the filter answers; the protection state also while it does not."""
+        if self._unknown_since is not None:
+            return self.device_state is not None
+        return super().available
+
+    @property
     def native_value(self) -> str | int | datetime | None:
         """Return the figure."""
         if (state := self.device_state) is None:
@@ -216,4 +236,6 @@ class GuardSensor(GuardedDeviceEntity, SensorEntity):
         """Return the details."""
         if (state := self.device_state) is None:
             return None
+        if (since := self._unknown_since) is not None:
+            return {"unknown_since": dt_util.as_local(since).isoformat()}
         return self.entity_description.attributes(state) or None

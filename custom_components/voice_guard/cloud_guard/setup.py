@@ -11,7 +11,8 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import CONF_FILTER, DOMAIN, LOGGER
 from . import issues
-from .coordinator import GuardConfigEntry, GuardCoordinator, create_filter, filter_entries
+from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry, create_filter, filter_entries
 from .dns.catalog import load_catalog
 from .dns.filters.base import FilterError
 from .panel import async_register_panel, async_remove_panel

@@ -11,7 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..assistants import keep_from_assistants
 from ..const import SUBENTRY_DEVICE
 from ..permissions import async_require_administrator
-from .coordinator import GuardConfigEntry, GuardCoordinator
+from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry
 from .dns.policy import BLOCK_CATEGORIES, Block
 from .entity import GuardedDeviceEntity
 from .errors import raise_unless_written
@@ -34,7 +35,7 @@ def async_setup_guard_switches(
             [
                 GuardSwitch(coordinator, subentry_id, description)
                 for description in DESCRIPTIONS
-                if coordinator.has_switch(subentry_id, Block(description.key))
+                if coordinator.desired.has_switch(subentry_id, Block(description.key))
             ],
             config_subentry_id=subentry_id,
         )
@@ -62,17 +63,17 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
     @property
     def is_on(self) -> bool:
         """Return whether this block is in force (off while the cloud is allowed)."""
-        if self.coordinator.allowed_until(self.subentry_id) is not None:
+        if self.coordinator.desired.allowed_until(self.subentry_id) is not None:
             return False
-        return self._block in self.coordinator.enabled_blocks(self.subentry_id)
+        return self._block in self.coordinator.desired.enabled(self.subentry_id)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """What blocking this may break (the catalog's notes); the allowance while one runs."""
         attributes: dict[str, Any] = {"breakage": self._breakage}
-        until = self.coordinator.allowed_until(self.subentry_id)
+        until = self.coordinator.desired.allowed_until(self.subentry_id)
         if until is not None:
-            wanted = self._block in self.coordinator.enabled_blocks(self.subentry_id)
+            wanted = self._block in self.coordinator.desired.enabled(self.subentry_id)
             attributes |= {"allowed_until": until.isoformat(), "on_after_allowance": wanted}
         return attributes
 
@@ -87,6 +88,6 @@ class GuardSwitch(GuardedDeviceEntity, SwitchEntity):
 
     async def _set(self, *, on: bool) -> None:
         """Store the wish and apply it (errors.py says when the filter was not written)."""
-        await self.coordinator.async_set_block(self.subentry_id, self._block, on=on)
+        await self.coordinator.desired.async_set_block(self.subentry_id, self._block, on=on)
         self.async_write_ha_state()
         raise_unless_written([self.coordinator])

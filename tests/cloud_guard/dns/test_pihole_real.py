@@ -17,6 +17,7 @@ import pytest
 
 from custom_components.voice_guard.cloud_guard.dns.filters import pihole as pihole_module
 from custom_components.voice_guard.cloud_guard.dns.filters.base import (
+    CATCH_UP_LOOKUPS,
     FilterAuthError,
     FilterRateLimitedError,
     FilterResponseError,
@@ -232,26 +233,33 @@ async def test_blocked_lookups_are_filtered_on_the_server_and_paged(
     await client.close()
 
 
-async def test_several_devices_read_only_blocked_lookups_in_one_request(
+async def test_a_catch_up_reads_each_devices_answered_lookups_too_and_says_where_it_stopped(
     pihole: FakePiHole, session: aiohttp.ClientSession
 ) -> None:
-    """After a gap, many devices cost one page of blocked lookups, not one request per device."""
+    """After a gap, each device's own lookups are read, answered ones too, up to a bound.
+
+    An answered guarded lookup while Home Assistant was stopped still disproves protection
+    (it used to read blocked lookups only). A device with more lookups than the bound
+    says from when on its read was whole; the others were read completely.
+    """
     client = PiHole(session, pihole.url, "secret")
-    devices = [echo(n) for n in range(1, 6)]
+    devices = [echo(n) for n in range(1, 4)]
     policies = [policy(d, Block.VOICE) for d in devices]
     since = datetime.now(UTC) - timedelta(hours=1)
+    when = datetime.now(UTC) - timedelta(minutes=30)
+    # Lookups before the rules were written are answered: the device's own outcome.
+    pihole.query(devices[0].ips[0], "avs-alexa-na.amazon.com", when)
     await client.reconcile(policies)
-    when = datetime.now(UTC) - timedelta(minutes=5)
-    for n in range(3000):  # allowed lookups of everyone: not read at all
-        pihole.query(devices[n % 5].ips[0], f"ok{n}.example.com", when)
-    for device in devices[:2]:
-        pihole.query(device.ips[0], "avs-alexa-na.amazon.com", when + timedelta(seconds=1))
+    pihole.query(devices[1].ips[0], "avs-alexa-na.amazon.com", when + timedelta(seconds=1))
+    for n in range(CATCH_UP_LOOKUPS + 5):  # a chatty third device: more than the bound
+        pihole.query(devices[2].ips[0], f"ok{n}.example.com", when + timedelta(seconds=2))
     pihole.query_requests = 0
-    found = (await client.query_log(policies, since)).blocked
-    assert sorted(q.device_id for q in found) == [devices[0].device_id, devices[1].device_id]
-    # One page of blocked lookups, the newest entry of all, and the latest lookup of each
-    # device (blocked lookups do not show it; a first read: once, not every poll).
-    assert pihole.query_requests == 7
+    log = await client.query_log(policies, since)
+    assert [(q.device_id, q.blocked) for q in log.answered] == [(devices[0].device_id, False)]
+    assert [q.device_id for q in log.blocked] == [devices[1].device_id]
+    assert set(log.complete_since) == {devices[2].device_id}
+    # The newest entry of all, one page per quiet device, the bound's pages for the chatty one.
+    assert pihole.query_requests == 1 + 1 + 1 + CATCH_UP_LOOKUPS // 1000
     await client.close()
 
 

@@ -160,7 +160,7 @@ class VoiceGuardPanel extends HTMLElement {
     const learning = device.learning_until && new Date(device.learning_until) > new Date()
       ? `<p class="muted">${escape(this._t('panel_learning', { until: this._time(device.learning_until) }))}</p>` : '';
     return `<ha-card class="device" data-name="${escape(device.name)}">
-        <div class="card-header">${escape(device.name)}<span class="state ${device.protected ? 'ok' : 'not'}">${escape(device.protection ?? this._t('panel_unknown'))}</span></div>
+        <div class="card-header">${escape(device.name)}<span class="state ${device.protected ? 'ok' : 'not'}">${escape(device.protection ?? this._t('panel_unknown'))}${device.unknown_since ? ' ' + escape(this._t('panel_unknown_since', { time: this._time(device.unknown_since) })) : ''}</span></div>
         <div class="card-content">
           <p class="muted">${escape(this._t('panel_filter', { filter: device.filter }))}</p>
           ${this._chart(device)}

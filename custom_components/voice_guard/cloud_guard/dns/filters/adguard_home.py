@@ -28,6 +28,7 @@ from ....text import printable
 from ..hosts import normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
+    CATCH_UP_LOOKUPS,
     HIDDEN_ADDRESSES,
     HIDDEN_CLIENT_IGNORED,
     HIDDEN_DOMAINS,
@@ -70,6 +71,12 @@ BLOCKED_REASONS = (
     "FilteredSafeBrowsing",
     "FilteredParental",
 )
+# A rewrite answers before every rule; to these it blocks (the user's own way to block).
+REWRITE_REASONS = frozenset({"Rewrite", "RewriteEtcHosts", "RewriteRule"})
+BLOCKING_RCODES = frozenset({"NXDOMAIN", "REFUSED"})
+SINKHOLES = frozenset({"0.0.0.0", "::"})  # noqa: S104 - addresses, not a bind
+# A ClientID (DNS-over-HTTPS/TLS) in an owner's key, apart from addresses.
+CLIENT_ID_PREFIX = "id:"
 # Reasons of a lookup AdGuard Home answered with an address: not filtered, allowed by a
 # list or an allowlist, or rewritten (a rewrite is checked before every rule).
 ANSWERED_REASONS = frozenset(
@@ -88,8 +95,6 @@ KNOWN_LINES = 20_000  # rule lines Voice Guard remembers having written (newest 
 
 # check_host takes the client to check for since this version; older ones ignore it.
 CHECK_HOST_CLIENT_SINCE = "v0.107.58"
-# The query log takes reason= (several) since this version; older ones response_status=.
-QUERYLOG_REASON_SINCE = (0, 107, 77)
 
 
 def _version(version: str) -> tuple[int, ...] | None:
@@ -201,6 +206,8 @@ class _Context:
     shared: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # A fingerprint of the clients' settings that can cancel a rule (for check_host).
     clients_generation: str = ""
+    # device id -> the ClientIDs of its persistent clients (DNS-over-HTTPS/TLS lookups).
+    client_ids: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def _clients_of(policy: DevicePolicy, persistent: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -551,6 +558,7 @@ class AdGuardHome(DnsFilter):
     ) -> _Context:
         names: dict[str, tuple[str, ...]] = {}
         client_ips: dict[str, tuple[str, ...]] = {}
+        client_ids: dict[str, tuple[str, ...]] = {}
         hidden: dict[str, tuple[str, ...]] = {}
         shared: dict[str, tuple[str, ...]] = {}
         # The ignore list applies only while it is switched on (ignored_enabled).
@@ -571,6 +579,9 @@ class AdGuardHome(DnsFilter):
             names[device_id] = tuple(str(c.get("name") or "") for c in alone if c.get("name"))
             client_ips[device_id] = tuple(
                 str(i) for c in alone for i in c.get("ids") or [] if is_ip(str(i))
+            )
+            client_ids[device_id] = tuple(
+                str(i) for c in alone for i in c.get("ids") or [] if _is_client_id(str(i))
             )
             reasons: list[str] = []
             if not log.get("enabled", True):
@@ -603,6 +614,7 @@ class AdGuardHome(DnsFilter):
             bool(log.get("enabled", True)),
             shared,
             hashlib.sha256(settings.encode()).hexdigest(),
+            client_ids,
         )
 
     async def _log_config(self) -> dict[str, Any]:
@@ -630,6 +642,7 @@ class AdGuardHome(DnsFilter):
             present = set(ours)
             for policy in policies:
                 ips, names = device_clients(policy, context)
+                result.clients[policy.device.device_id] = tuple(sorted({*ips, *names}))
                 missing = {p for p in policy.hosts if rule_for(p, ips, names) not in present}
                 if missing:
                     result.missing[policy.device.device_id] = missing
@@ -725,7 +738,9 @@ class AdGuardHome(DnsFilter):
             if isinstance(listed, list)
             else set()
         )
-        blocked = answer.get("reason") == "FilteredBlackList" and rule in texts
+        blocked = (answer.get("reason") == "FilteredBlackList" and rule in texts) or (
+            _rewritten_away(answer, texts)
+        )
         # Right after a write the engine may still be the old one: ask again next time.
         if blocked and rule not in self._unsettled:
             self._confirmed[key] = time.monotonic()
@@ -755,40 +770,19 @@ class AdGuardHome(DnsFilter):
         if not owners or not context.log_enabled:
             return report
         by_id = {p.device.device_id: p for p in policies}
-        catch_up = needs_catch_up(since)
-        # AdGuard Home has no "newer than": a steady read asks for about as many entries
-        # as the last poll brought (twice that, at least STEADY_PAGE), and pages on if
-        # more came, so it reads little more than what is new.
-        first_page = QUERYLOG_PAGE if catch_up else self._page_hint
-        params: list[tuple[str, str]] = [("limit", str(QUERYLOG_PAGE))]
-        read = 0
-        if catch_up:
-            # Only blocked lookups are read; the newest entry of all is where the next
-            # read starts (AdGuard Home's clock, not ours).
-            report.blocked_only = True
-            params += self._blocked_filter()
-            async for _, when in self._entries([("limit", "1")], since):
-                report.newest = when
-                break
-        async for entry, when in self._entries(params, since, first_page=first_page):
-            read += 1
-            report.newest = max(report.newest or when, when)
-            client = str(entry.get("client", ""))
-            if (owner := owners.get(client)) is not None:
-                reason = entry.get("reason")
-                answered = str(reason) if reason in ANSWERED_REASONS else None
-                report.count(
-                    by_id[owner],
-                    _host(entry),
-                    when,
-                    client,
-                    _blocked_by(entry),
-                    answered_as=answered,
-                )
-        if not catch_up:
+        if needs_catch_up(since):
+            await self._catch_up(report, owners, by_id, since)
+        else:
+            # AdGuard Home has no "newer than": a steady read asks for about as many
+            # entries as the last poll brought (twice that, at least STEADY_PAGE), and
+            # pages on if more came, so it reads little more than what is new.
+            params = [("limit", str(QUERYLOG_PAGE))]
+            read = 0
+            async for entry, when in self._entries(params, since, first_page=self._page_hint):
+                read += 1
+                _take(report, owners, by_id, entry, when)
             self._page_hint = min(QUERYLOG_PAGE, max(STEADY_PAGE, 2 * read))
-        # After a gap the blocked lookups read do not show a device's newest lookup.
-        wanted = set(by_id) if catch_up else (set(find_last) & set(by_id)) - set(report.last_lookup)
+        wanted = (set(find_last) & set(by_id)) - set(report.last_lookup)
         for device_id in sorted(wanted):
             last = await self._latest_lookup(by_id[device_id], context, window_start or since)
             if last is not None:
@@ -796,11 +790,36 @@ class AdGuardHome(DnsFilter):
         report.sort()
         return report
 
-    def _blocked_filter(self) -> list[tuple[str, str]]:
-        number = _version(self._version or "")
-        if number is None or number >= QUERYLOG_REASON_SINCE:
-            return [("reason", reason) for reason in BLOCKED_REASONS]
-        return [("response_status", "blocked")]
+    async def _catch_up(
+        self,
+        report: QueryLog,
+        owners: dict[str, str],
+        by_id: dict[str, DevicePolicy],
+        since: datetime,
+    ) -> None:
+        """After a gap: each device's lookups by its addresses and ClientIDs, newest first.
+
+        Answered ones too (a disproof while Home Assistant was stopped is still one); at
+        most CATCH_UP_LOOKUPS per address, after which complete_since says from when on
+        everything was read. The newest entry of all is where the next read starts.
+        """
+        async for _, when in self._entries([("limit", "1")], since):
+            report.newest = when
+            break
+        for owner, device_id in owners.items():
+            read = 0
+            oldest: datetime | None = None
+            # A quoted search is an exact match of the client address, ClientID or a host.
+            term = owner.removeprefix(CLIENT_ID_PREFIX)
+            params = [("limit", str(QUERYLOG_PAGE)), ("search", f'"{term}"')]
+            async for entry, when in self._entries(params, since, max_entries=CATCH_UP_LOOKUPS):
+                read += 1
+                oldest = when
+                _take(report, owners, by_id, entry, when)
+            if read >= CATCH_UP_LOOKUPS and oldest is not None:
+                report.complete_since[device_id] = max(
+                    report.complete_since.get(device_id, oldest), oldest
+                )
 
     @staticmethod
     def _owners(policies: Sequence[DevicePolicy], context: _Context) -> dict[str, str]:
@@ -815,13 +834,23 @@ class AdGuardHome(DnsFilter):
             device_id = policy.device.device_id
             for address in (*policy.device.ips, *context.client_ips.get(device_id, ())):
                 claims.setdefault(address, set()).add(device_id)
+            # Lookups over DNS-over-HTTPS/TLS name the client by ClientID, whatever the
+            # address they come from (AdGuard Home picks the client by it first).
+            for client_id in context.client_ids.get(device_id, ()):
+                claims.setdefault(f"{CLIENT_ID_PREFIX}{client_id}", set()).add(device_id)
         return {a: next(iter(d)) for a, d in claims.items() if len(d) == 1}
 
     async def _entries(
-        self, params: list[tuple[str, str]], since: datetime, *, first_page: int | None = None
+        self,
+        params: list[tuple[str, str]],
+        since: datetime,
+        *,
+        first_page: int | None = None,
+        max_entries: int | None = None,
     ) -> AsyncIterator[tuple[dict[str, Any], datetime]]:
         """Entries newer than or as old as since, newest first, page by page."""
         older_than: str | None = None
+        left = max_entries
         for number in range(QUERYLOG_MAX_PAGES):
             query = list(params)
             if number == 0 and first_page is not None:
@@ -833,8 +862,10 @@ class AdGuardHome(DnsFilter):
                 when = _parse_time(entry.get("time"))
                 if when is None:
                     continue
-                if when < since:
+                if when < since or left == 0:
                     return
+                if left is not None:
+                    left -= 1
                 yield entry, when
             oldest = page.get("oldest") or ""
             oldest_time = _parse_time(oldest)
@@ -891,18 +922,93 @@ class AdGuardHome(DnsFilter):
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+# AdGuard Home's ClientIDs: up to 64 of a-z, 0-9 and "-" (its clientid.go).
+_CLIENT_ID = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
 def _is_mac(value: str) -> bool:
     return bool(_MAC.match(value))
 
 
+def _is_client_id(value: str) -> bool:
+    """Whether a persistent client's id is a ClientID (not an address, a subnet or a MAC)."""
+    if is_ip(value) or _is_mac(value):
+        return False
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return bool(_CLIENT_ID.match(value))
+    return False
+
+
 def _blocked_by(entry: dict[str, Any]) -> str | None:
-    """Return the rule that blocked a log entry ("" if none is named); None if allowed."""
-    if entry.get("reason") not in BLOCKED_REASONS:
-        return None
+    """Return the rule that blocked a log entry ("" if none is named); None if allowed.
+
+    A rewrite (checked before every rule) to 0.0.0.0 or to NXDOMAIN blocks as well.
+    """
+    reason = entry.get("reason")
     rules = [r for r in entry.get("rules") or [] if isinstance(r, dict)]
-    return str(rules[0].get("text", "")) if rules else ""
+    named = str(rules[0].get("text", "")) if rules else ""
+    if reason in REWRITE_REASONS and _sinkholed(entry.get("status"), entry.get("answer")):
+        return named or str(reason)
+    if reason not in BLOCKED_REASONS:
+        return None
+    return named
+
+
+def _sinkholed(status: Any, answers: Any) -> bool:
+    """Whether a rewritten answer blocks: NXDOMAIN or REFUSED, or only unspecified addresses."""
+    if status in BLOCKING_RCODES:
+        return True
+    values = (
+        [str(a.get("value", "")) for a in answers if isinstance(a, dict)]
+        if isinstance(answers, list)
+        else []
+    )
+    return bool(values) and all(v in SINKHOLES for v in values)
+
+
+def _rewritten_away(answer: dict[str, Any], rules: Collection[str]) -> bool:
+    """Whether check_host says the user's rewrite blocks the host (0.0.0.0, NXDOMAIN)."""
+    if answer.get("reason") not in REWRITE_REASONS:
+        return False
+    listed = answer.get("ip_addrs")
+    addresses = [str(a) for a in listed] if isinstance(listed, list) else []
+    if addresses:
+        return all(a in SINKHOLES for a in addresses)
+    return not answer.get("cname") and any(
+        f"dnsrewrite={code}" in rule.upper().replace("DNSREWRITE", "dnsrewrite")
+        for rule in rules
+        for code in BLOCKING_RCODES
+    )
+
+
+def _take(
+    report: QueryLog,
+    owners: dict[str, str],
+    by_id: dict[str, DevicePolicy],
+    entry: dict[str, Any],
+    when: datetime,
+) -> None:
+    """Count one log entry for the device it is from: by its ClientID, else its address."""
+    report.newest = max(report.newest or when, when)
+    client = str(entry.get("client", ""))
+    client_id = str(entry.get("client_id") or "")
+    owner = owners.get(f"{CLIENT_ID_PREFIX}{client_id}") if client_id else None
+    if owner is None:
+        owner = owners.get(client)
+    if owner is None:
+        return
+    blocked_by = _blocked_by(entry)
+    reason = entry.get("reason")
+    report.count(
+        by_id[owner],
+        _host(entry),
+        when,
+        client_id or client,
+        blocked_by,
+        answered_as=str(reason) if blocked_by is None and reason in ANSWERED_REASONS else None,
+    )
 
 
 def _host(entry: dict[str, Any]) -> str:

@@ -75,6 +75,9 @@ class ReconcileResult:
     missing: dict[str, set[str]] = field(default_factory=dict)
     # Patterns that could not be applied (a clash with the user's own entries), per device.
     conflicts: dict[str, set[str]] = field(default_factory=dict)
+    # The clients (addresses, MACs, names) each device's rules are written for: when they
+    # change (an address learned), rules for the new ones were missing, not removed.
+    clients: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,9 @@ class QueryLog:
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The newest entry read: the next read needs nothing older.
     newest: datetime | None = None
-    # Only blocked lookups were read (a catch-up after a gap): answered ones are unseen.
-    blocked_only: bool = False
+    # Per device whose lookups could not all be read (a catch-up that hit its bound):
+    # from when on they were, so answered lookups before that are unseen.
+    complete_since: dict[str, datetime] = field(default_factory=dict)
     # Per device, every lookup read (host, time, True blocked / False answered / None not
     # said), in the order read: what the destinations inventory counts.
     lookups: dict[str, list[tuple[str, datetime, bool | None]]] = field(default_factory=dict)
@@ -181,9 +185,10 @@ class QueryLog:
 
 
 # A read of the query log goes back to the newest entry read before. After a longer gap
-# (the first read, Home Assistant stopped for a while) a filter client reads only blocked
-# lookups, and searches each device's latest lookup on its own.
+# (the first read, Home Assistant stopped for a while) a filter client reads each device's
+# own lookups (blocked and answered), by its addresses, up to CATCH_UP_LOOKUPS each.
 FULL_READ_SPAN = timedelta(minutes=10)
+CATCH_UP_LOOKUPS = 10_000
 SETTINGS_TTL = 300.0  # seconds a client reuses the filter settings that hide lookups
 
 
@@ -242,7 +247,8 @@ class DnsFilter(ABC):
         Only entries newer than since are read, so a poll costs what happened since the
         last one. The devices in find_last (not seen before) have their most recent lookup
         since window_start (default: since) searched for separately; after a long gap
-        (the first read, a stop) only blocked lookups are read and every device is.
+        (the first read, a stop) each device's lookups are read by its addresses, at most
+        CATCH_UP_LOOKUPS each (complete_since says where such a read stopped).
         """
 
     @abstractmethod

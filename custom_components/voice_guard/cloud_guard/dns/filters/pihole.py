@@ -20,9 +20,10 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ..hosts import pattern_regex, sample_host
+from ..hosts import matches, pattern_regex, sample_host
 from ..policy import DevicePolicy
 from .base import (
+    CATCH_UP_LOOKUPS,
     HIDDEN_ADDRESSES,
     HIDDEN_CLIENT_IGNORED,
     HIDDEN_DOMAINS,
@@ -47,6 +48,7 @@ from .base import (
 
 _LOGGER = logging.getLogger(__name__)
 _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+_HOST_NAME = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 GROUP_PREFIX = f"{MARK}_"
 COMMENT = f"Managed by Voice Guard ({MARK})"
@@ -254,6 +256,9 @@ class PiHole(DnsFilter):
         result = ReconcileResult()
         groups, clients, domains = await self._state()
         learned = await self._addresses(policies)
+        result.clients = {
+            p.device.device_id: tuple(sorted(_device_clients(p, learned))) for p in policies
+        }
         before = self._in_force(policies, groups, clients, domains, learned, blocking=True)
         for device_id, states in before.items():
             if missing := {p for p, ok in states.items() if not ok}:
@@ -436,7 +441,9 @@ class PiHole(DnsFilter):
             value = value.get(key) if isinstance(value, dict) else None
         return value
 
-    async def _hidden(self, policies: Sequence[DevicePolicy]) -> dict[str, tuple[str, ...]]:
+    async def _hidden(
+        self, policies: Sequence[DevicePolicy], by_ip: dict[str, DevicePolicy]
+    ) -> dict[str, tuple[str, ...]]:
         """Why FTL's query log API leaves (some) lookups of each device out, read every poll.
 
         Privacy level 1 hides domains, 2 also clients (shown as 0.0.0.0), 3 everything;
@@ -455,10 +462,14 @@ class PiHole(DnsFilter):
         hidden: dict[str, tuple[str, ...]] = {}
         for policy in policies:
             reasons = list(common)
-            if any(_search(c, address) for c in clients for address in policy.device.ips):
+            # Typed and learned addresses alike: FTL matches the client it sees.
+            learned = [ip for ip, p in by_ip.items() if p is policy]
+            addresses = {*policy.device.ips, *learned}
+            if any(_search(c, address) for c in clients for address in addresses):
                 reasons.append(HIDDEN_CLIENT_IGNORED)
-            hosts = [sample_host(p) for p in policy.hosts]
-            if HIDDEN_DOMAINS not in reasons and any(_search(d, h) for d in domains for h in hosts):
+            if HIDDEN_DOMAINS not in reasons and any(
+                _may_hide(d, p) for d in domains for p in policy.hosts
+            ):
                 reasons.append(HIDDEN_DOMAINS)
             if reasons:
                 hidden[policy.device.device_id] = tuple(dict.fromkeys(reasons))
@@ -472,25 +483,25 @@ class PiHole(DnsFilter):
         find_last: Collection[str] = (),
         window_start: datetime | None = None,
     ) -> QueryLog:
-        """Read FTL's query log back to since: every lookup then, or only blocked ones.
+        """Read FTL's query log back to since: every lookup then, all of them.
 
         A steady poll reads all lookups since the last one (paged with FTL's cursor); a
-        longer gap reads only blocked lookups (filtered on the server) and asks for each
-        device's latest lookup on its own. A device guarded by MAC only is found by the
-        addresses Pi-hole's network table gives that MAC.
+        longer gap reads each device's lookups by its addresses (filtered on the server,
+        at most CATCH_UP_LOOKUPS each), answered ones too. A device guarded by MAC only
+        is found by the addresses Pi-hole's network table gives that MAC.
         """
-        report = QueryLog(hidden=await self._hidden(policies))
         by_ip = await self._owners(policies)
+        report = QueryLog(hidden=await self._hidden(policies, by_ip))
         for ip, owner in by_ip.items():
             device_id = owner.device.device_id
             report.addresses[device_id] = (*report.addresses.get(device_id, ()), ip)
         if by_ip:
-            catch_up = needs_catch_up(since)
-            report.blocked_only = catch_up
-            whole = await self._read_log(report, by_ip, since, catch_up=catch_up)
+            if needs_catch_up(since):
+                await self._catch_up(report, by_ip, since)
+            else:
+                await self._read_log(report, by_ip, since)
             ids = {p.device.device_id for p in by_ip.values()}
-            # Where only blocked lookups were read, they do not show a device's newest one.
-            wanted = (ids - whole) if catch_up else (set(find_last) & ids) - set(report.last_lookup)
+            wanted = (set(find_last) & ids) - set(report.last_lookup)
             await self._latest_lookups(report, by_ip, wanted, window_start or since)
         report.sort()
         return report
@@ -536,49 +547,58 @@ class PiHole(DnsFilter):
         return table
 
     async def _read_log(
-        self,
-        report: QueryLog,
-        by_ip: dict[str, DevicePolicy],
-        since: datetime,
-        *,
-        catch_up: bool,
-    ) -> set[str]:
-        """Read every lookup since then (steady), or only blocked ones (after a gap).
-
-        Return the devices whose every lookup since then was read.
-        """
+        self, report: QueryLog, by_ip: dict[str, DevicePolicy], since: datetime
+    ) -> None:
+        """Read every lookup since then (a steady poll)."""
         window = {"from": str(int(since.timestamp())), "until": _until()}
-        selection: list[dict[str, str]] = [{}]
-        if catch_up:
-            # Only blocked lookups: per device if there is one, else of everyone (one
-            # request per page, not per device). The newest entry of all is the cursor.
-            selection = (
-                [{"client_ip": ip} for ip in by_ip]
-                if len(by_ip) == 1
-                else [{"upstream": "blocklist"}]
+        async for query in self._query_pages(window):
+            self._take(report, by_ip, query, since)
+
+    async def _catch_up(
+        self, report: QueryLog, by_ip: dict[str, DevicePolicy], since: datetime
+    ) -> None:
+        """After a gap: each device address's lookups, blocked and answered, newest first.
+
+        The newest entry of all is the cursor; a read that stops at CATCH_UP_LOOKUPS says
+        from when on it saw everything (complete_since).
+        """
+        async for query in self._query_pages({"length": "1"}, pages=1):
+            report.newest = _when(query)
+        window = {"from": str(int(since.timestamp())), "until": _until()}
+        pages = -(-CATCH_UP_LOOKUPS // QUERY_PAGE)
+        for ip, owner in by_ip.items():
+            read = 0
+            oldest: datetime | None = None
+            async for query in self._query_pages({**window, "client_ip": ip}, pages=pages):
+                read += 1
+                oldest = self._take(report, by_ip, query, since) or oldest
+            if read >= pages * QUERY_PAGE and oldest is not None:
+                device_id = owner.device.device_id
+                report.complete_since[device_id] = max(
+                    report.complete_since.get(device_id, oldest), oldest
+                )
+
+    @staticmethod
+    def _take(
+        report: QueryLog, by_ip: dict[str, DevicePolicy], query: dict[str, Any], since: datetime
+    ) -> datetime | None:
+        """Count one log entry for its device; return its time (None if before since)."""
+        when = _when(query)
+        if when < since:
+            return None
+        report.newest = max(report.newest or when, when)
+        ip = str((query.get("client") or {}).get("ip", ""))
+        if (owner := by_ip.get(ip)) is not None:
+            status = str(query.get("status", ""))
+            report.count(
+                owner,
+                str(query.get("domain", "")),
+                when,
+                ip,
+                status if status in BLOCKED_STATUSES else None,
+                answered_as=status if status in ANSWERED_STATUSES else None,
             )
-            async for query in self._query_pages({"length": "1"}, pages=1):
-                report.newest = _when(query)
-        for params in selection:
-            async for query in self._query_pages({**window, **params}):
-                when = _when(query)
-                if when < since:
-                    continue
-                report.newest = max(report.newest or when, when)
-                ip = str((query.get("client") or {}).get("ip", ""))
-                if (owner := by_ip.get(ip)) is not None:
-                    status = str(query.get("status", ""))
-                    report.count(
-                        owner,
-                        str(query.get("domain", "")),
-                        when,
-                        ip,
-                        status if status in BLOCKED_STATUSES else None,
-                        answered_as=status if status in ANSWERED_STATUSES else None,
-                    )
-        if not catch_up:
-            return {p.device.device_id for p in by_ip.values()}
-        return {by_ip[s["client_ip"]].device.device_id for s in selection if "client_ip" in s}
+        return when
 
     async def _latest_lookups(
         self,
@@ -682,6 +702,23 @@ def _patterns(value: Any) -> list[re.Pattern[str]]:
 
 def _search(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text) is not None
+
+
+def _may_hide(exclude: re.Pattern[str], pattern: str) -> bool:
+    r"""Whether an excludeDomains regex may drop lookups of some host the pattern guards.
+
+    It may name one concrete host of a wildcard pattern ("^avs-alexa-eu\.amazon\.com$"
+    for avs-alexa-*.amazon.com): besides the sample host, a regex that spells the
+    pattern's fixed part (the name after its last wildcard) counts as hiding it. Saying
+    "hidden" where nothing is costs a weaker verdict; the other way a false "confirmed".
+    """
+    if _search(exclude, sample_host(pattern)):
+        return True
+    spelled = exclude.pattern.replace("\\", "").strip("^$").lower()
+    if _HOST_NAME.match(spelled):  # one host spelled out: does the pattern guard it?
+        return matches(spelled, pattern)
+    fixed = pattern.rsplit("*", 1)[-1].strip(".-").lower()
+    return bool(fixed) and fixed in spelled
 
 
 def _real_mac(hwaddr: Any) -> bool:
