@@ -70,7 +70,7 @@ __all__ += ["all_devices"]
 def device_by_identifier(
     registry: dr.DeviceRegistry, identifier: tuple[str, str], config_entry_id: str
 ) -> dr.DeviceEntry | None:
-    """The device of a config entry with this identifier.
+    """Return the device of a config entry with this identifier.
 
     Home Assistant 2026 made identifiers unique per config entry only and deprecated the
     global lookup (async_get_device, breaks in 2027.8); 2025.x has only that one.

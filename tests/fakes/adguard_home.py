@@ -285,9 +285,12 @@ class FakeAdGuardHome(FakeServer):
         """The asynchronous engine rebuild after set_rules has finished."""
         self._engine = None
 
-    def persistent_client(self, ip: str) -> dict[str, Any] | None:
+    def persistent_client(self, ip: str, client_id: str = "") -> dict[str, Any] | None:
         """The persistent client of a lookup: by ClientID, exact IP, subnet, then DHCP MAC."""
         ids = [(c, str(i)) for c in self.persistent_clients for i in c.get("ids") or []]
+        for client, item in ids:  # the ClientID of a DNS-over-HTTPS/TLS lookup comes first
+            if client_id and item == client_id:
+                return client
         for client, item in ids:  # a ClientID or an exact address
             if item == ip:
                 return client
@@ -300,10 +303,10 @@ class FakeAdGuardHome(FakeServer):
                 return client
         return None
 
-    def _client_matches(self, rule: Rule, ip: str) -> bool:
+    def _client_matches(self, rule: Rule, ip: str, client_id: str = "") -> bool:
         if rule.clients is None:
             return True
-        owner = self.persistent_client(ip) if ip else None
+        owner = self.persistent_client(ip, client_id) if ip else None
         positive = [c for negated, c in rule.clients if not negated]
         negative = [c for negated, c in rule.clients if negated]
 
@@ -314,7 +317,9 @@ class FakeAdGuardHome(FakeServer):
             return False
         return not positive or any(hit(item) for item in positive)
 
-    def evaluate(self, host: str, client: str, *, forced: bool = False) -> tuple[str, list[str]]:
+    def evaluate(
+        self, host: str, client: str, *, forced: bool = False, client_id: str = ""
+    ) -> tuple[str, list[str]]:
         """AdGuard Home's verdict for a lookup: reason and the one rule reported.
 
         check_host forces protection and filtering on (forced). A persistent client's own
@@ -323,7 +328,7 @@ class FakeAdGuardHome(FakeServer):
         """
         if not forced and not (self.protection_enabled and self.filtering_enabled):
             return "NotFilteredNotFound", []
-        owner = self.persistent_client(client) if client else None
+        owner = self.persistent_client(client, client_id) if client else None
         if (
             owner is not None
             and owner.get("use_global_settings") is False
@@ -334,12 +339,22 @@ class FakeAdGuardHome(FakeServer):
             return "NotFilteredWhiteList", []
         if any(host == r["domain"] for r in self.rewrites):
             return "Rewrite", []
+        rewrite = [
+            line
+            for line in (self._engine if self._engine is not None else self.user_rules)
+            if "$dnsrewrite=" in line
+            and (rule := compile_rule(line.split("$", 1)[0])) is not None
+            and rule.regex.search(host)
+        ]
+        if rewrite:  # $dnsrewrite rules are rewrites: before the blocking rules
+            return "RewriteRule", rewrite[:1]
         hits = [
             rule
             for line in (self._engine if self._engine is not None else self.user_rules)
             if (rule := compile_rule(line)) is not None
             and rule.regex.search(host)
-            and self._client_matches(rule, client)
+            and self._client_matches(rule, client, client_id)
+            and "$dnsrewrite=" not in line
         ]
         if not hits:
             return "NotFilteredNotFound", []
@@ -366,17 +381,35 @@ class FakeAdGuardHome(FakeServer):
         # The client parameter exists since v0.107.58; older versions ignore it.
         client = request.query.get("client", "") if _version(self.version) >= (0, 107, 58) else ""
         reason, rules = self.evaluate(name, client, forced=True)
-        return self._json(
-            {"reason": reason, "rules": [{"filter_list_id": 0, "text": r} for r in rules]}
-        )
+        answer: dict[str, Any] = {
+            "reason": reason,
+            "rules": [{"filter_list_id": 0, "text": r} for r in rules],
+        }
+        if reason in {"Rewrite", "RewriteRule"}:  # a rewrite answers with its addresses
+            _, records = self._rewritten(name, rules)
+            answer["ip_addrs"] = [r["value"] for r in records]
+        return self._json(answer)
 
     # --- the query log -----------------------------------------------------------------
 
-    def query(self, client: str, host: str, when: datetime | None = None) -> str:
-        """A device looks host up: AdGuard Home answers and logs it. Returns the reason."""
-        reason, rules = self.evaluate(host, client)
-        self.record(client, host, reason, rules, when)
+    def query(
+        self, client: str, host: str, when: datetime | None = None, *, client_id: str = ""
+    ) -> str:
+        """A device looks host up: AdGuard Home answers and logs it. Returns the reason.
+
+        client_id: the ClientID of a DNS-over-HTTPS/TLS lookup, which picks the client.
+        """
+        reason, rules = self.evaluate(host, client, client_id=client_id)
+        self.record(client, host, reason, rules, when, client_id=client_id)
         return reason
+
+    def _rewritten(self, host: str, rules: list[str]) -> tuple[str, list[dict[str, Any]]]:
+        """The answer of a rewrite: its status and answer records, as the log shows them."""
+        for rewrite in self.rewrites:
+            if rewrite["domain"] == host:
+                return "NOERROR", [{"type": "A", "value": rewrite["answer"], "ttl": 10}]
+        code = rules[0].rsplit("$dnsrewrite=", 1)[-1].upper() if rules else "NOERROR"
+        return (code, []) if code in {"NXDOMAIN", "REFUSED", "SERVFAIL"} else ("NOERROR", [])
 
     def record(
         self,
@@ -385,9 +418,11 @@ class FakeAdGuardHome(FakeServer):
         reason: str = "NotFilteredNotFound",
         rules: list[str] | None = None,
         when: datetime | None = None,
+        *,
+        client_id: str = "",
     ) -> None:
         """Write one log line, unless the log, the client or the domain is not logged."""
-        owner = self.persistent_client(client)
+        owner = self.persistent_client(client, client_id)
         if not self.querylog_enabled or (owner and owner.get("ignore_querylog")):
             return
         if self.querylog_ignored_enabled and any(
@@ -398,7 +433,7 @@ class FakeAdGuardHome(FakeServer):
         shown = _anonymised(client) if self.anonymize_client_ip else client
         entry = {
             "client": shown,
-            "client_id": "",
+            "client_id": client_id,
             "client_info": {"name": owner["name"] if owner else "", "whois": {}},
             "question": {"class": "IN", "name": host, "type": "A", "unicode_name": host},
             "reason": reason,
@@ -406,6 +441,8 @@ class FakeAdGuardHome(FakeServer):
             "status": "NOERROR",
             "_when": when,
         }
+        if reason in {"Rewrite", "RewriteRule"}:
+            entry["status"], entry["answer"] = self._rewritten(host, rules or [])
         self.log.append(entry)
         if len(self.log) > 1 and self.log[-2]["_when"] < when:
             self.log.sort(key=lambda e: e["_when"], reverse=True)

@@ -148,7 +148,13 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
                 policies, since, find_last=unknown, window_start=window_start
             )
         snapshot, changed = self.judge.judge(
-            Reading(info=info, result=result, confirmed=confirmed, log=log),
+            Reading(
+                info=info,
+                result=result,
+                confirmed=confirmed,
+                log=log,
+                user_allows=self.client.user_allows,
+            ),
             {p.device.device_id: p for p in policies},
             {d: self.desired.allowed_until(d) for d in devices},
             now,

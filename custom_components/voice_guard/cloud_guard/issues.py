@@ -85,6 +85,26 @@ def report_answered(
     )
 
 
+def report_user_allows(
+    hass: HomeAssistant, device: GuardedDevice, filter_title: str, allows: dict[str, str]
+) -> None:
+    """Report the user's own allow entries that let guarded hosts through for the device."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"your_allow_entry_{device.device_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="your_allow_entry",
+        translation_placeholders={
+            "device": device.name,
+            "filter": filter_title,
+            "entries": ", ".join(sorted(set(allows.values()))),
+            "hosts": ", ".join(sorted(allows)),
+        },
+    )
+
+
 def report_no_attempt(
     hass: HomeAssistant, device: GuardedDevice, filter_title: str, since: datetime
 ) -> None:
@@ -134,9 +154,14 @@ def clear(hass: HomeAssistant, *issue_ids: str) -> None:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
-def device_issues(device_id: str) -> tuple[str, str, str]:
+def device_issues(device_id: str) -> tuple[str, str, str, str]:
     """Return the ids of a guarded device's issues."""
-    return f"no_lookups_{device_id}", f"answered_{device_id}", f"no_attempt_{device_id}"
+    return (
+        f"no_lookups_{device_id}",
+        f"answered_{device_id}",
+        f"no_attempt_{device_id}",
+        f"your_allow_entry_{device_id}",
+    )
 
 
 def _local(when: datetime) -> str:

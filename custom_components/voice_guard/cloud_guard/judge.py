@@ -46,6 +46,8 @@ class DeviceState:
     # Every host the device looked up (destinations.py), most looked up first.
     destinations: list[Destination] = field(default_factory=list)
     watched_since: datetime | None = None  # since when the filter's log is read for it
+    # Guarded patterns the user's own allow entries let through, and the entry.
+    user_allows: dict[str, str] = field(default_factory=dict)
 
     @property
     def lookups_seen(self) -> bool:
@@ -112,7 +114,7 @@ class GuardSnapshot:
     unknown_since: datetime | None = None
 
     def unknown(self, since: datetime) -> None:
-        """The filter stopped answering: nothing is known of any device since then."""
+        """Mark every device unknown: the filter stopped answering then."""
         self.unknown_since = since
         for state in self.devices.values():
             state.proof = Proof.UNREACHABLE
@@ -126,6 +128,8 @@ class Reading:
     result: ReconcileResult
     confirmed: dict[str, dict[str, bool]]
     log: QueryLog
+    # Per device: guarded patterns the user's own allow entries let through, and the entry.
+    user_allows: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Judge:
@@ -227,6 +231,7 @@ class Judge:
             allowed_until=allowed_until,
             destinations=self.destinations.of(device_id, self.categorizer(policy.device), now),
             watched_since=self.lookups.watched_since.get(device_id),
+            user_allows=reading.user_allows.get(device_id, {}),
         )
         state.proof = verdict(
             hosts=policy.hosts,
@@ -235,6 +240,7 @@ class Judge:
             hidden=state.hidden,
             lookups_seen=state.lookups_seen,
             allowed=allowed_until is not None,
+            user_allowed=bool(state.user_allows),
         )
         return state
 

@@ -96,7 +96,11 @@ class GuardNotices:
         now = snapshot.now
         for device_id, state in snapshot.devices.items():
             device = state.policy.device
-            no_lookups, answered_id, quiet_id = issues.device_issues(device_id)
+            no_lookups, answered_id, quiet_id, allow_id = issues.device_issues(device_id)
+            if state.user_allows:
+                issues.report_user_allows(self._hass, device, title, state.user_allows)
+            else:
+                issues.clear(self._hass, allow_id)
             if state.proof is Proof.ANSWERED and (answered := state.disproof):
                 issues.report_answered(
                     self._hass,

@@ -46,6 +46,7 @@ class Proof(StrEnum):
     ALLOWED = "allowed_temporarily"  # the owner lifted the blocks for a while
     UNREACHABLE = "filter_unreachable"  # the filter does not answer: nothing is known now
     ANSWERED = "answered"  # a guarded lookup was answered: not protected
+    USER_ALLOWED = "allowed_by_your_entry"  # the user's own allow entry lets a host through
     RULES = "rules_not_in_force"
     HIDDEN = "hidden_by_filter"  # the filter's log hides what would prove it
     NO_LOOKUPS = "no_lookups_seen"  # the device does not ask this filter (DoH, own DNS)
@@ -249,6 +250,7 @@ def verdict(  # noqa: PLR0911, PLR0913 - one reason each, one input each
     hidden: Collection[str],
     lookups_seen: bool,
     allowed: bool,
+    user_allowed: bool = False,
 ) -> Proof:
     """Return the proof level of a device: why it is not protected, or how strongly it is."""
     if allowed:
@@ -257,6 +259,8 @@ def verdict(  # noqa: PLR0911, PLR0913 - one reason each, one input each
         return Proof.NOTHING_BLOCKED
     if evidence.disproof(hosts) is not None:
         return Proof.ANSWERED
+    if user_allowed:
+        return Proof.USER_ALLOWED
     if not all(confirmed.get(host, False) for host in hosts) or evidence.in_force_since is None:
         return Proof.RULES
     if NO_PROOF.intersection(hidden):

@@ -130,6 +130,7 @@ def _protection_details(state: DeviceState) -> dict[str, Any]:
     """Return what the protection state rests on (the full proof is on the binary sensor)."""
     answered = state.disproof
     return {
+        "allow_entries": sorted(set(state.user_allows.values())) or None,
         "answered_host": answered.host if answered else None,
         "allowed_until": state.allowed_until.isoformat() if state.allowed_until else None,
     }

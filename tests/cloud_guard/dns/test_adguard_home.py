@@ -73,6 +73,11 @@ async def test_the_users_rules_can_cancel_ours_and_verify_says_so(
     reason = adguard.query(ECHO, VOICE)
     assert (reason == "FilteredBlackList") is blocked
     assert (await client.verify(wanted))["dev001"]["avs-alexa-*.amazon.com"] is blocked
+    # An exception rule of the user's that lets the host through is named as the cause.
+    allowed = user_rule.startswith("@@") and not blocked
+    assert client.user_allows == (
+        {"dev001": {"avs-alexa-*.amazon.com": user_rule}} if allowed else {}
+    )
     assert adguard.user_rules[0] == user_rule  # the user's rule is kept, first
 
 

@@ -118,7 +118,8 @@ async def test_pihole_allow_entry_of_the_user_is_seen_as_answered(
             "enabled": True,
         }
     )
-    assert all((await client.verify(wanted))["dev001"].values())
+    assert all((await client.verify(wanted))["dev001"].values())  # our rules are in place
+    assert client.user_allows == {"dev001": {"avs-alexa-*.amazon.com": VOICE}}  # and lose
     assert pihole.query(ECHO_IP, VOICE) == "FORWARDED"
     log = await client.query_log(wanted, _since())
     assert [q.host for q in log.answered] == [VOICE]

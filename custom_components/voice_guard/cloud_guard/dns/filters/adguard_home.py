@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 
 from ....text import printable
-from ..hosts import normalize_pattern, sample_host
+from ..hosts import matches, normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
     CATCH_UP_LOOKUPS,
@@ -323,6 +323,7 @@ class AdGuardHome(DnsFilter):
         verify_ssl: bool = True,
     ) -> None:
         """Talk to the AdGuard Home at url."""
+        super().__init__()
         self._session = session
         self._base = url.rstrip("/")
         self._login = {"name": username, "password": password}
@@ -695,8 +696,12 @@ class AdGuardHome(DnsFilter):
             k: t for k, t in self._confirmed.items() if k[0] == generation and now - t < CONFIRM_TTL
         }
         result: dict[str, dict[str, bool]] = {}
+        self.user_allows = {}
         for policy in policies:
             ips, names = device_clients(policy, context)
+            clients = {*ips, *names, *context.client_ips.get(policy.device.device_id, ())}
+            if allows := _user_allows(theirs, policy.hosts, clients):
+                self.user_allows[policy.device.device_id] = allows
             # check_host takes an address: the device's, else one of its persistent client's.
             probe = next(iter([*ips, *context.client_ips.get(policy.device.device_id, ())]), None)
             states: dict[str, bool] = {}
@@ -966,6 +971,70 @@ def _sinkholed(status: Any, answers: Any) -> bool:
         else []
     )
     return bool(values) and all(v in SINKHOLES for v in values)
+
+
+def _user_allows(
+    theirs: Sequence[str], patterns: Collection[str], clients: Collection[str]
+) -> dict[str, str]:
+    """Return the guarded patterns the user's @@ rules let through for a device, with each rule.
+
+    An exception rule outranks every block without $important, and one with $important
+    outranks ours too: either lets the host through for the clients it names (all when it
+    names none).
+    """
+    found: dict[str, str] = {}
+    for line in theirs:
+        parsed = _allow_rule(line)
+        if parsed is None:
+            continue
+        host, options = parsed
+        if not _names_client(options, clients):
+            continue
+        for pattern in patterns:
+            if matches(sample_host(pattern), host) or matches(sample_host(host), pattern):
+                found.setdefault(pattern, line.strip())
+    return found
+
+
+def _allow_rule(line: str) -> tuple[str, str] | None:
+    """Return an @@ rule's host pattern and options ("" for none); None for other lines."""
+    text = line.strip()
+    if not text.startswith("@@"):
+        return None
+    body, dollar, options = text[2:].rpartition("$")
+    if not dollar:
+        body, options = text[2:], ""
+    host = body.removeprefix("||").removesuffix("^").lower()
+    names = {o.partition("=")[0].strip() for o in options.split(",") if o.strip()}
+    # urlfilter drops a rule with a modifier it does not know; others change its meaning.
+    if not host or "/" in host or not names <= {"client", "important"}:
+        return None
+    return host, options
+
+
+def _names_client(options: str, clients: Collection[str]) -> bool:
+    """Whether a rule's $client option covers one of the device's clients (no option: all)."""
+    for option in options.split(","):
+        key, _, value = option.partition("=")
+        if key.strip() != "client":
+            continue
+        named = [v.strip().strip("'\"") for v in value.split("|")]
+        if any(v.startswith("~") and _covers(v[1:], clients) for v in named):
+            return False
+        positive = [v for v in named if not v.startswith("~")]
+        return not positive or any(_covers(v, clients) for v in positive)
+    return True
+
+
+def _covers(item: str, clients: Collection[str]) -> bool:
+    """Whether a $client value (an address, a subnet or a name) covers one of the clients."""
+    if item in clients:
+        return True
+    try:
+        network = ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return False
+    return any(is_ip(c) and ipaddress.ip_address(c) in network for c in clients)
 
 
 def _rewritten_away(answer: dict[str, Any], rules: Collection[str]) -> bool:

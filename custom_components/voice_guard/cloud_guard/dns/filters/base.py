@@ -211,6 +211,13 @@ class DnsFilter(ABC):
     """A DNS filter that can block host patterns for single devices."""
 
     kind: str
+    # Set by verify(): per device id, the guarded patterns one of the user's own allow
+    # entries lets through for the device, and that entry (it wins over our rules).
+    user_allows: dict[str, dict[str, str]]
+
+    def __init__(self) -> None:
+        """Start with nothing read."""
+        self.user_allows = {}
 
     async def check_login(self) -> None:  # noqa: B027 - optional: most filters need none
         """Test the credentials before use, where the filter can say more than a 401."""

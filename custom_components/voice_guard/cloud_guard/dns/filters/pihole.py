@@ -52,6 +52,7 @@ _HOST_NAME = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 GROUP_PREFIX = f"{MARK}_"
 COMMENT = f"Managed by Voice Guard ({MARK})"
+DENY_REGEX = ("deny", "regex")  # the list Voice Guard writes its patterns to
 DEFAULT_GROUP = 0
 BLOCKED_STATUSES = frozenset(
     {
@@ -96,6 +97,7 @@ class PiHole(DnsFilter):
         verify_ssl: bool = True,
     ) -> None:
         """Talk to the Pi-hole at url."""
+        super().__init__()
         self._session = session
         self._base = url.rstrip("/")
         self._password = password
@@ -105,6 +107,7 @@ class PiHole(DnsFilter):
         self._authenticated = False
         self._lock = asyncio.Lock()
         self._network: list[dict[str, Any]] | None = None  # read in this update
+        self._allows: list[dict[str, Any]] = []  # the user's enabled allow entries
         self.requests = 0
 
     async def _send(
@@ -241,12 +244,16 @@ class PiHole(DnsFilter):
         """
         groups = await self._request("GET", "groups")
         clients = await self._request("GET", "clients")
-        domains = await self._request("GET", "domains/deny/regex")
+        # Every list at once: the deny regexes are Voice Guard's, the allow entries the
+        # user's own, which win over them (read in the same request, so at no extra cost).
+        domains = await self._request("GET", "domains")
         try:
+            rows = [d for d in domains["domains"] if isinstance(d, dict)]
+            self._allows = [d for d in rows if d.get("type") == "allow" and d.get("enabled", True)]
             return (
                 {g["name"]: g for g in groups["groups"]},
                 {str(c["client"]): c for c in clients["clients"]},
-                {d["domain"]: d for d in domains["domains"]},
+                {d["domain"]: d for d in rows if (d.get("type"), d.get("kind")) == DENY_REGEX},
             )
         except (KeyError, TypeError) as err:
             raise FilterResponseError(f"Pi-hole's lists lack {err}") from err
@@ -423,12 +430,28 @@ class PiHole(DnsFilter):
         return result
 
     async def verify(self, policies: Sequence[DevicePolicy]) -> dict[str, dict[str, bool]]:
-        """Read groups, clients, regexes and the blocking state back."""
+        """Read groups, clients, regexes and the blocking state back.
+
+        Our rules may be in force and still lose: an allow entry of the user's in a group
+        the device's client is in lets the host through; user_allows names it.
+        """
         groups, clients, domains = await self._state()
         learned = await self._addresses(policies)
         blocking = await self._request("GET", "dns/blocking")
         enabled = isinstance(blocking, dict) and blocking.get("blocking") == "enabled"
-        return self._in_force(policies, groups, clients, domains, learned, blocking=enabled)
+        states = self._in_force(policies, groups, clients, domains, learned, blocking=enabled)
+        self.user_allows = {}
+        for policy in policies:
+            device_groups = _groups_of(clients, _device_clients(policy, learned))
+            allows = {
+                pattern: str(entry.get("domain"))
+                for pattern in policy.hosts
+                for entry in self._allows
+                if device_groups & set(entry.get("groups") or []) and _allows(entry, pattern)
+            }
+            if allows:
+                self.user_allows[policy.device.device_id] = allows
+        return states
 
     async def _config(self, path: str) -> Any:
         """One value of FTL's configuration (/api/config/<path>), None where it has none."""
@@ -657,6 +680,26 @@ class PiHole(DnsFilter):
         return [c for c in found if c.ip or c.mac]
 
 
+def _groups_of(clients: dict[str, Any], names: Sequence[str]) -> set[int]:
+    """Return the groups deciding a device's lookups: its client rows', else Default (0)."""
+    wanted = {n.lower() for n in names}
+    rows = [entry for name, entry in clients.items() if name.lower() in wanted]
+    if not rows:
+        return {0}
+    return {int(g) for row in rows for g in row.get("groups") or [] if isinstance(g, int)}
+
+
+def _allows(entry: dict[str, Any], pattern: str) -> bool:
+    """Whether one of the user's allow entries (exact or regex) lets a guarded host through."""
+    domain = str(entry.get("domain") or "")
+    if entry.get("kind") == "regex":
+        try:
+            return _may_hide(re.compile(domain), pattern)
+        except re.error:
+            return False
+    return matches(domain, pattern)
+
+
 def _device_clients(policy: DevicePolicy, learned: dict[str, tuple[str, ...]]) -> list[str]:
     """Return a device's Pi-hole clients: its IPs and MACs, and its MACs' current addresses."""
     return list(dict.fromkeys([*policy.device.clients, *learned.get(policy.device.device_id, ())]))
@@ -705,7 +748,7 @@ def _search(pattern: re.Pattern[str], text: str) -> bool:
 
 
 def _may_hide(exclude: re.Pattern[str], pattern: str) -> bool:
-    r"""Whether an excludeDomains regex may drop lookups of some host the pattern guards.
+    r"""Whether a regex (excludeDomains, an allow entry) may match a host the pattern guards.
 
     It may name one concrete host of a wildcard pattern ("^avs-alexa-eu\.amazon\.com$"
     for avs-alexa-*.amazon.com): besides the sample host, a regex that spells the
