@@ -337,17 +337,8 @@ class FakeAdGuardHome(FakeServer):
             return "NotFilteredNotFound", []
         if any(host == a or host.endswith(f".{a}") for a in self.dns_allowlist):
             return "NotFilteredWhiteList", []
-        if any(host == r["domain"] for r in self.rewrites):
-            return "Rewrite", []
-        rewrite = [
-            line
-            for line in (self._engine if self._engine is not None else self.user_rules)
-            if "$dnsrewrite=" in line
-            and (rule := compile_rule(line.split("$", 1)[0])) is not None
-            and rule.regex.search(host)
-        ]
-        if rewrite:  # $dnsrewrite rules are rewrites: before the blocking rules
-            return "RewriteRule", rewrite[:1]
+        if (rewrite := self._rewrite(host)) is not None:
+            return rewrite
         hits = [
             rule
             for line in (self._engine if self._engine is not None else self.user_rules)
@@ -371,6 +362,19 @@ class FakeAdGuardHome(FakeServer):
         winner = min(hits, key=rank)
         reason = "NotFilteredWhiteList" if winner.allow else "FilteredBlackList"
         return reason, [winner.text]
+
+    def _rewrite(self, host: str) -> tuple[str, list[str]] | None:
+        """A DNS rewrite or a $dnsrewrite rule for host: checked before every block."""
+        if any(host == r["domain"] for r in self.rewrites):
+            return "Rewrite", []
+        rules = [
+            line
+            for line in (self._engine if self._engine is not None else self.user_rules)
+            if "$dnsrewrite=" in line
+            and (rule := compile_rule(line.split("$", 1)[0])) is not None
+            and rule.regex.search(host)
+        ]
+        return ("RewriteRule", rules[:1]) if rules else None
 
     async def _check_host(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -48,6 +48,8 @@ class DeviceState:
     watched_since: datetime | None = None  # since when the filter's log is read for it
     # Guarded patterns the user's own allow entries let through, and the entry.
     user_allows: dict[str, str] = field(default_factory=dict)
+    # Address families the filter cannot tell the device's addresses of ("IPv6").
+    uncovered: tuple[str, ...] = ()
 
     @property
     def lookups_seen(self) -> bool:
@@ -232,6 +234,7 @@ class Judge:
             destinations=self.destinations.of(device_id, self.categorizer(policy.device), now),
             watched_since=self.lookups.watched_since.get(device_id),
             user_allows=reading.user_allows.get(device_id, {}),
+            uncovered=log.uncovered.get(device_id, ()),
         )
         state.proof = verdict(
             hosts=policy.hosts,

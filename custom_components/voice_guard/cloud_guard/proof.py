@@ -32,7 +32,7 @@ import hashlib
 import json
 from typing import Any
 
-from .dns.filters.base import NO_PROOF, BlockedQuery
+from .dns.filters.base import CLIENT_ID, NO_PROOF, BlockedQuery
 from .dns.hosts import matches
 
 # Disproofs kept per device (host and address each): more would only repeat the point.
@@ -225,15 +225,21 @@ class Evidence:
         return new
 
     def _blocked(self, outcome: Outcome) -> None:
-        """Take a blocked guarded lookup: the strongest level, the end of its host's disproof."""
-        self.blocked = outcome
-        if self.moved_at is not None and outcome.time > self.moved_at:
-            self.moved_at = None
+        """Take a blocked guarded lookup: the strongest level, the end of its host's disproof.
+
+        One known by a ClientID alone (perhaps another device's) proves nothing; it only
+        ends a disproof of the same host on the same path.
+        """
+        if not outcome.address.startswith(CLIENT_ID):
+            self.blocked = outcome
+            if self.moved_at is not None and outcome.time > self.moved_at:
+                self.moved_at = None
         for key, disproof in list(self.disproofs.items()):
+            left = disproof.address not in self.addresses and CLIENT_ID not in disproof.address
             if (
                 disproof.host == outcome.host
                 and outcome.time > disproof.time
-                and (disproof.address == outcome.address or disproof.address not in self.addresses)
+                and (disproof.address == outcome.address or left)
             ):
                 del self.disproofs[key]
 

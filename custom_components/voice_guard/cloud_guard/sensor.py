@@ -131,6 +131,8 @@ def _protection_details(state: DeviceState) -> dict[str, Any]:
     answered = state.disproof
     return {
         "allow_entries": sorted(set(state.user_allows.values())) or None,
+        # Lookups over these families are neither guarded nor seen (AdGuard Home by IP).
+        "not_covered": list(state.uncovered) or None,
         "answered_host": answered.host if answered else None,
         "allowed_until": state.allowed_until.isoformat() if state.allowed_until else None,
     }

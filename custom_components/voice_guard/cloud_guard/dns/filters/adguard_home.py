@@ -29,6 +29,7 @@ from ..hosts import matches, normalize_pattern, sample_host
 from ..policy import DevicePolicy
 from .base import (
     CATCH_UP_LOOKUPS,
+    CLIENT_ID,
     HIDDEN_ADDRESSES,
     HIDDEN_CLIENT_IGNORED,
     HIDDEN_DOMAINS,
@@ -44,6 +45,7 @@ from .base import (
     QueryLog,
     ReconcileResult,
     decode_json,
+    families,
     http_call,
     is_ip,
     needs_catch_up,
@@ -222,17 +224,25 @@ def _clients_of(policy: DevicePolicy, persistent: Sequence[dict[str, Any]]) -> l
     return found
 
 
-def _exclusive(client: dict[str, Any], policy: DevicePolicy, others: set[str]) -> bool:
+def _exclusive(
+    client: dict[str, Any],
+    policy: DevicePolicy,
+    others: set[str],
+    *,
+    with_client_ids: bool = False,
+) -> bool:
     """Whether a persistent client is this device alone (so its name may stand for it).
 
     Not when an id is a subnet or a ClientID, names two MACs or two IPv4 addresses, or is
     another guarded device's address or MAC: its name in $client would block (and its
-    lookups would "prove") more than this device.
+    lookups would "prove") more than this device. With with_client_ids, ClientIDs are
+    allowed beside the device's own ids (for disproofs only, see _take).
     """
     ids = [str(i) for i in client.get("ids") or []]
     macs = [i.lower() for i in ids if _is_mac(i)]
     ips = [i for i in ids if is_ip(i)]
-    if len(macs) + len(ips) != len(ids):
+    client_ids = [i for i in ids if with_client_ids and _is_client_id(i)]
+    if len(macs) + len(ips) + len(client_ids) != len(ids):
         return False  # a CIDR, a ClientID or anything else
     if len(macs) > 1 or sum(1 for i in ips if ipaddress.ip_address(i).version == 4) > 1:  # noqa: PLR2004
         return False
@@ -581,8 +591,14 @@ class AdGuardHome(DnsFilter):
             client_ips[device_id] = tuple(
                 str(i) for c in alone for i in c.get("ids") or [] if is_ip(str(i))
             )
+            # A ClientID may be another device's (a phone's DNS over TLS) even in a client
+            # that is otherwise the device's: its lookups can disprove, never prove.
             client_ids[device_id] = tuple(
-                str(i) for c in alone for i in c.get("ids") or [] if _is_client_id(str(i))
+                str(i)
+                for c in holders
+                if _exclusive(c, policy, others, with_client_ids=True)
+                for i in c.get("ids") or []
+                if _is_client_id(str(i))
             )
             reasons: list[str] = []
             if not log.get("enabled", True):
@@ -771,7 +787,13 @@ class AdGuardHome(DnsFilter):
         report = QueryLog(hidden=dict(context.hidden), shared=dict(context.shared))
         owners = self._owners(policies, context)
         for address, device_id in owners.items():
-            report.addresses[device_id] = (*report.addresses.get(device_id, ()), address)
+            if not address.startswith(CLIENT_ID_PREFIX):
+                report.addresses[device_id] = (*report.addresses.get(device_id, ()), address)
+        for device_id, addresses in report.addresses.items():
+            # AdGuard Home's API gives no address a device used besides those it was
+            # given: a family none of them is of is not covered (its IPv6, mostly).
+            if missing := {"IPv4", "IPv6"} - families(addresses):
+                report.uncovered[device_id] = tuple(sorted(missing))
         if not owners or not context.log_enabled:
             return report
         by_id = {p.device.device_id: p for p in policies}
@@ -1059,22 +1081,29 @@ def _take(
     entry: dict[str, Any],
     when: datetime,
 ) -> None:
-    """Count one log entry for the device it is from: by its ClientID, else its address."""
+    """Count one log entry for the device it is from: by its address, else its ClientID.
+
+    A lookup known by a ClientID alone (through a proxy, say) may be another device's that
+    shares the ClientID: answered, it disproves; blocked, it proves nothing.
+    """
     report.newest = max(report.newest or when, when)
     client = str(entry.get("client", ""))
     client_id = str(entry.get("client_id") or "")
-    owner = owners.get(f"{CLIENT_ID_PREFIX}{client_id}") if client_id else None
-    if owner is None:
-        owner = owners.get(client)
+    owner = owners.get(client)
+    by_client_id = owner is None and bool(client_id)
+    if by_client_id:
+        owner = owners.get(f"{CLIENT_ID_PREFIX}{client_id}")
     if owner is None:
         return
     blocked_by = _blocked_by(entry)
     reason = entry.get("reason")
+    # The ClientID picked the settings: the lookup is that path's (see base.CLIENT_ID).
+    path = f"{client} {CLIENT_ID} {client_id}" if client_id else client
     report.count(
         by_id[owner],
         _host(entry),
         when,
-        client_id or client,
+        f"{CLIENT_ID} {client_id}" if by_client_id else path,
         blocked_by,
         answered_as=str(reason) if blocked_by is None and reason in ANSWERED_REASONS else None,
     )

@@ -80,6 +80,13 @@ class ReconcileResult:
     clients: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+# A lookup that carried a ClientID (DNS over HTTPS/TLS) is known by "<address> ClientID
+# <id>", or "ClientID <id>" when only the ClientID tells whose it is (through a proxy): a
+# path of its own, whose outcome says nothing about the device's plain lookups. One known
+# by the ClientID alone may be another device's that shares it: it can disprove, never prove.
+CLIENT_ID = "ClientID"
+
+
 @dataclass(frozen=True, slots=True)
 class BlockedQuery:
     """One lookup of a guarded device for one of its guarded patterns, and its outcome.
@@ -130,6 +137,9 @@ class QueryLog:
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The newest entry read: the next read needs nothing older.
     newest: datetime | None = None
+    # Per device: address families ("IPv4", "IPv6") the filter cannot tell the device's
+    # addresses of, so its lookups over them are neither guarded by address nor seen.
+    uncovered: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Per device whose lookups could not all be read (a catch-up that hit its bound):
     # from when on they were, so answered lookups before that are unseen.
     complete_since: dict[str, datetime] = field(default_factory=dict)
@@ -345,6 +355,17 @@ def decode_json(body: bytes, where: str, path: str) -> Any:
         return json.loads(body)
     except ValueError as err:
         raise FilterResponseError(f"{where} sent no JSON for {path}") from err
+
+
+def families(addresses: Collection[str]) -> set[str]:
+    """Return the address families ("IPv4", "IPv6") among addresses (others skipped)."""
+    found = set()
+    for address in addresses:
+        try:
+            found.add(f"IPv{ipaddress.ip_address(address).version}")
+        except ValueError:
+            continue
+    return found
 
 
 def is_ip(value: str) -> bool:

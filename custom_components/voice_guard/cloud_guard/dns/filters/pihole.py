@@ -536,21 +536,25 @@ class PiHole(DnsFilter):
         return {ip: by_id[d] for d, ips in addresses.items() for ip in ips}
 
     async def _addresses(self, policies: Sequence[DevicePolicy]) -> dict[str, tuple[str, ...]]:
-        """Each device's addresses that are its alone, MACs' current ones from the network table.
+        """Each device's addresses that are its alone: every address of its MAC, by the table.
 
-        An address belongs to the MAC that FTL's network table saw with it last; a device's
-        own IP that the table now gives another MAC (the address moved) is not the
-        device's any more when the device has a MAC to tell. An address two guarded
-        devices claim is neither's.
+        FTL's network table keeps every address a MAC used, IPv4 and IPv6, under one
+        device; an address belongs to the MAC that the table saw with it last. A device
+        guarded by its IP alone gets the MAC the table gives that IP, and so its other
+        addresses too (its IPv6 lookups are not the Default group's). A device's own IP
+        that the table now gives another MAC (the address moved) is not the device's any
+        more when the device has a MAC to tell. An address two guarded devices claim is
+        neither's.
         """
-        newest = _newest_owner(await self._network_table()) if _has_mac(policies) else {}
+        newest = _newest_owner(await self._network_table()) if policies else {}
         claims: dict[str, set[str]] = {}
         for policy in policies:
             device = policy.device
-            macs = {mac.lower() for mac in device.macs}
-            own = [ip for ip in device.ips if not macs or newest.get(ip) in (None, *macs)]
+            typed = {mac.lower() for mac in device.macs}
+            macs = typed or {newest[ip] for ip in device.ips if ip in newest}
+            own = [ip for ip in device.ips if not typed or newest.get(ip) in (None, *typed)]
             own += [ip for ip, mac in newest.items() if mac in macs]
-            for ip in own:
+            for ip in dict.fromkeys(own):
                 claims.setdefault(ip, set()).add(device.device_id)
         found: dict[str, tuple[str, ...]] = {}
         for ip, devices in claims.items():
@@ -703,10 +707,6 @@ def _allows(entry: dict[str, Any], pattern: str) -> bool:
 def _device_clients(policy: DevicePolicy, learned: dict[str, tuple[str, ...]]) -> list[str]:
     """Return a device's Pi-hole clients: its IPs and MACs, and its MACs' current addresses."""
     return list(dict.fromkeys([*policy.device.clients, *learned.get(policy.device.device_id, ())]))
-
-
-def _has_mac(policies: Sequence[DevicePolicy]) -> bool:
-    return any(p.device.macs for p in policies)
 
 
 def _newest_owner(table: Sequence[dict[str, Any]]) -> dict[str, str]:
