@@ -41,9 +41,11 @@ def device_data(
     ip: str | None = KITCHEN_IP,
     mac: str | None = KITCHEN_MAC,
     blocks: list[str] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """Data of a guarded device subentry."""
+    """Data of a guarded device subentry (extra: more of its fields)."""
     return {
+        **extra,
         CONF_DEVICE_TYPE: device_type,
         CONF_IP: ip,
         CONF_MAC: mac,

@@ -66,6 +66,10 @@ CONF_LINKED_DEVICE: Final = "linked_device"
 CONF_AREA: Final = "area_id"
 CONF_EXTRA_VOICE_HOSTS: Final = "extra_voice_hosts"
 CONF_EXTRA_TELEMETRY_HOSTS: Final = "extra_telemetry_hosts"
+# Days with rules in force and not one guarded lookup before a repair says the device may
+# resolve its cloud elsewhere (per guarded device).
+CONF_NO_ATTEMPT_DAYS: Final = "no_attempt_days"
+DEFAULT_NO_ATTEMPT_DAYS: Final = 3
 CONF_INITIAL_BLOCKS: Final = "initial_blocks"
 
 EVENT_REQUEST_BLOCKED: Final = "voice_guard_request_blocked"

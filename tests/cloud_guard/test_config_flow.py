@@ -245,6 +245,7 @@ async def test_guard_a_device_picked_from_the_filters_clients(
     subentry = next(iter(entry.subentries.values()))
     assert subentry.data[CONF_MAC] == KITCHEN_MAC
     assert subentry.data[CONF_EXTRA_VOICE_HOSTS] == ["extra.example.com"]
+    assert subentry.data["no_attempt_days"] == 3  # the form's default
     assert hass.states.get("switch.kitchen_echo_block_cloud_voice").state == "on"
     assert pihole.query(KITCHEN_IP, "extra.example.com") == "REGEX"
 

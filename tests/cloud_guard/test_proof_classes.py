@@ -336,6 +336,25 @@ async def test_no_attempt_is_not_confirmed_and_warns_after_days(
     assert issue(hass, f"no_attempt_{subentry_id}") is None
 
 
+async def test_the_days_without_an_attempt_are_the_owners_choice(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """Class 8: a device set to warn after one day warns after one day, not before."""
+    entry = await setup_entry(
+        hass,
+        filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"], no_attempt_days=1)),
+    )
+    subentry_id = next(iter(entry.subentries))
+    freezer.tick(timedelta(hours=23))
+    pihole.query(KITCHEN_IP, "www.example.com")
+    await poll(hass, freezer, STEP)
+    assert issue(hass, f"no_attempt_{subentry_id}") is None
+    freezer.tick(timedelta(hours=1))
+    pihole.query(KITCHEN_IP, "www.example.com")
+    await poll(hass, freezer, STEP)
+    assert issue(hass, f"no_attempt_{subentry_id}") is not None
+
+
 @pytest.mark.parametrize(
     ("rewrite", "rule"),
     [

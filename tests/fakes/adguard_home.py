@@ -437,7 +437,6 @@ class FakeAdGuardHome(FakeServer):
         shown = _anonymised(client) if self.anonymize_client_ip else client
         entry = {
             "client": shown,
-            "client_id": client_id,
             "client_info": {"name": owner["name"] if owner else "", "whois": {}},
             "question": {"class": "IN", "name": host, "type": "A", "unicode_name": host},
             "reason": reason,
@@ -445,6 +444,8 @@ class FakeAdGuardHome(FakeServer):
             "status": "NOERROR",
             "_when": when,
         }
+        if client_id:  # the source sets client_id only for lookups that carried one
+            entry["client_id"] = client_id
         if reason in {"Rewrite", "RewriteRule"}:
             entry["status"], entry["answer"] = self._rewritten(host, rules or [])
         self.log.append(entry)

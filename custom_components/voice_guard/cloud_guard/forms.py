@@ -28,6 +28,9 @@ from homeassistant.helpers.selector import (
     AreaSelector,
     BooleanSelector,
     DeviceSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -48,6 +51,8 @@ from ..const import (
     CONF_KIND,
     CONF_LINKED_DEVICE,
     CONF_MAC,
+    CONF_NO_ATTEMPT_DAYS,
+    DEFAULT_NO_ATTEMPT_DAYS,
     FILTER_ADGUARD,
     FILTER_PIHOLE,
     KIND_FILTER,
@@ -267,6 +272,9 @@ def device_schema(*, new: bool) -> vol.Schema:
         vol.Optional(CONF_AREA): AreaSelector(),
         vol.Optional(CONF_EXTRA_VOICE_HOSTS): TextSelector(TextSelectorConfig(multiple=True)),
         vol.Optional(CONF_EXTRA_TELEMETRY_HOSTS): TextSelector(TextSelectorConfig(multiple=True)),
+        vol.Optional(CONF_NO_ATTEMPT_DAYS, default=DEFAULT_NO_ATTEMPT_DAYS): NumberSelector(
+            NumberSelectorConfig(min=1, max=60, step=1, mode=NumberSelectorMode.BOX)
+        ),
     }
     if new:
         fields[vol.Optional(CONF_INITIAL_BLOCKS)] = blocks_selector()
@@ -348,6 +356,7 @@ def validate_device(
         CONF_EXTRA_VOICE_HOSTS: hosts.get(CONF_EXTRA_VOICE_HOSTS, []),
         CONF_EXTRA_TELEMETRY_HOSTS: hosts.get(CONF_EXTRA_TELEMETRY_HOSTS, []),
         CONF_INITIAL_BLOCKS: list(source.get(CONF_INITIAL_BLOCKS) or []),
+        CONF_NO_ATTEMPT_DAYS: int(user_input.get(CONF_NO_ATTEMPT_DAYS) or DEFAULT_NO_ATTEMPT_DAYS),
     }
     return data, errors
 

@@ -14,7 +14,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from ..const import LOGGER
+from ..const import CONF_NO_ATTEMPT_DAYS, DEFAULT_NO_ATTEMPT_DAYS, LOGGER
 from . import issues
 from .data import GuardConfigEntry
 from .dns.filters.base import NO_PROOF
@@ -26,9 +26,10 @@ from .proof import Proof
 
 # A filter that does not answer for this long gets a repair (a restart of it does not).
 UNREACHABLE_GRACE = timedelta(minutes=15)
-# Rules in force this long, the device asking for other names, and not one guarded lookup:
-# the device may resolve its cloud elsewhere (its own resolver, DNS over HTTPS).
-NO_ATTEMPT_AFTER = timedelta(days=3)
+# Rules in force this long (each guarded device's "days without an attempt", this by
+# default), the device asking for other names, and not one guarded lookup: the device may
+# resolve its cloud elsewhere (its own resolver, DNS over HTTPS).
+NO_ATTEMPT_AFTER = timedelta(days=DEFAULT_NO_ATTEMPT_DAYS)
 
 
 class GuardNotices:
@@ -123,7 +124,7 @@ class GuardNotices:
             if (
                 state.proof is Proof.IN_FORCE
                 and since is not None
-                and now - since >= NO_ATTEMPT_AFTER
+                and now - since >= self._no_attempt_after(device_id)
             ):
                 issues.report_no_attempt(self._hass, device, title, since)
             else:
@@ -131,6 +132,11 @@ class GuardNotices:
         for gone in self._reported_devices - set(snapshot.devices):
             issues.clear(self._hass, *issues.device_issues(gone))
         self._reported_devices = set(snapshot.devices)
+
+    def _no_attempt_after(self, device_id: str) -> timedelta:
+        subentry = self._entry.subentries.get(device_id)
+        days = subentry.data.get(CONF_NO_ATTEMPT_DAYS) if subentry else None
+        return timedelta(days=days) if isinstance(days, int) and days > 0 else NO_ATTEMPT_AFTER
 
     def _unreachable(self, since: datetime) -> None:
         """Raise a repair if the filter still does not answer after the grace."""
