@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
@@ -13,6 +14,7 @@ from homeassistant.const import (
     CONF_URL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -123,3 +125,13 @@ async def blocked_attempt(
     fake.query(ip, "avs-alexa-na.amazon.com")
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
+
+
+async def setup_platform(
+    hass: HomeAssistant, fake: Any, platform: str, **kwargs: Any
+) -> MockConfigEntry:
+    """The kitchen Echo (voice blocked unless said otherwise) with one platform loaded."""
+    kind = "pihole" if type(fake).__name__ == "FakePiHole" else "adguard_home"
+    kwargs.setdefault("blocks", ["block_voice"])
+    with patch("custom_components.voice_guard.cloud_guard.setup.PLATFORMS", [Platform(platform)]):
+        return await setup_entry(hass, filter_entry(kind, fake.url, kitchen(**kwargs)))

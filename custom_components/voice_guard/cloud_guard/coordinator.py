@@ -145,7 +145,11 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
             confirmed = await self.client.verify(policies)
         with filter_errors(STEP_QUERY_LOG):
             log = await self.client.query_log(
-                policies, since, find_last=unknown, window_start=window_start
+                policies,
+                since,
+                find_last=unknown,
+                window_start=window_start,
+                keep_answered=self.judge.watching(),
             )
         snapshot, changed = self.judge.judge(
             Reading(

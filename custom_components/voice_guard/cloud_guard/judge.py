@@ -169,6 +169,10 @@ class Judge:
             "evidence": {d: e.stored() for d, e in self.evidence.items()},
         }
 
+    def watching(self) -> set[str]:
+        """Devices whose rules were in force: an answered lookup of theirs must be read."""
+        return {d for d, e in self.evidence.items() if e.in_force_since is not None}
+
     def read_since(self, now: datetime) -> tuple[datetime, datetime]:
         """Where the next read of the query log starts, and the start of the window."""
         window_start = now - HISTORY_WINDOW

@@ -263,6 +263,29 @@ async def test_a_catch_up_reads_each_devices_answered_lookups_too_and_says_where
     await client.close()
 
 
+async def test_a_first_start_reads_blocked_lookups_of_many_devices_in_one_request(
+    pihole: FakePiHole, session: aiohttp.ClientSession
+) -> None:
+    """No device had rules in force before: one page of blocked lookups, not one per device."""
+    client = PiHole(session, pihole.url, "secret")
+    devices = [echo(n) for n in range(1, 6)]
+    policies = [policy(d, Block.VOICE) for d in devices]
+    since = datetime.now(UTC) - timedelta(hours=1)
+    await client.reconcile(policies)
+    when = datetime.now(UTC) - timedelta(minutes=5)
+    for n in range(3000):  # allowed lookups of everyone: not read at all
+        pihole.query(devices[n % 5].ips[0], f"ok{n}.example.com", when)
+    for device in devices[:2]:
+        pihole.query(device.ips[0], "avs-alexa-na.amazon.com", when + timedelta(seconds=1))
+    pihole.query_requests = 0
+    found = (await client.query_log(policies, since, keep_answered=())).blocked
+    assert sorted(q.device_id for q in found) == [devices[0].device_id, devices[1].device_id]
+    # One page of blocked lookups, the newest entry of all, and the latest lookup of each
+    # device (blocked lookups do not show it).
+    assert pihole.query_requests == 7
+    await client.close()
+
+
 async def test_no_guarded_address_reads_no_query_log(
     pihole: FakePiHole, session: aiohttp.ClientSession
 ) -> None:

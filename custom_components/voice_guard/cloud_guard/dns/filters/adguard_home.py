@@ -95,6 +95,8 @@ ANSWERED_REASONS = frozenset(
 KNOWN_LINES = 20_000  # rule lines Voice Guard remembers having written (newest kept)
 
 
+# The query log takes reason= (several) since this version; older ones response_status=.
+QUERYLOG_REASON_SINCE = (0, 107, 77)
 # check_host takes the client to check for since this version; older ones ignore it.
 CHECK_HOST_CLIENT_SINCE = "v0.107.58"
 
@@ -774,6 +776,7 @@ class AdGuardHome(DnsFilter):
         *,
         find_last: Collection[str] = (),
         window_start: datetime | None = None,
+        keep_answered: Collection[str] | None = None,
     ) -> QueryLog:
         """Page back through the query log to since, the way AdGuard Home's source says.
 
@@ -797,8 +800,10 @@ class AdGuardHome(DnsFilter):
         if not owners or not context.log_enabled:
             return report
         by_id = {p.device.device_id: p for p in policies}
+        whole = set(by_id)
         if needs_catch_up(since):
-            await self._catch_up(report, owners, by_id, since)
+            whole = set(by_id) if keep_answered is None else set(by_id) & set(keep_answered)
+            await self._catch_up(report, owners, by_id, since, whole)
         else:
             # AdGuard Home has no "newer than": a steady read asks for about as many
             # entries as the last poll brought (twice that, at least STEADY_PAGE), and
@@ -809,7 +814,8 @@ class AdGuardHome(DnsFilter):
                 read += 1
                 _take(report, owners, by_id, entry, when)
             self._page_hint = min(QUERYLOG_PAGE, max(STEADY_PAGE, 2 * read))
-        wanted = (set(find_last) & set(by_id)) - set(report.last_lookup)
+        # Where only blocked lookups were read, they do not show a device's newest one.
+        wanted = (set(by_id) - whole) | ((set(find_last) & set(by_id)) - set(report.last_lookup))
         for device_id in sorted(wanted):
             last = await self._latest_lookup(by_id[device_id], context, window_start or since)
             if last is not None:
@@ -823,17 +829,27 @@ class AdGuardHome(DnsFilter):
         owners: dict[str, str],
         by_id: dict[str, DevicePolicy],
         since: datetime,
+        keep: set[str],
     ) -> None:
-        """After a gap: each device's lookups by its addresses and ClientIDs, newest first.
+        """After a gap: each kept device's lookups by its addresses and ClientIDs.
 
         Answered ones too (a disproof while Home Assistant was stopped is still one); at
         most CATCH_UP_LOOKUPS per address, after which complete_since says from when on
-        everything was read. The newest entry of all is where the next read starts.
+        everything was read. The other devices' blocked lookups are read for all at once
+        (reason= since v0.107.77, response_status=blocked before). The newest entry of
+        all is where the next read starts.
         """
         async for _, when in self._entries([("limit", "1")], since):
             report.newest = when
             break
+        rest = {o: d for o, d in owners.items() if d not in keep}
+        if rest:
+            params = [("limit", str(QUERYLOG_PAGE)), *self._blocked_filter()]
+            async for entry, when in self._entries(params, since):
+                _take(report, rest, by_id, entry, when)
         for owner, device_id in owners.items():
+            if owner in rest:
+                continue
             read = 0
             oldest: datetime | None = None
             # A quoted search is an exact match of the client address, ClientID or a host.
@@ -847,6 +863,12 @@ class AdGuardHome(DnsFilter):
                 report.complete_since[device_id] = max(
                     report.complete_since.get(device_id, oldest), oldest
                 )
+
+    def _blocked_filter(self) -> list[tuple[str, str]]:
+        number = _version(self._version or "")
+        if number is None or number >= QUERYLOG_REASON_SINCE:
+            return [("reason", reason) for reason in BLOCKED_REASONS]
+        return [("response_status", "blocked")]
 
     @staticmethod
     def _owners(policies: Sequence[DevicePolicy], context: _Context) -> dict[str, str]:

@@ -258,6 +258,7 @@ class DnsFilter(ABC):
         *,
         find_last: Collection[str] = (),
         window_start: datetime | None = None,
+        keep_answered: Collection[str] | None = None,
     ) -> QueryLog:
         """Read the query log back to since (exclusive): blocked lookups and who looked up.
 
@@ -265,7 +266,11 @@ class DnsFilter(ABC):
         last one. The devices in find_last (not seen before) have their most recent lookup
         since window_start (default: since) searched for separately; after a long gap
         (the first read, a stop) each device's lookups are read by its addresses, at most
-        CATCH_UP_LOOKUPS each (complete_since says where such a read stopped).
+        CATCH_UP_LOOKUPS each (complete_since says where such a read stopped). Only the
+        devices in keep_answered (all if None) are read so: those whose rules were in
+        force before the gap. The others have no evidence an answered lookup could
+        change; their blocked lookups are read for everyone at once, as cheaply as the
+        filter allows (the first start of a home with many devices).
         """
 
     @abstractmethod

@@ -505,6 +505,7 @@ class PiHole(DnsFilter):
         *,
         find_last: Collection[str] = (),
         window_start: datetime | None = None,
+        keep_answered: Collection[str] | None = None,
     ) -> QueryLog:
         """Read FTL's query log back to since: every lookup then, all of them.
 
@@ -519,12 +520,16 @@ class PiHole(DnsFilter):
             device_id = owner.device.device_id
             report.addresses[device_id] = (*report.addresses.get(device_id, ()), ip)
         if by_ip:
+            ids = {p.device.device_id for p in by_ip.values()}
+            whole = ids
             if needs_catch_up(since):
-                await self._catch_up(report, by_ip, since)
+                keep = ids if keep_answered is None else ids & set(keep_answered)
+                await self._catch_up(report, by_ip, since, keep)
+                whole = keep
             else:
                 await self._read_log(report, by_ip, since)
-            ids = {p.device.device_id for p in by_ip.values()}
-            wanted = (set(find_last) & ids) - set(report.last_lookup)
+            # Where only blocked lookups were read, they do not show a device's newest one.
+            wanted = (ids - whole) | ((set(find_last) & ids) - set(report.last_lookup))
             await self._latest_lookups(report, by_ip, wanted, window_start or since)
         report.sort()
         return report
@@ -582,18 +587,33 @@ class PiHole(DnsFilter):
             self._take(report, by_ip, query, since)
 
     async def _catch_up(
-        self, report: QueryLog, by_ip: dict[str, DevicePolicy], since: datetime
+        self,
+        report: QueryLog,
+        by_ip: dict[str, DevicePolicy],
+        since: datetime,
+        keep: set[str],
     ) -> None:
-        """After a gap: each device address's lookups, blocked and answered, newest first.
+        """After a gap: the lookups of each device in keep, blocked and answered, by address.
 
         The newest entry of all is the cursor; a read that stops at CATCH_UP_LOOKUPS says
-        from when on it saw everything (complete_since).
+        from when on it saw everything (complete_since). The other devices' blocked
+        lookups are read in one selection filtered on the server (by client if there is
+        one address, else upstream=blocklist).
         """
         async for query in self._query_pages({"length": "1"}, pages=1):
             report.newest = _when(query)
         window = {"from": str(int(since.timestamp())), "until": _until()}
+        rest = {ip: p for ip, p in by_ip.items() if p.device.device_id not in keep}
+        if rest:
+            selection = {"client_ip": next(iter(rest))} if len(rest) == 1 else {}
+            selection = selection or {"upstream": "blocklist"}
+            async for query in self._query_pages({**window, **selection}):
+                if (query.get("client") or {}).get("ip") in rest:
+                    self._take(report, rest, query, since)
         pages = -(-CATCH_UP_LOOKUPS // QUERY_PAGE)
         for ip, owner in by_ip.items():
+            if ip in rest:
+                continue
             read = 0
             oldest: datetime | None = None
             async for query in self._query_pages({**window, "client_ip": ip}, pages=pages):
