@@ -42,6 +42,11 @@ def _load(language: str) -> dict[str, str]:
 
 
 ALL = {language: _load(language) for language in LANGUAGES}
+# Voice Guard's own words (panel, logbook, report sentences): words/<language>.json.
+WORDS_FOLDER = TRANSLATIONS.parent / "words"
+WORDS = {
+    language: json.loads((WORDS_FOLDER / f"{language}.json").read_text()) for language in LANGUAGES
+}
 
 
 def _problems(text: str) -> list[str]:
@@ -82,6 +87,23 @@ def test_both_languages_have_the_same_keys_and_placeholders() -> None:
         if set(PLACEHOLDER.findall(en[key])) != set(PLACEHOLDER.findall(de[key]))
     }
     assert differ == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_our_own_words_are_clean_and_complete(language: str) -> None:
+    """The words files obey the same rules, with the same keys and placeholders as English."""
+    words = WORDS[language]
+    bad = {key: problems for key, text in words.items() if (problems := _problems(text))}
+    assert bad == {}
+    assert set(words) == set(WORDS["en"])
+    for key, text in words.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(WORDS["en"][key])), key
+
+
+def test_exceptions_hold_only_errors() -> None:
+    """What Home Assistant shows as an error is an error: panel and report words are ours."""
+    others = ("panel_", "summary_", "logbook_", "category_", "stage_")
+    assert not [k for k in ALL["en"] if k.startswith("exceptions.") and k[11:].startswith(others)]
 
 
 @pytest.mark.parametrize(

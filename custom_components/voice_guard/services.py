@@ -24,7 +24,7 @@ from .cloud_guard.actions import (
     async_block_host,
     async_end_allowance,
 )
-from .cloud_guard.report import guard_report
+from .cloud_guard.report import async_guard_report
 from .const import DOMAIN
 from .local_voice.report import async_pipeline_report
 from .local_voice.transcribe import SERVICE_TRANSCRIBE, TRANSCRIBE_SCHEMA, async_transcribe
@@ -78,7 +78,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 
 async def _privacy_report(hass: HomeAssistant) -> ServiceResponse:
-    guard = guard_report(hass)
+    guard = await async_guard_report(hass)
     return {
         "guarded_devices": guard["guarded_devices"],
         "blocked_requests_24h": guard["blocked_requests_24h"],

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 
 from homeassistant.components.logbook import async_log_entry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..words import Words, async_words
 
 RATE_LIMIT = timedelta(minutes=10)  # per device and host
-_PREFIX = f"component.{DOMAIN}.exceptions."
 
 
 class GuardLogbook:
@@ -28,28 +27,16 @@ class GuardLogbook:
     def __init__(self, hass: HomeAssistant) -> None:
         """Write to hass's logbook."""
         self._hass = hass
-        self._messages: dict[str, str] = {}
+        self._words = Words({})
         self._last: dict[tuple[str, str], datetime] = {}
 
     async def async_load(self) -> None:
-        """Read the messages in the home's language (English where one is missing)."""
-        messages: dict[str, str] = {}
-        for language in dict.fromkeys(("en", self._hass.config.language)):
-            for category in ("exceptions", "entity"):
-                messages.update(
-                    await async_get_translations(self._hass, language, category, {DOMAIN})
-                )
-        self._messages = messages
+        """Read the entries' words in the home's language (English where one is missing)."""
+        self._words = await async_words(self._hass)
 
     def text(self, key: str, **placeholders: str) -> str:
-        """Return a message of the translations' exceptions, filled in."""
-        template = self._messages.get(f"{_PREFIX}{key}.message", key)
-        return template.format(**placeholders)
-
-    def state_name(self, platform: str, translation_key: str, state: str) -> str:
-        """Return the words for an entity state (the policy sensor's, say)."""
-        key = f"component.{DOMAIN}.entity.{platform}.{translation_key}.state.{state}"
-        return self._messages.get(key, state)
+        """Return one of Voice Guard's words, filled in."""
+        return self._words(key, **placeholders)
 
     def _message(self, key: str, **placeholders: str) -> str:
         return self.text(f"logbook_{key}", **placeholders)

@@ -28,6 +28,7 @@ from homeassistant.util import dt as dt_util
 from ..compat import StaticPathConfig, vol
 from ..const import DOMAIN
 from ..text import language_tag
+from ..words import Words, async_words
 from .coordinator import GuardCoordinator
 from .data import filter_entries
 from .destinations import UNKNOWN, Destination
@@ -40,7 +41,6 @@ ELEMENT = "voice-guard-panel"
 STATIC_URL = "/voice_guard_panel"
 SCRIPT = Path(__file__).parent / "panel_js" / f"{ELEMENT}.js"
 _REGISTERED = f"{DOMAIN}_panel"
-_PREFIX = f"component.{DOMAIN}.exceptions."
 CATEGORIES = (*(category.value for category in Category), UNKNOWN)
 
 
@@ -93,22 +93,18 @@ async def ws_destinations(
 ) -> None:
     """Answer every guarded device's destinations and the panel's words."""
     language = str(msg.get("language") or hass.config.language)
-    words: dict[str, str] = {}
+    names: dict[str, str] = {}  # the entities' words: the Protection sensor's states
     for lang in dict.fromkeys(("en", language)):
-        for category in ("exceptions", "entity"):
-            words.update(await async_get_translations(hass, lang, category, {DOMAIN}))
-    connection.send_result(msg["id"], {"strings": _strings(words), **_devices(hass, words)})
+        names.update(await async_get_translations(hass, lang, "entity", {DOMAIN}))
+    words = await async_words(hass, language)
+    connection.send_result(msg["id"], {"strings": _strings(words), **_devices(hass, names)})
 
 
-def _strings(words: dict[str, str]) -> dict[str, str]:
-    """Return the panel's own words (exceptions keys panel_*) and the category names."""
-    found = {
-        key.removeprefix(_PREFIX).removesuffix(".message"): text
-        for key, text in words.items()
-        if key.startswith(f"{_PREFIX}panel_")
-    }
+def _strings(words: Words) -> dict[str, str]:
+    """Return the panel's own words (panel_*) and the category names."""
+    found = words.starting("panel_")
     for category in CATEGORIES:
-        found[f"category_{category}"] = words.get(f"{_PREFIX}category_{category}.message", category)
+        found[f"category_{category}"] = words(f"category_{category}")
     return found
 
 

@@ -12,10 +12,12 @@ from typing import Any
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from ..compat import all_devices
 from ..const import CONF_MAC, DOMAIN
+from ..words import Words, async_words
 from .coordinator import GuardCoordinator
 from .data import filter_entries
 from .destinations import UNKNOWN, Destination
@@ -56,7 +58,7 @@ def _destination(destination: Destination) -> dict[str, Any]:
 
 
 def destinations_summary(
-    coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None
+    words: Words, coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None
 ) -> str | None:
     """One sentence of the hosts the device reached in 24 hours (None: nothing known)."""
     if state is None:
@@ -65,7 +67,7 @@ def destinations_summary(
     cloud = [d.host for d in day if d.category != UNKNOWN and d.answered_24h]
     unknown = [d.host for d in day if d.category == UNKNOWN and not d.blocked_24h]
     blocked = [d.host for d in day if d.blocked_24h]
-    return coordinator.notices.logbook.text(
+    return words(
         "summary_destinations",
         device=coordinator.config_entry.subentries[subentry_id].title,
         cloud=str(len(cloud)),
@@ -84,14 +86,23 @@ def _named(hosts: list[str], limit: int = 3) -> str:
     return f" ({', '.join(hosts[:limit])}{more})"
 
 
-def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState | None) -> str:
-    """One sentence of what the device still sends, in the home's language."""
-    words = coordinator.notices.logbook
+def summary(
+    words: Words,
+    policies: dict[str, str],
+    coordinator: GuardCoordinator,
+    subentry_id: str,
+    state: DeviceState | None,
+) -> str:
+    """One sentence of what the device still sends, in the home's language.
+
+    policies: the Policy sensor's states in words (Home Assistant's entity translations).
+    """
     subentry = coordinator.config_entry.subentries[subentry_id]
     if state is None:
         title = coordinator.config_entry.title
-        return words.text("summary_unknown", device=subentry.title, filter=title)
-    policy = words.state_name("sensor", "policy", policy_state(coordinator, subentry_id))
+        return words("summary_unknown", device=subentry.title, filter=title)
+    shown = policy_state(coordinator, subentry_id)
+    policy = policies.get(f"component.{DOMAIN}.entity.sensor.policy.state.{shown}", shown)
     placeholders = {
         "device": subentry.title,
         "filter": coordinator.config_entry.title,
@@ -100,11 +111,15 @@ def summary(coordinator: GuardCoordinator, subentry_id: str, state: DeviceState 
         "until": _local_time(state.allowed_until) if state.allowed_until else "",
         "since": _local_time(since) if (since := coordinator.unreachable_since) else "",
     }
-    return words.text(f"summary_{state.proof.value}", **placeholders)
+    return words(f"summary_{state.proof.value}", **placeholders)
 
 
-def guard_report(hass: HomeAssistant) -> dict[str, Any]:
+async def async_guard_report(hass: HomeAssistant) -> dict[str, Any]:
     """Return the cloud guard's part of voice_guard.privacy_report."""
+    words = await async_words(hass)
+    policies: dict[str, str] = {}
+    for language in dict.fromkeys(("en", hass.config.language)):
+        policies.update(await async_get_translations(hass, language, "entity", {DOMAIN}))
     devices: list[dict[str, Any]] = []
     guarded_macs: set[str] = set()
     for entry in filter_entries(hass, loaded=True):
@@ -117,8 +132,10 @@ def guard_report(hass: HomeAssistant) -> dict[str, Any]:
                 {
                     CONF_NAME: subentry.title,
                     "filter": entry.title,
-                    "summary": summary(coordinator, subentry_id, state),
-                    "destinations_summary": destinations_summary(coordinator, subentry_id, state),
+                    "summary": summary(words, policies, coordinator, subentry_id, state),
+                    "destinations_summary": destinations_summary(
+                        words, coordinator, subentry_id, state
+                    ),
                     **device_view(coordinator, subentry_id, state),
                     "filter_reachable": coordinator.last_update_success,
                 }

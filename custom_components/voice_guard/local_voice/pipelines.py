@@ -10,7 +10,6 @@ from homeassistant.components.assist_pipeline.pipeline import Pipeline
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
 from ..compat import (
@@ -20,6 +19,7 @@ from ..compat import (
     tts_languages,
 )
 from ..const import DOMAIN, LOGGER
+from ..words import async_words
 
 PRIVATE_PIPELINE_NAME = "Private (Voice Guard)"
 LOCAL_CONVERSATION = "conversation.home_assistant"
@@ -198,17 +198,8 @@ async def async_report_cloud_pipelines(hass: HomeAssistant) -> list[CloudFinding
 
 async def _stage_words(hass: HomeAssistant) -> dict[str, str]:
     """Return the stages' names in the home's language (English where one is missing)."""
-    words = {
-        "stt": "speech-to-text",
-        "conversation": "conversation agent",
-        "tts": "text-to-speech",
-        "off": "off",
-    }
-    for language in dict.fromkeys(("en", hass.config.language)):
-        texts = await async_get_translations(hass, language, "exceptions", {DOMAIN})
-        for key, word in list(words.items()):
-            words[key] = texts.get(f"component.{DOMAIN}.exceptions.stage_{key}.message", word)
-    return words
+    words = await async_words(hass)
+    return {stage: words(f"stage_{stage}") for stage in ("stt", "conversation", "tts", "off")}
 
 
 async def _changes(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.translation import async_get_translations
 
-from ..const import DOMAIN
+from ..words import async_words
 
 
 async def async_pipeline_report(hass: HomeAssistant) -> list[dict[str, Any]]:
@@ -16,16 +15,15 @@ async def async_pipeline_report(hass: HomeAssistant) -> list[dict[str, Any]]:
         return []
     from .pipelines import async_audit  # noqa: PLC0415 - needs Assist loaded
 
-    template = "{pipeline}: {services}"
-    for language in dict.fromkeys(("en", hass.config.language)):
-        texts = await async_get_translations(hass, language, "exceptions", {DOMAIN})
-        template = texts.get(f"component.{DOMAIN}.exceptions.summary_pipeline.message", template)
+    words = await async_words(hass)
     return [
         {
             "pipeline": finding.pipeline_name,
             "services": finding.services,
-            "summary": template.format(
-                pipeline=finding.pipeline_name, services=", ".join(finding.names)
+            "summary": words(
+                "summary_pipeline",
+                pipeline=finding.pipeline_name,
+                services=", ".join(finding.names),
             ),
         }
         for finding in await async_audit(hass)
