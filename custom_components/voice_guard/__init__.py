@@ -28,7 +28,7 @@ from .const import (
     KIND_SPEECH,
     LOGGER,
 )
-from .local_voice.data import SpeechConfigEntry, is_speech_entry
+from .local_voice.data import is_speech_entry
 from .local_voice.setup import (
     async_remove_speech_entry,
     async_setup_speech_entry,
@@ -113,11 +113,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
         await async_remove_guard_entry(hass, entry)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: SpeechConfigEntry) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Reload the entry so new options take effect, unless they apply without one.
 
     A speech entry whose save changed nothing, or only the strictness, keeps its loaded
-    model: reloading it costs a second model's memory for a moment (hundreds of MB).
+    model: reloading it costs a second model's memory for a moment (hundreds of MB). A
+    filter entry whose guarded devices keep their entities (a host added by block_host,
+    an address changed) is written and read again, not reloaded: calls meanwhile find it.
     """
     if (
         is_speech_entry(entry)
@@ -125,5 +127,14 @@ async def _async_options_updated(hass: HomeAssistant, entry: SpeechConfigEntry) 
         and entry.runtime_data.applies_live(dict(entry.data), dict(entry.options))
     ):
         LOGGER.debug("Speech settings applied without a reload")
+        return
+    if (
+        is_filter_entry(entry)
+        and entry.state is ConfigEntryState.LOADED
+        and entry.runtime_data.applies_live()
+    ):
+        # A guarded device's hosts or addresses changed, not its entities: write them at
+        # the next update, now (several changes at once: one update).
+        await entry.runtime_data.async_request_refresh()
         return
     await hass.config_entries.async_reload(entry.entry_id)

@@ -190,8 +190,9 @@ async def async_apply_policy(hass: HomeAssistant, call: ServiceCall) -> ServiceR
 async def async_block_host(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Add a host to a guarded device's extra voice or telemetry hosts.
 
-    The host is blocked while the device's cloud voice (or telemetry) switch is on, from
-    the filter entry's reload on. The answer names the catalog's breakage note, if any.
+    The host is blocked while the device's cloud voice (or telemetry) switch is on, as
+    soon as the call returns (it waits for the write; calls at once are written one after
+    the other). The answer names the catalog's breakage note, if any.
     """
     device_id = call.data[ATTR_DEVICE_ID]
     if (found := await _guarded(hass, device_id)) is None:
@@ -211,6 +212,9 @@ async def async_block_host(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
         hass.config_entries.async_update_subentry(
             entry, subentry, data={**subentry.data, field: [*hosts, host]}
         )
+        # Written before the answer (no reload: the entry's entities stay as they are).
+        await coordinator.async_apply()
+        raise_unless_written([coordinator])
     return {
         "host": host,
         "block_as": call.data[ATTR_AS],

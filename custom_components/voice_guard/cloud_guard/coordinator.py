@@ -12,6 +12,7 @@ kept and the proof is unknown since then. notices.py listens and tells the news.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant
@@ -20,7 +21,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_INITIAL_BLOCKS, DOMAIN, GUARD_SCAN_INTERVAL, LOGGER
-from .data import GuardConfigEntry, guarded_devices
+from .data import GuardConfigEntry, entities_shape, guarded_devices
 from .desired import DesiredPolicy
 from .dns.catalog import Catalog
 from .dns.filters.base import DnsFilter
@@ -66,6 +67,9 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self.rules_written = False
         # Since when the filter has not answered (None while it does): proof is unknown.
         self.unreachable_since: datetime | None = None
+        # Changes are applied one at a time (ten block_host calls at once: ten updates).
+        self._apply_lock = asyncio.Lock()
+        self._shape = entities_shape(entry)
 
     async def async_load(self) -> None:
         """Read the desired policy and the judge's memory from storage; start the notices."""
@@ -103,9 +107,18 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         ]
 
     async def async_apply(self) -> None:
-        """Store the desired policy at once (it must survive a crash), then update."""
-        await self.store.async_save()
-        await self.async_refresh()
+        """Store the desired policy at once (it must survive a crash), then update.
+
+        One change at a time: each caller returns once its change was written (or the
+        filter failed).
+        """
+        async with self._apply_lock:
+            await self.store.async_save()
+            await self.async_refresh()
+
+    def applies_live(self) -> bool:
+        """Whether the entry's change leaves every entity as it is (no reload needed)."""
+        return entities_shape(self.config_entry) == self._shape
 
     async def async_shutdown(self) -> None:
         """Cancel timers and write the state now; allowances resume at the next start."""

@@ -16,11 +16,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import (
+    CONF_AREA,
     CONF_DEVICE_TYPE,
     CONF_EXTRA_TELEMETRY_HOSTS,
     CONF_EXTRA_VOICE_HOSTS,
     CONF_FILTER,
     CONF_IP,
+    CONF_LINKED_DEVICE,
     CONF_MAC,
     DOMAIN,
     FILTER_ADGUARD,
@@ -84,6 +86,30 @@ def guarded_devices(entry: ConfigEntry[Any]) -> dict[str, GuardedDevice]:
             extra_telemetry_hosts=tuple(data.get(CONF_EXTRA_TELEMETRY_HOSTS) or ()),
         )
     return found
+
+
+def entities_shape(entry: ConfigEntry[Any]) -> list[tuple[Any, ...]]:
+    """Return what a filter entry's client and entities are made of.
+
+    The filter's title and data (address, credentials) and each device's name, type, MAC, link
+    and area. A change of anything else (hosts, addresses, the days without an attempt)
+    is applied by an update, not a reload.
+    """
+    return [
+        ("filter", entry.title, sorted(entry.data.items(), key=lambda item: str(item[0]))),
+        *sorted(
+            (
+                subentry_id,
+                subentry.subentry_type,
+                subentry.title,
+                subentry.data.get(CONF_DEVICE_TYPE),
+                subentry.data.get(CONF_MAC),
+                subentry.data.get(CONF_LINKED_DEVICE),
+                subentry.data.get(CONF_AREA),
+            )
+            for subentry_id, subentry in entry.subentries.items()
+        ),
+    ]
 
 
 def create_filter(hass: HomeAssistant, data: Mapping[str, Any]) -> DnsFilter:

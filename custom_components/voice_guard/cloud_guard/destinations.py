@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .dns.hosts import COUNTRY_CODE, GENERIC_SECOND, matches
+from .dns import hosts
+from .dns.hosts import matches
 
 MAX_HOSTS = 100  # hosts kept per device
 LEARNING_PERIOD = timedelta(hours=48)
@@ -43,18 +44,8 @@ Lookup = tuple[str, datetime, bool | None]
 
 
 def registrable_domain(host: str) -> str:
-    """Return the domain a host belongs to: its last two labels, three under a public zone.
-
-    "avs-alexa-eu.amazon.com" → "amazon.com", "www.bbc.co.uk" → "bbc.co.uk". Without a
-    public-suffix list a private suffix (a cloud's shared domain) counts as one domain.
-    """
-    labels = host.lower().rstrip(".").split(".")
-    public_zone = (
-        len(labels) >= 3  # noqa: PLR2004 - a name under a two-label zone
-        and len(labels[-1]) == COUNTRY_CODE
-        and labels[-2] in GENERIC_SECOND
-    )
-    return ".".join(labels[-3:] if public_zone else labels[-2:])
+    """Return the domain a host belongs to (the Public Suffix List's), or the host itself."""
+    return hosts.registrable_domain(host) or host.lower().rstrip(".")
 
 
 def catalog_category(host: str, categories: Mapping[str, str]) -> str:

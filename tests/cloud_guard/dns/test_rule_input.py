@@ -221,3 +221,67 @@ def test_every_accepted_pattern_round_trips_and_stays_inside_one_domain() -> Non
         with pytest.raises(ValueError, match="public zone"):
             normalize_pattern(zone)
     assert normalize_pattern("amazon.co.uk") == "amazon.co.uk"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "github.io",  # others register under it (the Public Suffix List's private part)
+        "s3.amazonaws.com",
+        "*.github.io",
+        "in-addr.arpa",  # reverse zones and the home's own zone are no cloud
+        "home.arpa",
+        "nas.home.arpa",
+        "**.example.com",  # one leading "*." at most
+        "*.*.example.com",
+        "a**b.example.com",
+        "xn--zz.example.com",  # invalid punycode (IDNA 2008)
+        "example.org..",  # an empty label is refused, not normalised away
+        "a..example.org",
+        "x*.co.uk",  # a wildcard in the registrable label under a country's zone
+    ],
+)
+def test_public_zones_wildcards_and_broken_names_are_refused(typed: str) -> None:
+    """The probe's cases of 2026-12-07: each was accepted before."""
+    with pytest.raises(ValueError, match=r"not a host name|public zone|international"):
+        normalize_pattern(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("me.github.io", "me.github.io"),  # one user's site under a shared suffix
+        ("bücher.example", "xn--bcher-kva.example"),  # international names as DNS has them
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("Example.ORG.", "example.org"),  # one trailing dot: the absolute name
+        ("avs-alexa-*.amazon.co.uk", "avs-alexa-*.amazon.co.uk"),
+    ],
+)
+def test_names_are_taken_as_dns_carries_them(typed: str, canonical: str) -> None:
+    assert normalize_pattern(typed) == canonical
+
+
+def test_the_vendor_catalog_may_name_a_vendors_shared_domain() -> None:
+    """googleapis.com is a shared suffix, but Google's own: its devices' "local only"."""
+    with pytest.raises(ValueError, match="public zone"):
+        normalize_pattern("googleapis.com")
+    assert normalize_pattern("googleapis.com", vendor=True) == "googleapis.com"
+    with pytest.raises(ValueError, match="public zone"):
+        normalize_pattern("co.uk", vendor=True)
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("avs-alexa-eu.amazon.com", "amazon.com"),
+        ("www.bbc.co.uk", "bbc.co.uk"),
+        ("a.me.github.io", "me.github.io"),
+        ("bucket.s3.amazonaws.com", "bucket.s3.amazonaws.com"),
+    ],
+)
+def test_the_inventory_groups_by_the_registrable_domain(host: str, domain: str) -> None:
+    from custom_components.voice_guard.cloud_guard.destinations import (  # noqa: PLC0415
+        registrable_domain,
+    )
+
+    assert registrable_domain(host) == domain

@@ -123,7 +123,7 @@ def load_catalog(folder: Path = CATALOG_DIR) -> Catalog:
         vendor = str(raw["vendor"])
         entries = [
             CatalogHost(
-                host=normalize_pattern(item["host"]),
+                host=normalize_pattern(item["host"], vendor=True),
                 category=Category(item["category"]),
                 confidence=str(item["confidence"]),
                 source=str(item["source"]),

@@ -185,7 +185,7 @@ def is_our_rule(line: str) -> bool:
     ips = [i for i in items if not i.startswith("'")]
     names = [_unquote(i) for i in items if i.startswith("'") and len(i) > 1 and i.endswith("'")]
     try:
-        canonical = normalize_pattern(pattern) == pattern
+        canonical = normalize_pattern(pattern, vendor=True) == pattern
     except ValueError:
         return False
     return canonical and all(is_ip(ip) for ip in ips) and rule_for(pattern, ips, names) == line
