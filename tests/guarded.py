@@ -47,13 +47,13 @@ def device_data(
 ) -> dict[str, Any]:
     """Data of a guarded device subentry (extra: more of its fields)."""
     return {
-        **extra,
         CONF_DEVICE_TYPE: device_type,
         CONF_IP: ip,
         CONF_MAC: mac,
         CONF_EXTRA_VOICE_HOSTS: [],
         CONF_EXTRA_TELEMETRY_HOSTS: [],
         CONF_INITIAL_BLOCKS: blocks or [],
+        **extra,
     }
 
 

@@ -69,6 +69,8 @@ CONF_EXTRA_TELEMETRY_HOSTS: Final = "extra_telemetry_hosts"
 # Days with rules in force and not one guarded lookup before a repair says the device may
 # resolve its cloud elsewhere (per guarded device).
 CONF_NO_ATTEMPT_DAYS: Final = "no_attempt_days"
+# Extra hosts one guarded device may have per category (each is a rule in the filter).
+MAX_EXTRA_HOSTS: Final = 100
 DEFAULT_NO_ATTEMPT_DAYS: Final = 3
 CONF_INITIAL_BLOCKS: Final = "initial_blocks"
 

@@ -286,6 +286,12 @@ async def test_guard_a_device_picked_from_the_filters_clients(
         ),
         ({CONF_NAME: "N" * 101}, {CONF_NAME: "invalid_name"}),
         ({CONF_LINKED_DEVICE: "no-such-device"}, {CONF_LINKED_DEVICE: "unknown_device"}),
+        # 2,000 hosts held the event loop for 2 s when the device was added.
+        (
+            {CONF_EXTRA_TELEMETRY_HOSTS: [f"t{n}.example.net" for n in range(2000)]},
+            {CONF_EXTRA_TELEMETRY_HOSTS: "too_many_hosts"},
+        ),
+        ({CONF_EXTRA_VOICE_HOSTS: ["github.io"]}, {CONF_EXTRA_VOICE_HOSTS: "invalid_host"}),
     ],
 )
 async def test_device_form_refuses_bad_input(

@@ -521,3 +521,29 @@ def test_old_counts_are_dropped_within_ten_polls_of_the_hour() -> None:
         polls += 1
         assert polls <= 10
     assert polls == 10
+
+
+async def test_a_device_holds_at_most_a_hundred_extra_hosts_of_a_kind(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """2,000 extra hosts were accepted and held the event loop for 2 s: now a clear no."""
+    entry = await setup_entry(
+        hass,
+        filter_entry(
+            "adguard_home",
+            adguard.url,
+            kitchen(extra_telemetry_hosts=[f"t{n}.example.net" for n in range(100)]),
+        ),
+    )
+    device = device_of(hass, "switch.kitchen_echo_local_only")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "block_host",
+            {"device_id": device.id, "host": "one-more.example.net", "block_as": "telemetry"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "too_many_hosts"
+    assert err.value.translation_placeholders == {"device": "Kitchen Echo", "limit": "100"}
+    assert len(next(iter(entry.subentries.values())).data["extra_telemetry_hosts"]) == 100

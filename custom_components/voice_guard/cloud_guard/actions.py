@@ -16,7 +16,7 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from ..compat import vol
-from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS
+from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS, MAX_EXTRA_HOSTS
 from ..errors import action_error
 from ..permissions import async_require_administrator
 from .coordinator import GuardCoordinator
@@ -208,6 +208,8 @@ async def async_block_host(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
     device = coordinator.devices()[subentry_id]
     hosts = list(subentry.data.get(field) or [])
     added = host not in hosts
+    if added and len(hosts) >= MAX_EXTRA_HOSTS:
+        raise action_error("too_many_hosts", device=device.name, limit=str(MAX_EXTRA_HOSTS))
     if added:
         hass.config_entries.async_update_subentry(
             entry, subentry, data={**subentry.data, field: [*hosts, host]}

@@ -56,6 +56,7 @@ from ..const import (
     FILTER_ADGUARD,
     FILTER_PIHOLE,
     KIND_FILTER,
+    MAX_EXTRA_HOSTS,
 )
 from ..text import printable
 from .data import GuardConfigEntry
@@ -337,8 +338,12 @@ def validate_device(
     ip, mac = _addresses(hass, entry, user_input, errors)
     hosts: dict[str, list[str]] = {}
     for key in (CONF_EXTRA_VOICE_HOSTS, CONF_EXTRA_TELEMETRY_HOSTS):
+        typed = [h for h in user_input.get(key) or [] if h.strip()]
+        if len(typed) > MAX_EXTRA_HOSTS:
+            errors[key] = "too_many_hosts"
+            continue
         try:
-            hosts[key] = [normalize_pattern(h) for h in user_input.get(key) or [] if h.strip()]
+            hosts[key] = list(dict.fromkeys(normalize_pattern(h) for h in typed))
         except ValueError:
             errors[key] = "invalid_host"
     for other in entry.subentries.values():
