@@ -34,6 +34,7 @@ from ..guarded import (
     KITCHEN_IP,
     blocked_attempt,
     device_data,
+    device_of,
     filter_entry,
     kitchen,
     poll,
@@ -304,6 +305,8 @@ async def test_blocked_lookups_reach_the_logbook_in_words_without_flooding_it(
         ("Kitchen Echo", "tried to reach device-metrics-us.amazon.com: blocked (telemetry)"),
     ]
     assert entries[0].data["domain"] == "voice_guard"
+    # The device's registry id: the device page's Activity finds its entries by it.
+    assert entries[0].data["device_id"] == device_of(hass, "switch.kitchen_echo_local_only").id
 
     freezer.tick(timedelta(minutes=10))
     adguard.query(KITCHEN_IP, "avs-alexa-eu.amazon.com")

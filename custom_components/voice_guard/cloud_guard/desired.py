@@ -109,14 +109,14 @@ class DesiredPolicy:
         Turning a switch on ends a running cloud allowance: the owner wants blocks now.
         """
         if on and self.end_allowance(device_id):
-            self._logbook.allowance_ended(self._name(device_id), early=True)
+            self._logbook.allowance_ended(device_id, self._name(device_id), early=True)
         blocks = self.enabled(device_id)
         await self.async_set_blocks({device_id: blocks | {block} if on else blocks - {block}})
 
     async def async_allow_temporarily(self, device_id: str, duration: timedelta) -> datetime:
         """Lift a device's blocks for a while; they return by themselves, even after a restart."""
         until = self.allow(device_id, duration)
-        self._logbook.allowed(self._name(device_id), until)
+        self._logbook.allowed(device_id, self._name(device_id), until)
         await self._apply()
         return until
 
@@ -124,7 +124,7 @@ class DesiredPolicy:
         """End a device's cloud allowance now; return whether one was running."""
         if not self.end_allowance(device_id):
             return False
-        self._logbook.allowance_ended(self._name(device_id), early=True)
+        self._logbook.allowance_ended(device_id, self._name(device_id), early=True)
         await self._apply()
         return True
 
@@ -151,7 +151,7 @@ class DesiredPolicy:
             if self._allowed.get(device_id) == until.isoformat():
                 del self._allowed[device_id]
                 LOGGER.info("Blocks of %s are in force again", device_id)
-                self._logbook.allowance_ended(self._name(device_id), early=False)
+                self._logbook.allowance_ended(device_id, self._name(device_id), early=False)
                 await self._apply()
 
         self._timers[device_id] = async_track_point_in_utc_time(self._hass, _end, until)

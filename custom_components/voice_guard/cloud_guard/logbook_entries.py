@@ -9,9 +9,15 @@ looked up before (at most a few per device and poll, see destinations.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from homeassistant.components.logbook import async_log_entry
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_DOMAIN,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.const import ATTR_DEVICE_ID, EVENT_LOGBOOK_ENTRY
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
@@ -24,9 +30,10 @@ RATE_LIMIT = timedelta(minutes=10)  # per device and host
 class GuardLogbook:
     """Writes the guarded devices' logbook entries."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Write to hass's logbook."""
+    def __init__(self, hass: HomeAssistant, device_id: Callable[[str], str | None]) -> None:
+        """Write to hass's logbook; device_id gives a guarded device's registry id."""
         self._hass = hass
+        self._device_id = device_id
         self._words = Words({})
         self._last: dict[tuple[str, str], datetime] = {}
 
@@ -41,14 +48,26 @@ class GuardLogbook:
     def _message(self, key: str, **placeholders: str) -> str:
         return self.text(f"logbook_{key}", **placeholders)
 
-    def _write(self, name: str, message: str) -> None:
+    def _write(self, subentry_id: str, name: str, message: str) -> None:
         # Named by the device, not by one of its entities: the logbook shows the entity's
         # name before the message ("Protection confirmed is blocked again"), so the entry
-        # reads "Kitchen Echo is blocked again" in the Activity view (Voice Guard's source).
-        if "logbook" in self._hass.config.components:
-            async_log_entry(self._hass, name, message, DOMAIN)
+        # reads "Kitchen Echo is blocked again". It carries the device's registry id, by
+        # which the logbook finds it for the device page's Activity (async_log_entry
+        # takes an entity, not a device: its event, with the device added).
+        if "logbook" not in self._hass.config.components:
+            return
+        data = {
+            LOGBOOK_ENTRY_NAME: name,
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_DOMAIN: DOMAIN,
+        }
+        if (device_id := self._device_id(subentry_id)) is not None:
+            data[ATTR_DEVICE_ID] = device_id
+        self._hass.bus.async_fire(EVENT_LOGBOOK_ENTRY, data)
 
-    def blocked(self, name: str, host: str, category: str, when: datetime) -> bool:
+    def blocked(
+        self, subentry_id: str, name: str, host: str, category: str, when: datetime
+    ) -> bool:
         """Log a blocked lookup unless the same host was logged for the device lately."""
         key = (name, host)
         last = self._last.get(key)
@@ -56,19 +75,19 @@ class GuardLogbook:
             return False
         self._last[key] = when
         self._last = {k: t for k, t in self._last.items() if when - t < RATE_LIMIT}
-        self._write(name, self._message(f"blocked_{category}", host=host))
+        self._write(subentry_id, name, self._message(f"blocked_{category}", host=host))
         return True
 
-    def new_host(self, name: str, host: str, category: str) -> None:
+    def new_host(self, subentry_id: str, name: str, host: str, category: str) -> None:
         """Log a host the device never looked up before (after its learning period)."""
         kind = self.text(f"category_{category}")
-        self._write(name, self._message("new_host", host=host, category=kind))
+        self._write(subentry_id, name, self._message("new_host", host=host, category=kind))
 
-    def allowed(self, name: str, until: datetime) -> None:
+    def allowed(self, subentry_id: str, name: str, until: datetime) -> None:
         """Log that the device's blocks are lifted until a time (local, to the minute)."""
         local = dt_util.as_local(until).strftime("%H:%M")
-        self._write(name, self._message("allowed", until=local))
+        self._write(subentry_id, name, self._message("allowed", until=local))
 
-    def allowance_ended(self, name: str, *, early: bool) -> None:
+    def allowance_ended(self, subentry_id: str, name: str, *, early: bool) -> None:
         """Log that the device's blocks are in force again."""
-        self._write(name, self._message("ended_early" if early else "ended"))
+        self._write(subentry_id, name, self._message("ended_early" if early else "ended"))

@@ -40,7 +40,7 @@ class GuardNotices:
         self._hass = hass
         self._entry = entry
         self.events = BlockedEvents(hass, entry.entry_id)
-        self.logbook = GuardLogbook(hass)
+        self.logbook = GuardLogbook(hass, self.events.device_id)
         self._told: GuardSnapshot | None = None
         self._reported_devices: set[str] = set()
         self._grace: CALLBACK_TYPE | None = None
@@ -74,12 +74,12 @@ class GuardNotices:
         names = {d: s.policy.device.name for d, s in snapshot.devices.items()}
         for device_id, query, category in news.blocked:
             self.events.fire(query, category, names[device_id])
-            self.logbook.blocked(names[device_id], query.host, category, query.time)
+            self.logbook.blocked(device_id, names[device_id], query.host, category, query.time)
         for device_id, outcome in news.answered:
             self.events.fire_answered(device_id, names[device_id], outcome)
         for new, category in news.new_hosts:
             self.events.fire_new_host(new, names[new.device_id], category)
-            self.logbook.new_host(names[new.device_id], new.host, category)
+            self.logbook.new_host(new.device_id, names[new.device_id], new.host, category)
         if news.removed_rules:
             removed = ", ".join(sorted(names[d] for d in news.removed_rules))
             LOGGER.warning(
