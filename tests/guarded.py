@@ -135,3 +135,12 @@ async def setup_platform(
     kwargs.setdefault("blocks", ["block_voice"])
     with patch("custom_components.voice_guard.cloud_guard.setup.PLATFORMS", [Platform(platform)]):
         return await setup_entry(hass, filter_entry(kind, fake.url, kitchen(**kwargs)))
+
+
+async def enable(hass: HomeAssistant, entry: MockConfigEntry, *entity_ids: str) -> None:
+    """Enable entities that are disabled by default, as a user would, and reload the entry."""
+    registry = er.async_get(hass)
+    for entity_id in entity_ids:
+        registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()

@@ -86,7 +86,7 @@ def entities(
         if domain is not None and item.domain != domain:
             continue
         state = hass.states.get(item.entity_id)
-        assert state is not None, item.entity_id
+        assert state is not None or item.disabled_by is not None, item.entity_id
         device = devices.async_get(item.device_id) if item.device_id else None
         found[item.entity_id] = stable(
             {
@@ -96,8 +96,8 @@ def entities(
                 "device_class": item.original_device_class,
                 "disabled_by": item.disabled_by,
                 "device": device.name if device else None,
-                "state": state.state,
-                "attributes": dict(state.attributes),
+                "state": state.state if state else None,  # None: disabled by default
+                "attributes": dict(state.attributes) if state else {},
             },
             ids,
         )

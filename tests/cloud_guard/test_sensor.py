@@ -28,8 +28,10 @@ from ..guarded import (
     KITCHEN_IP,
     KITCHEN_MAC,
     device_of,
+    enable,
     filter_entry,
     kitchen,
+    poll,
     setup_entry,
     setup_platform,
 )
@@ -72,7 +74,12 @@ async def test_blocked_lookups_fire_events_once_and_feed_sensors(
     hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
 ) -> None:
     """Each blocked lookup fires one event; the sensors count and time them."""
-    await setup_entry(hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"])))
+    entry = await setup_entry(
+        hass, filter_entry("pihole", pihole.url, kitchen(blocks=["block_voice"]))
+    )
+    # Disabled by default (it would change with every blocked lookup): a user enables it.
+    assert hass.states.get("sensor.kitchen_echo_last_blocked_request") is None
+    await enable(hass, entry, "sensor.kitchen_echo_last_blocked_request")
     events: list[Event] = []
     hass.bus.async_listen(EVENT_REQUEST_BLOCKED, events.append)
 
@@ -116,3 +123,29 @@ async def test_sensor_entities(
         if "last_lookup" in entity["attributes"]:
             entity["attributes"]["last_lookup"] = "<time>"
     assert found == snapshot
+
+
+async def test_a_chatty_device_writes_no_state_per_poll(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """Polls bringing only more of the same lookups change no entity.
+
+    No recorder row and no Activity line per poll: counts and times that move every poll
+    are not attributes.
+    """
+    entry = await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_telemetry"]))
+    )
+    freezer.tick(1)
+    adguard.query(KITCHEN_IP, "device-metrics-us.amazon.com")  # blocked
+    adguard.query(KITCHEN_IP, "www.example.com")
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    ids = [
+        e.entity_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    ]
+    before = {i: hass.states.get(i).last_updated for i in ids if hass.states.get(i)}
+    for _ in range(5):
+        adguard.query(KITCHEN_IP, "www.example.com")
+        await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    after = {i: hass.states.get(i).last_updated for i in before}
+    assert [i for i in before if before[i] != after[i]] == []

@@ -41,7 +41,13 @@ def _confirmation(state: DeviceState) -> dict[str, Any]:
         "rules_in_force_since": (
             evidence.in_force_since.isoformat() if evidence.in_force_since else None
         ),
-        "last_lookup": state.last_lookup.isoformat() if state.last_lookup else None,
+        # To the hour: a chatty device would otherwise change it (and write a recorder row)
+        # every poll.
+        "last_lookup": (
+            state.last_lookup.replace(minute=0, second=0, microsecond=0).isoformat()
+            if state.last_lookup
+            else None
+        ),
         "addresses": list(state.addresses),
         "shared_clients": list(state.shared),
         "hidden_by_filter": list(state.hidden),

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -78,17 +79,13 @@ def _host_count(*, unknown: bool) -> Callable[[GuardCoordinator, str, DeviceStat
 def _top_hosts(*, unknown: bool) -> Callable[[DeviceState], dict[str, Any]]:
     def top(state: DeviceState) -> dict[str, Any]:
         hosts = _day_hosts(state, unknown=unknown)[:TOP_HOSTS]
+        # Which hosts, not how often: counts would change (and write a recorder row)
+        # every poll; the panel and privacy_report have them.
         return {
-            "hosts": [
-                {
-                    "host": d.host,
-                    "category": d.category,
-                    "lookups": d.lookups_24h,
-                    "answered": d.answered_24h,
-                    "blocked": d.blocked_24h,
-                }
-                for d in hosts
-            ],
+            "hosts": sorted(
+                ({"host": d.host, "category": d.category} for d in hosts),
+                key=lambda h: h["host"],
+            ),
             **_hidden(state),
         }
 
@@ -157,6 +154,7 @@ DESCRIPTIONS = (
     GuardSensorDescription(
         key="blocked_requests_24h",
         translation_key="blocked_requests_24h",
+        entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value=_blocked_24h,
         attributes=_hidden,
@@ -164,6 +162,9 @@ DESCRIPTIONS = (
     GuardSensorDescription(
         key="last_blocked_request",
         translation_key="last_blocked_request",
+        # Changes with every blocked lookup: each change would be an Activity line.
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         value=lambda _, __, state: state.last_blocked.time if state.last_blocked else None,
         attributes=_last,
@@ -171,6 +172,7 @@ DESCRIPTIONS = (
     GuardSensorDescription(
         key="cloud_hosts_answered_24h",
         translation_key="cloud_hosts_answered_24h",
+        entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value=_host_count(unknown=False),
         attributes=_top_hosts(unknown=False),
@@ -178,6 +180,7 @@ DESCRIPTIONS = (
     GuardSensorDescription(
         key="unknown_hosts_24h",
         translation_key="unknown_hosts_24h",
+        entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value=_host_count(unknown=True),
         attributes=_top_hosts(unknown=True),
