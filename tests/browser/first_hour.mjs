@@ -486,8 +486,66 @@ try {
     const row = page.locator('voice-guard-panel ha-card.device[data-name="Echo Dot Kitchen"] tr.host', { hasText: 'tracker.example.net' });
     await row.getByText('Block for this device').click();
     await page.getByText(/The catalog knows of no breakage from blocking this host/).waitFor();
+    // The panel refreshes every 30 s: an open confirmation keeps its choice.
+    const as = page.locator('voice-guard-panel tr.confirm select.as');
+    await as.selectOption('voice');
+    await page.locator('voice-guard-panel').evaluate((el) => el._load());
+    if (await as.inputValue() !== 'voice') throw new Error('a refresh reset the chosen switch');
+    await as.selectOption('telemetry');
     await page.locator('voice-guard-panel tr.confirm ha-button.yes').click();
     await page.getByText(/Added to the device's telemetry hosts/).waitFor();
+    // Blocked now, or (its switch off) said so, with the switch offered: never "blocked"
+    // while nothing is.
+    for (let i = 0; i < 20; i += 1) {
+      const text = await row.innerText();
+      if (text.includes('Blocked now')) return;
+      if (text.includes('Added, but not blocked')) {
+        await row.locator('ha-button.switch-on').click();
+        await page.locator('voice-guard-panel').evaluate((el) => el._load());
+      }
+      await call('homeassistant', 'update_entity', { entity_id: 'sensor.echo_dot_kitchen_protection' });
+      await page.waitForTimeout(1000);
+      await page.locator('voice-guard-panel').evaluate((el) => el._load());
+    }
+    throw new Error(`the blocked host's row says: ${await row.innerText()}`);
+  });
+
+  await step('the Voice Guard panel on a phone, in the dark theme', async () => {
+    const dark = (on) => page.evaluate((d) => document.querySelector('home-assistant')
+      .dispatchEvent(new CustomEvent('settheme', { detail: { dark: d }, bubbles: true, composed: true })), on);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await dark(true);
+    try {
+      await page.waitForTimeout(500);
+      const sideways = await page.locator('voice-guard-panel').evaluate((el) => ({
+        page: document.scrollingElement.scrollWidth - window.innerWidth,
+        content: el.shadowRoot.querySelector('.content').scrollWidth - el.shadowRoot.querySelector('.content').clientWidth,
+        cards: [...el.shadowRoot.querySelectorAll('ha-card')].map((c) => c.scrollWidth - c.clientWidth),
+      }));
+      if (sideways.page > 0 || sideways.content > 0 || sideways.cards.some((x) => x > 0)) {
+        throw new Error(`the panel scrolls sideways at 390 px: ${JSON.stringify(sideways)}`);
+      }
+      // Each chart has an hour axis (every sixth hour) and says its scale.
+      const axis = await page.locator('voice-guard-panel .axis span').count();
+      if (axis < 8) throw new Error(`the charts show ${axis} hour labels, not 4 each`);
+      await page.getByText(/The tallest bar: \d+ lookups in an hour/).first().waitFor();
+      // Dark throughout: the cards and the switch picker are dark, their text light.
+      const row = page.locator('voice-guard-panel ha-card.device[data-name="Echo Show Living Room"] tr.host', { hasText: 'Block for this device' }).first();
+      await row.getByText('Block for this device').click();
+      const colors = await page.locator('voice-guard-panel tr.confirm select.as').evaluate((el) => {
+        const light = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+        const style = getComputedStyle(el);
+        return { background: light(style.backgroundColor), text: light(style.color) };
+      });
+      if (!(colors.background < 0.35 && colors.text > 0.6)) {
+        throw new Error(`the switch picker is not dark in the dark theme: ${JSON.stringify(colors)}`);
+      }
+      await look('panel-phone-dark');
+      await page.locator('voice-guard-panel tr.confirm ha-button.no').click();
+    } finally {
+      await dark(false);
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    }
   });
 
   await step('the Voice Guard panel in German', async () => {

@@ -11,6 +11,7 @@ voice_guard.block_host action.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ from homeassistant.components.websocket_api.decorators import (
     websocket_command,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from ..compat import StaticPathConfig, vol
-from ..const import DOMAIN
+from ..const import CONF_EXTRA_TELEMETRY_HOSTS, CONF_EXTRA_VOICE_HOSTS, DOMAIN
 from ..text import language_tag
 from ..words import Words, async_words
 from .coordinator import GuardCoordinator
@@ -34,6 +36,7 @@ from .data import filter_entries
 from .destinations import UNKNOWN, Destination
 from .dns.catalog import Category
 from .dns.hosts import matches
+from .dns.policy import Block
 from .judge import DeviceState
 
 PANEL_URL = "voice-guard"
@@ -42,6 +45,10 @@ STATIC_URL = "/voice_guard_panel"
 SCRIPT = Path(__file__).parent / "panel_js" / f"{ELEMENT}.js"
 _REGISTERED = f"{DOMAIN}_panel"
 CATEGORIES = (*(category.value for category in Category), UNKNOWN)
+# What the panel's Block adds a host as (block_host's block_as), the switch that blocks it
+# and the device's field that holds it.
+BLOCK_WITH = {"voice": Block.VOICE, "telemetry": Block.TELEMETRY}
+ADDED_TO = {"voice": CONF_EXTRA_VOICE_HOSTS, "telemetry": CONF_EXTRA_TELEMETRY_HOSTS}
 
 
 async def async_register_panel(hass: HomeAssistant) -> None:
@@ -108,7 +115,8 @@ def _strings(words: Words) -> dict[str, str]:
     return found
 
 
-def _devices(hass: HomeAssistant, words: dict[str, str]) -> dict[str, Any]:
+def _devices(hass: HomeAssistant, names: dict[str, str]) -> dict[str, Any]:
+    """Every guarded device as the panel shows it (names: the entities' translations)."""
     devices = []
     now = dt_util.utcnow()
     for entry in filter_entries(hass, loaded=True):
@@ -120,11 +128,15 @@ def _devices(hass: HomeAssistant, words: dict[str, str]) -> dict[str, Any]:
                     "device_id": coordinator.notices.events.device_id(subentry_id),
                     "name": subentry.title,
                     "filter": entry.title,
-                    **_protection(coordinator, state, words),
+                    **_protection(coordinator, state, names),
                     "learning_until": _iso(
                         coordinator.judge.destinations.learning_until(subentry_id)
                     ),
-                    "hosts": [_host(coordinator, state, d) for d in _shown(state)],
+                    "switches": _switches(hass, coordinator, subentry_id, names),
+                    "hosts": [
+                        _host(coordinator, state, d, subentry.data)
+                        for d in sorted(_shown(state), key=lambda d: d.host)
+                    ],
                     "hourly": (
                         coordinator.judge.destinations.hourly(
                             subentry_id, coordinator.judge.categorizer(state.policy.device), now
@@ -154,8 +166,32 @@ def _protection(
     }
 
 
+def _switches(
+    hass: HomeAssistant, coordinator: GuardCoordinator, subentry_id: str, names: dict[str, str]
+) -> dict[str, Any]:
+    """Return the switches a host can be blocked with: on or off, their entity and name."""
+    registry = er.async_get(hass)
+    found: dict[str, Any] = {}
+    for kind, block in BLOCK_WITH.items():
+        key = f"{subentry_id}_{block.value}"
+        entity_id = registry.async_get_entity_id("switch", DOMAIN, key)
+        if entity_id is None:
+            continue
+        name_key = f"component.{DOMAIN}.entity.switch.{block.value}.name"
+        found[kind] = {
+            "entity_id": entity_id,
+            "name": names.get(name_key, block.value),
+            "on": block in coordinator.desired.enabled(subentry_id)
+            and coordinator.desired.allowed_until(subentry_id) is None,
+        }
+    return found
+
+
 def _host(
-    coordinator: GuardCoordinator, state: DeviceState | None, item: Destination
+    coordinator: GuardCoordinator,
+    state: DeviceState | None,
+    item: Destination,
+    data: Mapping[str, Any],
 ) -> dict[str, Any]:
     note = None
     blocked_now = False
@@ -163,7 +199,16 @@ def _host(
         note = coordinator.catalog.host_note(state.policy.device.device_type, item.host)
         # Covered by a pattern in force: the panel offers no block for it.
         blocked_now = any(matches(item.host, pattern) for pattern in state.policy.hosts)
-    return {**item.as_dict(), "breakage": note, "blocked_now": blocked_now}
+    # Added with block_host, to be blocked when that switch is on (after a reload too).
+    added_as = next(
+        (
+            kind
+            for kind, field in ADDED_TO.items()
+            if any(matches(item.host, pattern) for pattern in data.get(field) or ())
+        ),
+        None,
+    )
+    return {**item.as_dict(), "breakage": note, "blocked_now": blocked_now, "added_as": added_as}
 
 
 def _iso(when: Any) -> str | None:

@@ -24,6 +24,7 @@ class VoiceGuardPanel extends HTMLElement {
     this._data = null;
     this._error = null;
     this._confirm = null; // [device_id, host] whose block waits for confirmation
+    this._as = {}; // host key -> the switch chosen in its open confirmation
     this._done = {}; // host key -> message after a block
   }
 
@@ -71,9 +72,24 @@ class VoiceGuardPanel extends HTMLElement {
     return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? values[name] : `{${name}}`));
   }
 
+  _locale() {
+    return (this._hass.locale && this._hass.locale.language) || this._hass.language;
+  }
+
   _time(iso) {
-    const locale = (this._hass.locale && this._hass.locale.language) || this._hass.language;
-    return new Date(iso).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' });
+    return new Date(iso).toLocaleString(this._locale(), { dateStyle: 'short', timeStyle: 'short' });
+  }
+
+  _hour(iso) {
+    // The user's own clock: 12 or 24 hours as their profile says.
+    const format = this._hass.locale && this._hass.locale.time_format;
+    const hour12 = format === '12' ? true : format === '24' ? false : undefined;
+    return new Date(iso).toLocaleTimeString(this._locale(), { hour: 'numeric', hour12 });
+  }
+
+  _host(name) {
+    // Long host names break at their dots, never inside a label.
+    return escape(name).replace(/\./g, '.<wbr>');
   }
 
   _chart(device) {
@@ -99,7 +115,12 @@ class VoiceGuardPanel extends HTMLElement {
         return `<rect x="${i * 14 + 1}" y="${y}" width="12" height="${size}" fill="${COLORS[kind]}"><title>${escape(this._time(h.start))}: ${h[kind]}</title></rect>`;
       }).join('');
     }).join('');
-    return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(this._t('panel_chart'))}">${bars}</svg>
+    // An hour axis under the bars (every sixth hour, in the user's clock) and the scale.
+    const ticks = hours.map((h, i) => (i % 6 === 0
+      ? `<span style="left:${(i / 24) * 100}%">${escape(this._hour(h.start))}</span>` : '')).join('');
+    return `<div class="scale muted">${escape(this._t('panel_chart_scale', { most }))}</div>
+      <svg class="chart" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="${escape(this._t('panel_chart'))}">${bars}</svg>
+      <div class="axis muted">${ticks}</div>
       <div class="legend">
         <span><i style="background:${COLORS.blocked}"></i>${escape(this._t('panel_blocked'))}</span>
         <span><i style="background:${COLORS.cloud}"></i>${escape(this._t('panel_answered_cloud'))}</span>
@@ -126,24 +147,31 @@ class VoiceGuardPanel extends HTMLElement {
     const key = `${device.device_id} ${host.host}`;
     const waiting = this._confirm && this._confirm[0] === device.device_id && this._confirm[1] === host.host;
     let action = '';
-    if (this._done[key]) {
-      action = `<span class="done">${escape(this._done[key])}</span>`;
-    } else if (host.blocked_now) {
+    const added = host.added_as && device.switches[host.added_as];
+    if (host.blocked_now) {
       action = `<span class="muted">${escape(this._t('panel_blocked_now'))}</span>`;
+    } else if (added && !added.on) {
+      // Added with Block while its switch is off: nothing is blocked yet; say so, and
+      // offer the switch (turning a block on is open to everyone).
+      action = `<span class="done">${escape(this._done[key] || '')}</span>
+        <span class="waiting">${escape(this._t('panel_added_switch_off', { switch: added.name }))}</span>
+        <ha-button class="switch-on" data-entity="${escape(added.entity_id)}">${escape(this._t('panel_turn_on', { switch: added.name }))}</ha-button>`;
+    } else if (this._done[key]) {
+      action = `<span class="done">${escape(this._done[key])}</span>`;
     } else if (device.device_id) {
       action = `<ha-button class="block" data-device="${escape(device.device_id)}" data-host="${escape(host.host)}"><span class="nowrap">${escape(this._t('panel_block'))}</span></ha-button>`;
     }
     const confirm = waiting ? `<tr class="confirm"><td colspan="5">
         <p>${escape(host.breakage ? this._t('panel_breakage', { note: host.breakage }) : this._t('panel_no_breakage'))}</p>
         <label>${escape(this._t('panel_block_as'))}
-          <select class="as"><option value="telemetry">${escape(this._t('category_telemetry'))}</option><option value="voice">${escape(this._t('category_voice'))}</option></select>
+          <select class="as" data-key="${escape(key)}">${['telemetry', 'voice'].map((kind) => `<option value="${kind}"${(this._as[key] || 'telemetry') === kind ? ' selected' : ''}>${escape(this._t(`category_${kind}`))}${device.switches[kind] && !device.switches[kind].on ? ` (${escape(this._t('panel_switch_off', { switch: device.switches[kind].name }))})` : ''}</option>`).join('')}</select>
         </label>
         <ha-button class="yes" data-device="${escape(device.device_id)}" data-host="${escape(host.host)}">${escape(this._t('panel_block_confirm'))}</ha-button>
         <ha-button class="no">${escape(this._t('panel_cancel'))}</ha-button>
       </td></tr>` : '';
     return `<tr class="host ${host.category === 'unknown' ? 'unknown' : ''}">
-        <td class="name">${escape(host.host)}</td>
-        <td>${escape(this._t(`category_${host.category}`))}</td>
+        <td class="name">${this._host(host.host)}</td>
+        <td class="category">${escape(this._t(`category_${host.category}`))}</td>
         <td class="num">${host.answered_24h}</td>
         <td class="num">${host.blocked_24h}</td>
         <td class="action">${action}</td>
@@ -153,8 +181,8 @@ class VoiceGuardPanel extends HTMLElement {
   _device(device) {
     const hosts = device.hosts.filter((h) => h.lookups_7d);
     const table = hosts.length ? `<table>
-        <thead><tr><th>${escape(this._t('panel_host'))}</th><th>${escape(this._t('panel_category'))}</th>
-        <th class="num">${escape(this._t('panel_answered_24h'))}</th><th class="num">${escape(this._t('panel_blocked_24h'))}</th><th></th></tr></thead>
+        <thead><tr><th>${escape(this._t('panel_host'))}</th><th class="category">${escape(this._t('panel_category'))}</th>
+        <th class="num">${escape(this._t('panel_answered_24h'))}</th><th class="num">${escape(this._t('panel_blocked_24h'))}</th><th class="action"></th></tr></thead>
         <tbody>${hosts.map((h) => this._row(device, h)).join('')}</tbody></table>`
       : `<p class="muted">${escape(this._t('panel_no_hosts'))}</p>`;
     const learning = device.learning_until && new Date(device.learning_until) > new Date()
@@ -181,20 +209,41 @@ class VoiceGuardPanel extends HTMLElement {
     this.shadowRoot.innerHTML = `<style>
         :host { display: block; background: var(--primary-background-color); min-height: 100vh; color: var(--primary-text-color); }
         .toolbar { display: flex; align-items: center; height: var(--header-height, 56px); padding: 0 12px; background: var(--app-header-background-color, var(--primary-color)); color: var(--app-header-text-color, white); font-size: 20px; }
-        .content { padding: 16px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); }
+        .content { padding: 16px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fill, minmax(min(480px, 100%), 1fr)); }
+        ha-card { min-width: 0; }
         .intro { padding: 16px 16px 0; max-width: 960px; }
         .card-header { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; font-size: 20px; padding: 16px 16px 0; }
         .state { font-size: 14px; }
         .state.ok { color: var(--success-color, #43a047); }
         .state.not { color: var(--warning-color, #ffa600); }
         .card-content { padding: 8px 16px 16px; }
-        .chart { width: 100%; height: 80px; background: var(--secondary-background-color); }
+        .chart { width: 100%; height: 80px; background: var(--secondary-background-color); display: block; }
+        .scale { font-size: 12px; margin: 4px 0 2px; }
+        .axis { position: relative; height: 16px; font-size: 11px; }
+        .axis span { position: absolute; white-space: nowrap; }
         .legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; margin: 4px 0 8px; }
         .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
         table { width: 100%; border-collapse: collapse; font-size: 14px; }
         th, td { text-align: left; padding: 4px; border-bottom: 1px solid var(--divider-color); }
         .num { text-align: right; width: 1%; }
-        td.name { overflow-wrap: anywhere; }
+        /* Break at the dots (<wbr>); only a single label longer than the column breaks. */
+        td.name { overflow-wrap: break-word; }
+        select { background: var(--card-background-color, var(--primary-background-color)); color: var(--primary-text-color); border: 1px solid var(--divider-color); border-radius: 4px; padding: 4px; font: inherit; max-width: 100%; }
+        .waiting { display: block; color: var(--warning-color, #ffa600); }
+        @media (max-width: 600px) {
+          .content { padding: 8px; }
+          .category { display: none; }
+          .nowrap { white-space: normal; }
+          /* Fixed columns: the numbers and the action keep their width, the host name
+             takes the rest and wraps at its dots; nothing pushes the card wider. */
+          table { table-layout: fixed; }
+          th.num { width: 4.5em; }
+          th.action { width: 8.5em; }
+          th, td { padding: 4px 2px; }
+          th { font-size: 12px; overflow-wrap: break-word; }
+          td.action .done { min-width: 0; }
+          td.action ha-button { max-width: 100%; }
+        }
         /* The button's label stays on one line (its column as narrow as that allows);
            long host names wrap instead. */
         .nowrap { white-space: nowrap; }
@@ -222,6 +271,13 @@ class VoiceGuardPanel extends HTMLElement {
       this._render();
     }));
     this.shadowRoot.querySelectorAll('ha-button.yes').forEach((button) => button.addEventListener('click', () => this._block(button)));
+    this.shadowRoot.querySelectorAll('select.as').forEach((select) => select.addEventListener('change', () => {
+      this._as[select.dataset.key] = select.value; // kept through the next refresh
+    }));
+    this.shadowRoot.querySelectorAll('ha-button.switch-on').forEach((button) => button.addEventListener('click', async () => {
+      await this._hass.callService('switch', 'turn_on', { entity_id: button.dataset.entity });
+      await this._load();
+    }));
   }
 
   async _block(button) {
@@ -237,7 +293,8 @@ class VoiceGuardPanel extends HTMLElement {
       this._done[key] = err && err.message ? err.message : String(err);
     }
     this._confirm = null;
-    this._render();
+    delete this._as[key];
+    await this._load(); // the row now says whether the host is blocked, or what is off
   }
 }
 
