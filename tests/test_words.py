@@ -22,3 +22,31 @@ async def test_a_language_falls_back_to_its_primary_tag_then_english(hass: HomeA
 async def test_the_homes_language_is_the_default(hass: HomeAssistant) -> None:
     hass.config.language = "de"
     assert (await async_words(hass))("stage_tts") != "text-to-speech"
+
+
+async def test_counts_take_their_nouns_form(hass: HomeAssistant) -> None:
+    """ "1 hosts" no more: the words say one host, two hosts; in German too."""
+    english = await async_words(hass, "en")
+    one = english(
+        "summary_destinations",
+        device="Echo",
+        cloud="1",
+        cloud_hosts="",
+        unknown="2",
+        unknown_hosts="",
+        blocked="0",
+    )
+    assert one == (
+        "Echo, last 24 hours: 1 cloud host answered, 2 hosts in no catalog answered, "
+        "0 hosts blocked."
+    )
+    german = await async_words(hass, "de")
+    assert "1 Cloud-Host beantwortet" in german(
+        "summary_destinations",
+        device="Echo",
+        cloud="1",
+        cloud_hosts="",
+        unknown="1",
+        unknown_hosts="",
+        blocked="3",
+    )

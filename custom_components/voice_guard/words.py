@@ -13,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 import json
 from pathlib import Path
+import re
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
 FOLDER = Path(__file__).parent / "words"
+# ICU's plural, as far as English and German need it: one / other.
+_PLURAL = re.compile(r"\{(?P<name>\w+), plural, (?P<forms>(?:\w+ \{[^{}]*\} ?)+)\}")
+_FORM = re.compile(r"(\w+) \{([^{}]*)\}")
 _CACHE: HassKey[dict[str, Words]] = HassKey("voice_guard_words")
 
 
@@ -28,8 +32,21 @@ class Words:
     templates: dict[str, str]
 
     def __call__(self, key: str, /, **placeholders: str) -> str:
-        """Return the template of key filled in (the key itself if it has none)."""
-        return self.templates.get(key, key).format(**placeholders)
+        """Return the template of key filled in (the key itself if it has none).
+
+        A count takes its noun's form as ICU messages write it: "{hosts, plural, one {#
+        host} other {# hosts}}" (# is the number); the rest are {placeholders}.
+        """
+        template = self.templates.get(key, key)
+
+        def plural(found: re.Match[str]) -> str:
+            value = placeholders.get(found["name"], "")
+            forms: dict[str, str] = dict(_FORM.findall(found["forms"]))
+            form = forms.get("one") if value == "1" else None
+            chosen: str = form if form is not None else forms.get("other", "")
+            return chosen.replace("#", value)
+
+        return _PLURAL.sub(plural, template).format(**placeholders)
 
     def starting(self, prefix: str) -> dict[str, str]:
         """Return the templates whose keys start with prefix (the panel's, say)."""

@@ -379,6 +379,10 @@ async def test_dhcp_discovery_offers_to_guard(
     assert (placeholders["ip"], placeholders["mac"]) == (KITCHEN_IP, KITCHEN_MAC)
     # The catalog's breakage notes are shown before anything is blocked ...
     assert "device-metrics-us.amazon.com: One report of an Echo" in placeholders["breakage"]
+    # ... for this device's family only, each switch by its name, never its key.
+    assert "Echo, Block telemetry: " in placeholders["breakage"]
+    assert "Ring" not in placeholders["breakage"]
+    assert "block_telemetry" not in placeholders["breakage"]
     defaults = {k.schema: k.default() for k in result["data_schema"].schema if callable(k.default)}
     assert defaults[CONF_DEVICE_TYPE] == "echo"
     assert defaults[CONF_NAME] == "Echo"  # a name a person would give, not "amazon-0123…"

@@ -282,8 +282,8 @@ async def test_a_guarded_device_shows_what_it_still_reaches(
     )
     (device,) = report["guarded_devices"]
     assert device["destinations_summary"] == (
-        "Kitchen Echo, last 24 hours: 1 cloud hosts answered (device-metrics-us.amazon.com), "
-        "1 hosts in no catalog answered (tracker.example.net), 1 hosts blocked."
+        "Kitchen Echo, last 24 hours: 1 cloud host answered (device-metrics-us.amazon.com), "
+        "1 host in no catalog answered (tracker.example.net), 1 host blocked."
     )
     categories = {d["host"]: (d["category"], d["blocked_24h"]) for d in device["destinations"]}
     assert categories == {

@@ -24,6 +24,7 @@ from homeassistant.const import (
     CONF_URL,
     CONF_USERNAME,
 )
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -34,6 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.translation import async_get_translations
 
 from ..compat import vol
 from ..const import (
@@ -44,6 +46,7 @@ from ..const import (
     CONF_INITIAL_BLOCKS,
     CONF_IP,
     CONF_MAC,
+    DOMAIN,
     FILTER_ADGUARD,
     FILTER_PIHOLE,
     LOGGER,
@@ -291,7 +294,7 @@ class FilterFlowSteps(ConfigFlow):
             )
             return self.async_abort(reason="device_guarded")
         schema = discovered_schema(hostname, filters)
-        breakage = await self.hass.async_add_executor_job(breakage_notes)
+        breakage = await _breakage(self.hass, guess_type(hostname, None))
         return self.async_show_form(
             step_id="dhcp_confirm",
             data_schema=schema,
@@ -402,10 +405,23 @@ class GuardedDeviceFlow(ConfigSubentryFlow):
             device_schema(new=subentry is None),
             {k: v for k, v in {**suggested, **(user_input or {})}.items() if v is not None},
         )
-        breakage = await self.hass.async_add_executor_job(breakage_notes)
+        shown = {**suggested, **(user_input or {})}.get(CONF_DEVICE_TYPE)
+        breakage = await _breakage(self.hass, str(shown) if shown else None)
         return self.async_show_form(
             step_id=step_id,
             data_schema=schema,
             errors=errors,
             description_placeholders={"breakage": breakage},
         )
+
+
+async def _breakage(hass: HomeAssistant, device_type: str | None) -> str:
+    """Return the catalog's breakage notes for a device type, its switches in words."""
+    words = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
+    prefix = f"component.{DOMAIN}.entity.switch."
+    switches = {
+        key.removeprefix(prefix).removesuffix(".name"): name
+        for key, name in words.items()
+        if key.startswith(prefix) and key.endswith(".name")
+    }
+    return await hass.async_add_executor_job(breakage_notes, device_type, switches)

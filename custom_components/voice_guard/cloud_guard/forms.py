@@ -6,6 +6,7 @@ field accepts is decided here, for the filter entries and for the guarded device
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import ipaddress
 import re
 from typing import Any
@@ -231,16 +232,27 @@ def friendly_name(name: str | None, device_type: str) -> str:
     return " ".join(w.capitalize() for w in words)
 
 
-def breakage_notes() -> str:
-    """Return the catalog's known breakage of each switch, one line per family (English)."""
+def breakage_notes(device_type: str | None, switches: Mapping[str, str]) -> str:
+    """Return the catalog's known breakage of each switch, one line each.
+
+    For the device's own type when it is known (an Echo Dot is told nothing about Ring),
+    else for the families that have notes. switches: each switch's name in the home's
+    language, by its key. The notes are the catalog's, with their sources (English).
+    """
     catalog = load_catalog()
+    families = (
+        [(MODELS.get(device_type, device_type), DeviceType(device_type))]
+        if device_type in {t.value for t in DeviceType}
+        else [("Echo", DeviceType.ECHO), ("Ring", DeviceType.RING)]
+    )
     lines = []
-    for label, device_type in (("Echo", DeviceType.ECHO), ("Ring", DeviceType.RING)):
+    for label, kind in families:
         for block in (Block.TELEMETRY, Block.ALL_CLOUD):
-            notes = catalog.breakage(device_type, set(BLOCK_CATEGORIES[block]))
+            notes = catalog.breakage(kind, set(BLOCK_CATEGORIES[block]))
             if block is Block.ALL_CLOUD:
                 notes = notes[-1:]  # the broadest: what "local only" does
-            lines += [f"{label}, {block.value}: {note}" for note in notes]
+            name = switches.get(block.value, block.value)
+            lines += [f"{label}, {name}: {note}" for note in notes]
     return "\n".join(lines)
 
 
