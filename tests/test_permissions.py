@@ -85,10 +85,18 @@ def _lowering(device_id: str) -> dict[str, Callable[[HomeAssistant, Context], Aw
         "policy with fewer blocks": call(
             DOMAIN, "apply_policy", {"device_id": [device_id], "block": ["block_telemetry"]}
         ),
+        "allow button": call("button", "press", {ATTR_ENTITY_ID: ALLOW_BUTTON}),
     }
 
 
-PATHS = ("switch off", "allowance", "policy without a block", "policy with fewer blocks")
+PATHS = (
+    "switch off",
+    "allowance",
+    "policy without a block",
+    "policy with fewer blocks",
+    "allow button",
+)
+ALLOW_BUTTON = "button.kitchen_echo_allow_the_cloud"
 
 
 @pytest.mark.parametrize("path", PATHS)

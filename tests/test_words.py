@@ -25,7 +25,7 @@ async def test_the_homes_language_is_the_default(hass: HomeAssistant) -> None:
 
 
 async def test_counts_take_their_nouns_form(hass: HomeAssistant) -> None:
-    """ "1 hosts" no more: the words say one host, two hosts; in German too."""
+    """No "1 hosts": the words say one host, two hosts; in German too."""
     english = await async_words(hass, "en")
     one = english(
         "summary_destinations",

@@ -362,13 +362,20 @@ try {
     }
   });
 
-  await step('a cloud allowance: visible, and ended early with its button', async () => {
-    await call('voice_guard', 'allow_cloud_temporarily', { device_id: await echoId(), duration: { hours: 1 } });
+  await step('a cloud allowance: started on the device page, visible, and ended early with its button', async () => {
+    // The device page's own controls: the length beside the Allow button, then Allow.
+    const pressIn = (name) => page.locator('hui-button-entity-row', { hasText: name })
+      .getByRole('button', { name: 'Press' });
+    await page.locator('hui-button-entity-row', { hasText: 'Allow the cloud' }).waitFor();
+    await pressIn('Allow the cloud').click();
     await page.getByText('Cloud allowed for now (see Cloud allowed until)').first().waitFor();
     if ((await states())['switch.echo_dot_kitchen_block_cloud_voice'].state !== 'off') {
       throw new Error('the switch does not show that nothing is blocked while allowed');
     }
-    await page.getByRole('button', { name: 'Press' }).first().click();
+    const until = Date.parse((await states())['sensor.echo_dot_kitchen_cloud_allowed_until'].state);
+    const minutes = (until - Date.now()) / 60000;
+    if (!(minutes > 50 && minutes <= 61)) throw new Error(`the allowance lasts ${minutes} min, not the hour chosen`);
+    await pressIn('End cloud allowance').click();
     // (The page's activity card keeps showing the allowance as history: read the states.)
     await page.waitForFunction(() => document.querySelector('home-assistant').hass
       .states['sensor.echo_dot_kitchen_protection'].state !== 'allowed_temporarily');

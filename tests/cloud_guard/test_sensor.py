@@ -46,7 +46,9 @@ async def test_echo_device_entities(hass: HomeAssistant, adguard: FakeAdGuardHom
     assert sorted(e.entity_id for e in entities) == [
         "binary_sensor.kitchen_echo_cloud_voice_attempt",
         "binary_sensor.kitchen_echo_protection_confirmed",
+        "button.kitchen_echo_allow_the_cloud",
         "button.kitchen_echo_end_cloud_allowance",
+        "select.kitchen_echo_cloud_allowance_length",
         "sensor.kitchen_echo_blocked_requests_24_h",
         "sensor.kitchen_echo_cloud_allowed_until",
         "sensor.kitchen_echo_cloud_hosts_answered_24_h",

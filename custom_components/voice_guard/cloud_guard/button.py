@@ -1,4 +1,8 @@
-"""The button of a guarded device: end a cloud allowance before its time."""
+"""The buttons of a guarded device: start a cloud allowance, or end it before its time.
+
+Starting one lowers protection: only an administrator (or an automation) may, as with
+the allow_cloud_temporarily action. Ending one is open to everyone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import SUBENTRY_DEVICE
+from ..permissions import async_require_administrator
 from .data import GuardConfigEntry
 from .entity import GuardedDeviceEntity
 from .errors import raise_unless_written
@@ -14,6 +19,7 @@ from .errors import raise_unless_written
 END_ALLOWANCE = ButtonEntityDescription(
     key="end_cloud_allowance", translation_key="end_cloud_allowance"
 )
+START_ALLOWANCE = ButtonEntityDescription(key="allow_cloud", translation_key="allow_cloud")
 
 
 async def async_setup_entry(
@@ -25,7 +31,10 @@ async def async_setup_entry(
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_DEVICE:
             async_add_entities(
-                [EndAllowanceButton(entry.runtime_data, subentry_id, END_ALLOWANCE)],
+                [
+                    StartAllowanceButton(entry.runtime_data, subentry_id, START_ALLOWANCE),
+                    EndAllowanceButton(entry.runtime_data, subentry_id, END_ALLOWANCE),
+                ],
                 config_subentry_id=subentry_id,
             )
 
@@ -43,3 +52,20 @@ class EndAllowanceButton(GuardedDeviceEntity, ButtonEntity):
         """End the allowance."""
         await self.coordinator.desired.async_end_allowance(self.subentry_id)
         raise_unless_written([self.coordinator])
+
+
+class StartAllowanceButton(GuardedDeviceEntity, ButtonEntity):
+    """Lifts the device's blocks for the length chosen beside it (administrators only)."""
+
+    async def async_press(self) -> None:
+        """Start the allowance, after checking who asked."""
+        await async_require_administrator(
+            self.hass, self._context, f"allow the cloud for {self.device_entry_name()}"
+        )
+        length = self.coordinator.desired.allowance_length(self.subentry_id)
+        await self.coordinator.desired.async_allow_temporarily(self.subentry_id, length)
+        raise_unless_written([self.coordinator])
+
+    def device_entry_name(self) -> str:
+        """Return the guarded device's name, for the refusal."""
+        return self.coordinator.config_entry.subentries[self.subentry_id].title

@@ -21,6 +21,8 @@ from ..const import LOGGER
 from .dns.policy import Block, GuardedDevice, blocks_for
 from .logbook_entries import GuardLogbook
 
+DEFAULT_ALLOWANCE = timedelta(hours=1)
+
 
 class DesiredPolicy:
     """The switches that are on per device, and until when a device's blocks are lifted."""
@@ -42,6 +44,8 @@ class DesiredPolicy:
         self._blocks: dict[str, list[str]] = {}
         self._allowed: dict[str, str] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
+        # The length the device page's Allow button starts (its select entity keeps it).
+        self._lengths: dict[str, timedelta] = {}
 
     def load(self, stored: dict[str, Any]) -> None:
         """Take back what stored() gave; allowances still running end at their time."""
@@ -92,6 +96,14 @@ class DesiredPolicy:
         if (cancel := self._timers.pop(device_id, None)) is not None:
             cancel()
         return self._allowed.pop(device_id, None) is not None
+
+    def set_allowance_length(self, device_id: str, length: timedelta) -> None:
+        """Remember how long the device page's next allowance lasts."""
+        self._lengths[device_id] = length
+
+    def allowance_length(self, device_id: str) -> timedelta:
+        """How long the device page's next allowance lasts (an hour unless chosen)."""
+        return self._lengths.get(device_id, DEFAULT_ALLOWANCE)
 
     def has_switch(self, device_id: str, block: Block) -> bool:
         """Whether a guarded device's type has this switch."""
