@@ -51,6 +51,13 @@ except ImportError:  # Home Assistant 2025.x: device triggers only.
 
 __all__ += ["DomainSpec", "EntityTargetStateTriggerBase"]
 
+try:  # Home Assistant 2026.x: conditions on a target, offered under "By target" too.
+    from homeassistant.helpers.condition import EntityStateConditionBase
+except ImportError:  # Home Assistant 2025.x: device conditions only.
+    EntityStateConditionBase = None  # type: ignore[assignment, misc]
+
+__all__ += ["EntityStateConditionBase"]
+
 
 def all_devices(registry: dr.DeviceRegistry) -> list[dr.DeviceEntry]:
     """Every device in the registry.

@@ -224,3 +224,49 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
     await hass.async_block_till_done()
     assert hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").state == "off"
     assert len(calls) == 1
+
+
+async def test_conditions_are_offered_by_target_where_home_assistant_has_it(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """Home Assistant 2026: "By target" lists Voice Guard's conditions for the Echo."""
+    from custom_components.voice_guard import condition as ours  # noqa: PLC0415
+    from custom_components.voice_guard.compat import (  # noqa: PLC0415
+        EntityStateConditionBase,
+    )
+
+    offered_by_platform = await ours.async_get_conditions(hass)
+    if EntityStateConditionBase is None:
+        assert offered_by_platform == {}  # nothing Home Assistant 2025 could not load
+        pytest.skip("Home Assistant 2025 has device conditions only (tested above)")
+    assert sorted(offered_by_platform) == ["cloud_allowed", "is_not_protected", "is_protected"]
+    from homeassistant.components.websocket_api.automation import (  # noqa: PLC0415
+        async_get_conditions_for_target,
+    )
+    from homeassistant.helpers import condition  # noqa: PLC0415
+
+    adguard.query(KITCHEN_IP, "www.example.com")
+    entry = await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
+    )
+    device = device_of(hass, "switch.kitchen_echo_local_only")
+    offered = await async_get_conditions_for_target(
+        hass, {"device_id": [device.id]}, expand_group=True
+    )
+    assert {"voice_guard.is_protected", "voice_guard.is_not_protected"} <= offered
+
+    async def holds(kind: str) -> bool:
+        config = {
+            "condition": f"voice_guard.{kind}",
+            "target": {"device_id": device.id},
+            "options": {"behavior": "any", "for": {"seconds": 0}},
+        }
+        validated = await condition.async_validate_condition_config(hass, config)
+        checker = await condition.async_from_config(hass, validated)
+        return bool(checker(hass, {}))
+
+    assert await holds("is_not_protected")  # rules in force, no attempt yet
+    await blocked_attempt(hass, adguard, entry)
+    assert await holds("is_protected")
+    assert not await holds("is_not_protected")
+    assert not await holds("cloud_allowed")
