@@ -261,12 +261,25 @@ async def test_every_address_of_the_device_is_guarded_where_the_filter_knows_the
 async def test_adguard_says_which_family_it_cannot_cover(
     hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Class 6, AdGuard Home: its API tells no other address of a device known by IPv4."""
+    """Class 6, AdGuard Home: its API tells no other address of a device known by IPv4.
+
+    Where the home uses IPv6 (any client's lookup over it), the device's IPv6 lookups may
+    be answered unseen: not confirmed until its IPv6 address is known.
+    """
     await guarded(hass, adguard, freezer)
     assert protection(hass).attributes["not_covered"] == ["IPv6"]
+    assert proof(hass) == (STATE_ON, "blocked_seen")  # no IPv6 in this home (yet)
+    adguard.query("fd00::99", "www.example.com")  # another device asks over IPv6
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_OFF, "addresses_not_covered")
+    assert protection(hass).state == "addresses_not_covered"
     adguard.persistent_clients = [{"name": "Kitchen", "ids": [KITCHEN_IP, KITCHEN_IPV6]}]
     await poll(hass, freezer, STEP)
     assert protection(hass).attributes["not_covered"] is None
+    freezer.tick(timedelta(seconds=1))
+    assert blocked(adguard.query(KITCHEN_IPV6, VOICE))  # the rules name its client now
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_ON, "blocked_seen")
 
 
 @pytest.mark.parametrize(

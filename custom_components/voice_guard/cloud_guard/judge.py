@@ -147,10 +147,14 @@ class Judge:
         # Per device: the hosts and clients its rules were last written for.
         self._applied: dict[str, Any] = {}
         self._categorizers: dict[str, tuple[GuardedDevice, Categorizer]] = {}
+        # Address families the filter has seen any client use (kept: a catch-up reads
+        # only the devices' own lookups).
+        self.families: set[str] = set()
 
     def load(self, stored: Mapping[str, Any]) -> None:
         """Take back what stored() gave."""
         self._applied = dict(stored.get("applied") or {})
+        self.families = {str(f) for f in stored.get("families") or [] if f in {"IPv4", "IPv6"}}
         self.history.load(stored.get("history") or [], stored.get("last_event"))
         self.lookups = LookupTracker.load(stored.get("query_log"))
         self.destinations.load(stored.get("destinations"))
@@ -162,6 +166,7 @@ class Judge:
         """Return what the store keeps of the judge."""
         return {
             "applied": self._applied,
+            "families": sorted(self.families),
             "history": self.history.stored(),
             "last_event": self.history.last_reported,
             "query_log": self.lookups.stored(),
@@ -191,6 +196,9 @@ class Judge:
         devices = {d: p.device for d, p in policies.items()}
         unknown = self.lookups.unknown(devices)
         changed = self._applied_changed(policies, reading.result)
+        if not log.families_seen <= self.families:
+            self.families |= log.families_seen
+            changed = True
         blocked, recorded = self._record(log.blocked, policies, now - HISTORY_WINDOW)
         changed |= recorded
         changed |= self.lookups.follow(log, devices, unknown, now)
@@ -248,6 +256,8 @@ class Judge:
             lookups_seen=state.lookups_seen,
             allowed=allowed_until is not None,
             user_allowed=bool(state.user_allows),
+            # A family the filter cannot tell the device's addresses of, used in the home.
+            uncovered=[f for f in state.uncovered if f in self.families],
         )
         return state
 

@@ -50,6 +50,7 @@ class Proof(StrEnum):
     RULES = "rules_not_in_force"
     HIDDEN = "hidden_by_filter"  # the filter's log hides what would prove it
     NO_LOOKUPS = "no_lookups_seen"  # the device does not ask this filter (DoH, own DNS)
+    NOT_COVERED = "addresses_not_covered"  # the home uses IPv6, the device's are unknown
     ADDRESS_CHANGED = "address_changed"  # new addresses: checking them
     IN_FORCE = "rules_in_force_no_attempt_yet"  # rules active, no guarded lookup seen yet
     BLOCKED_SEEN = "blocked_seen"  # confirmed: a guarded lookup was blocked
@@ -257,6 +258,7 @@ def verdict(  # noqa: PLR0911, PLR0913 - one reason each, one input each
     lookups_seen: bool,
     allowed: bool,
     user_allowed: bool = False,
+    uncovered: Collection[str] = (),
 ) -> Proof:
     """Return the proof level of a device: why it is not protected, or how strongly it is."""
     if allowed:
@@ -273,6 +275,8 @@ def verdict(  # noqa: PLR0911, PLR0913 - one reason each, one input each
         return Proof.HIDDEN
     if not lookups_seen:
         return Proof.NO_LOOKUPS
+    if uncovered:
+        return Proof.NOT_COVERED
     if evidence.moved_at is not None:
         return Proof.ADDRESS_CHANGED
     return Proof.BLOCKED_SEEN if evidence.blocked is not None else Proof.IN_FORCE

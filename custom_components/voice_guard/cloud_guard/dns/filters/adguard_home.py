@@ -1110,6 +1110,8 @@ def _take(
     """
     report.newest = max(report.newest or when, when)
     client = str(entry.get("client", ""))
+    if client:
+        report.families_seen.add("IPv6" if ":" in client else "IPv4")
     client_id = str(entry.get("client_id") or "")
     owner = owners.get(client)
     by_client_id = owner is None and bool(client_id)

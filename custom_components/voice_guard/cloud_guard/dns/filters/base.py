@@ -140,6 +140,9 @@ class QueryLog:
     # Per device: address families ("IPv4", "IPv6") the filter cannot tell the device's
     # addresses of, so its lookups over them are neither guarded by address nor seen.
     uncovered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The address families of every client whose lookups this read saw ("IPv6": the
+    # home uses it, so a device's unknown IPv6 addresses may well ask).
+    families_seen: set[str] = field(default_factory=set)
     # Per device whose lookups could not all be read (a catch-up that hit its bound):
     # from when on they were, so answered lookups before that are unseen.
     complete_since: dict[str, datetime] = field(default_factory=dict)
