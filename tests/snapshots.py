@@ -102,3 +102,16 @@ def entities(
             ids,
         )
     return json.loads(json.dumps(found, default=str))
+
+
+async def platform(hass: HomeAssistant, fake: Any, domain: str) -> dict[str, Any]:
+    """A guarded Echo that asked the filter, with one platform loaded: its entities."""
+    from .guarded import KITCHEN_IP, setup_platform  # noqa: PLC0415 - guarded imports us not
+
+    fake.query(KITCHEN_IP, "www.example.com")
+    entry = await setup_platform(hass, fake, domain)
+    found = entities(hass, entry, domain)
+    for entity in found.values():  # the fake's clock
+        if "last_lookup" in entity["attributes"]:
+            entity["attributes"]["last_lookup"] = "<time>"
+    return found

@@ -31,7 +31,6 @@ from ..guarded import (
     kitchen,
     poll,
     setup_entry,
-    setup_platform,
 )
 
 
@@ -231,10 +230,4 @@ async def test_binary_sensor_entities(
     hass: HomeAssistant, adguard: FakeAdGuardHome, snapshot: SnapshotAssertion
 ) -> None:
     """Every binary_sensor of a guarded Echo, as the device page shows it."""
-    adguard.query(KITCHEN_IP, "www.example.com")
-    entry = await setup_platform(hass, adguard, "binary_sensor")
-    found = snapshots.entities(hass, entry, "binary_sensor")
-    for entity in found.values():  # the fake's clock
-        if "last_lookup" in entity["attributes"]:
-            entity["attributes"]["last_lookup"] = "<time>"
-    assert found == snapshot
+    assert await snapshots.platform(hass, adguard, "binary_sensor") == snapshot

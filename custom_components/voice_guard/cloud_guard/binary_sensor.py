@@ -16,10 +16,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from ..const import SUBENTRY_DEVICE
 from .coordinator import GuardCoordinator
 from .data import GuardConfigEntry
-from .entity import GuardedDeviceEntity
+from .entity import GuardedDeviceEntity, add_device_entities
 from .judge import DeviceState
 
 
@@ -79,15 +78,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's binary sensors."""
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_DEVICE:
-            async_add_entities(
-                [
-                    GuardBinarySensor(entry.runtime_data, subentry_id, description)
-                    for description in DESCRIPTIONS
-                ],
-                config_subentry_id=subentry_id,
-            )
+    add_device_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: [
+            GuardBinarySensor(coordinator, subentry_id, description) for description in DESCRIPTIONS
+        ],
+    )
 
 
 class GuardBinarySensor(GuardedDeviceEntity, BinarySensorEntity):

@@ -10,10 +10,9 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import SUBENTRY_DEVICE
 from ..permissions import async_require_administrator
 from .data import GuardConfigEntry
-from .entity import GuardedDeviceEntity
+from .entity import GuardedDeviceEntity, add_device_entities
 from .errors import raise_unless_written
 
 END_ALLOWANCE = ButtonEntityDescription(
@@ -28,15 +27,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's button."""
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_DEVICE:
-            async_add_entities(
-                [
-                    StartAllowanceButton(entry.runtime_data, subentry_id, START_ALLOWANCE),
-                    EndAllowanceButton(entry.runtime_data, subentry_id, END_ALLOWANCE),
-                ],
-                config_subentry_id=subentry_id,
-            )
+    add_device_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: [
+            StartAllowanceButton(coordinator, subentry_id, START_ALLOWANCE),
+            EndAllowanceButton(coordinator, subentry_id, END_ALLOWANCE),
+        ],
+    )
 
 
 class EndAllowanceButton(GuardedDeviceEntity, ButtonEntity):

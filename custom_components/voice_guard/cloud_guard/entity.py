@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..compat import connect_via
-from ..const import CONF_AREA, CONF_DEVICE_TYPE, CONF_LINKED_DEVICE, CONF_MAC, DOMAIN
+from ..const import (
+    CONF_AREA,
+    CONF_DEVICE_TYPE,
+    CONF_LINKED_DEVICE,
+    CONF_MAC,
+    DOMAIN,
+    SUBENTRY_DEVICE,
+)
 from .coordinator import GuardCoordinator
+from .data import GuardConfigEntry
 from .judge import DeviceState, GuardSnapshot
 
 MANUFACTURERS = {
@@ -76,3 +87,16 @@ class GuardedDeviceEntity(CoordinatorEntity[GuardCoordinator]):
     def available(self) -> bool:
         """Available while the filter answers and the device is known to it."""
         return super().available and self.device_state is not None
+
+
+def add_device_entities(
+    entry: GuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[GuardCoordinator, str], Iterable[Entity]],
+) -> None:
+    """Add each guarded device's entities of a platform, to the device's subentry."""
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_DEVICE:
+            async_add_entities(
+                build(entry.runtime_data, subentry_id), config_subentry_id=subentry_id
+            )

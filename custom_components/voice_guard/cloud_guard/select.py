@@ -14,9 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from ..const import SUBENTRY_DEVICE
 from .data import GuardConfigEntry
-from .entity import GuardedDeviceEntity
+from .entity import GuardedDeviceEntity, add_device_entities
 
 # The lengths offered, by option key; an hour unless the owner picked another.
 LENGTHS = {
@@ -41,12 +40,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each guarded device's allowance length."""
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_DEVICE:
-            async_add_entities(
-                [AllowanceLength(entry.runtime_data, subentry_id, ALLOWANCE_LENGTH)],
-                config_subentry_id=subentry_id,
-            )
+    add_device_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: [
+            AllowanceLength(coordinator, subentry_id, ALLOWANCE_LENGTH)
+        ],
+    )
 
 
 class AllowanceLength(GuardedDeviceEntity, SelectEntity, RestoreEntity):

@@ -18,12 +18,12 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from ..const import HISTORY_WINDOW, SUBENTRY_DEVICE
+from ..const import HISTORY_WINDOW
 from .coordinator import GuardCoordinator
 from .data import GuardConfigEntry
 from .destinations import TOP_HOSTS, UNKNOWN, Destination
 from .dns.policy import Block
-from .entity import GuardedDeviceEntity
+from .entity import GuardedDeviceEntity, add_device_entities
 from .judge import DeviceState
 from .proof import Proof
 
@@ -200,12 +200,13 @@ def async_setup_guard_sensors(
     entry: GuardConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add each guarded device's sensors."""
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_DEVICE:
-            async_add_entities(
-                [GuardSensor(entry.runtime_data, subentry_id, d) for d in DESCRIPTIONS],
-                config_subentry_id=subentry_id,
-            )
+    add_device_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: [
+            GuardSensor(coordinator, subentry_id, d) for d in DESCRIPTIONS
+        ],
+    )
 
 
 class GuardSensor(GuardedDeviceEntity, SensorEntity):

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.helpers import entity_registry as er
 
 from ..compat import DomainSpec, EntityStateConditionBase
-from ..const import DOMAIN
+from .target_triggers import guarded_entities
 
 # Condition -> (the entity of a guarded device it reads, by domain and unique-id suffix,
 # and the state that makes it true).
@@ -41,14 +40,7 @@ def build_conditions() -> dict[str, Any]:
 
             def entity_filter(self, entities: set[str]) -> set[str]:
                 """Keep only the guarded devices' entity this condition reads."""
-                registry = er.async_get(self._hass)
-                return {
-                    entity_id
-                    for entity_id in super().entity_filter(entities)
-                    if (entry := registry.async_get(entity_id)) is not None
-                    and entry.platform == DOMAIN
-                    and entry.unique_id.endswith(suffix)
-                }
+                return guarded_entities(self._hass, super().entity_filter(entities), suffix)
 
         return GuardedDeviceCondition
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from ..compat import DomainSpec, EntityTargetStateTriggerBase
@@ -23,6 +24,22 @@ WATCHED = {
     "protection_lost": ("_protection_confirmed", STATE_OFF),
     "cloud_voice_attempt_blocked": ("_cloud_voice_attempt", STATE_ON),
 }
+
+
+def guarded_entities(hass: HomeAssistant, entity_ids: set[str], suffix: str) -> set[str]:
+    """Return the entities of guarded devices among entity_ids whose unique id ends so.
+
+    A target (a device, an area) holds every entity of a device; a trigger or condition
+    on it reads one sensor of each guarded device.
+    """
+    registry = er.async_get(hass)
+    return {
+        entity_id
+        for entity_id in entity_ids
+        if (entry := registry.async_get(entity_id)) is not None
+        and entry.platform == DOMAIN
+        and entry.unique_id.endswith(suffix)
+    }
 
 
 def build_triggers() -> dict[str, Any]:
@@ -39,14 +56,7 @@ def build_triggers() -> dict[str, Any]:
 
             def entity_filter(self, entities: set[str]) -> set[str]:
                 """Keep only the guarded devices' sensor this trigger watches."""
-                registry = er.async_get(self._hass)
-                return {
-                    entity_id
-                    for entity_id in super().entity_filter(entities)
-                    if (entry := registry.async_get(entity_id)) is not None
-                    and entry.platform == DOMAIN
-                    and entry.unique_id.endswith(suffix)
-                }
+                return guarded_entities(self._hass, super().entity_filter(entities), suffix)
 
         return GuardedDeviceTrigger
 
