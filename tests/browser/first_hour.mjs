@@ -562,7 +562,7 @@ try {
     try {
       await page.getByText('Beantwortet: ohne Katalogeintrag').first().waitFor();
       await page.getByText('Für dieses Gerät sperren').first().waitFor();
-      await page.getByText('in keinem Katalog').first().waitFor();
+      await page.locator('voice-guard-panel td.category', { hasText: 'ohne Katalogeintrag' }).first().waitFor();
       await look('panel-de');
     } finally {
       await language('en');

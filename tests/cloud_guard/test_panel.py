@@ -58,7 +58,7 @@ async def test_the_panel_shows_each_guarded_device_in_the_users_language(
     assert answer["success"], answer
     result = answer["result"]
     assert result["strings"]["panel_block"] == "Für dieses Gerät sperren"
-    assert result["strings"]["category_unknown"] == "in keinem Katalog"
+    assert result["strings"]["category_unknown"] == "ohne Katalogeintrag"  # one word for it
     (device,) = result["devices"]
     assert device["name"] == "Kitchen Echo"
     assert device["protected"] is True
