@@ -540,3 +540,34 @@ async def test_a_device_holds_at_most_a_hundred_extra_hosts_of_a_kind(
     assert err.value.translation_key == "too_many_hosts"
     assert err.value.translation_placeholders == {"device": "Kitchen Echo", "limit": "100"}
     assert len(next(iter(entry.subentries.values())).data["extra_telemetry_hosts"]) == 100
+
+
+async def test_the_report_names_each_host_once(
+    hass: HomeAssistant, adguard: FakeAdGuardHome, freezer: FrozenDateTimeFactory
+) -> None:
+    """A host answered, then blocked by the owner, is "blocked" in the report, not both."""
+    await setup_entry(
+        hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_telemetry"]))
+    )
+    device = device_of(hass, "switch.kitchen_echo_local_only")
+    freezer.tick(1)
+    adguard.query(KITCHEN_IP, "tracker.example.net")  # answered: in no catalog
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    await hass.services.async_call(
+        DOMAIN,
+        "block_host",
+        {"device_id": device.id, "host": "tracker.example.net", "block_as": "telemetry"},
+        blocking=True,
+        return_response=True,
+    )
+    freezer.tick(1)
+    assert adguard.query(KITCHEN_IP, "tracker.example.net") == "FilteredBlackList"
+    await poll(hass, freezer, GUARD_SCAN_INTERVAL + timedelta(seconds=1))
+    report = await hass.services.async_call(
+        DOMAIN, "privacy_report", {}, blocking=True, return_response=True
+    )
+    (guarded,) = report["guarded_devices"]
+    assert guarded["destinations_summary"] == (
+        "Kitchen Echo, last 24 hours: 0 cloud hosts answered, 0 hosts in no catalog answered, "
+        "1 host blocked."
+    )

@@ -21,6 +21,7 @@ from ..words import Words, async_words
 from .coordinator import GuardCoordinator
 from .data import filter_entries
 from .destinations import UNKNOWN, Destination
+from .dns.hosts import matches
 from .judge import DeviceState
 from .sensor import policy_state
 
@@ -64,9 +65,17 @@ def destinations_summary(
     if state is None:
         return None
     day = [d for d in state.destinations if d.lookups_24h]
-    cloud = [d.host for d in day if d.category != UNKNOWN and d.answered_24h]
-    unknown = [d.host for d in day if d.category == UNKNOWN and not d.blocked_24h]
-    blocked = [d.host for d in day if d.blocked_24h]
+    # Each host once: blocked if a rule in force covers it now (or its lookups were all
+    # blocked), else answered, of the vendor's cloud or in no catalog.
+    blocked = [
+        d.host
+        for d in day
+        if (d.blocked_24h and not d.answered_24h)
+        or any(matches(d.host, pattern) for pattern in state.policy.hosts)
+    ]
+    answered = [d for d in day if d.host not in blocked and d.answered_24h]
+    cloud = [d.host for d in answered if d.category != UNKNOWN]
+    unknown = [d.host for d in answered if d.category == UNKNOWN]
     return words(
         "summary_destinations",
         device=coordinator.config_entry.subentries[subentry_id].title,
