@@ -386,7 +386,7 @@ try {
 
   await step('the logbook tells the allowance in words', async () => {
     const ended = /the cloud allowance was ended early/;
-    const allowed = /may reach the cloud until \d\d:\d\d/;
+    const allowed = /may reach the cloud for 1 hour: its blocks are lifted/;
     await recordedInLogbook([ended, allowed]);
     await findInActivity(ended);
     await findInActivity(allowed);

@@ -84,9 +84,25 @@ class GuardLogbook:
         self._write(subentry_id, name, self._message("new_host", host=host, category=kind))
 
     def allowed(self, subentry_id: str, name: str, until: datetime) -> None:
-        """Log that the device's blocks are lifted until a time (local, to the minute)."""
-        local = dt_util.as_local(until).strftime("%H:%M")
-        self._write(subentry_id, name, self._message("allowed", until=local))
+        """Log that the device's blocks are lifted for a while.
+
+        For how long, not until when: the entry is stored as text, and a clock time would
+        be in the server's zone and format, beside the Activity view's own in the user's.
+        """
+        duration = self._duration(until - dt_util.utcnow())
+        self._write(subentry_id, name, self._message("allowed", duration=duration))
+
+    def _duration(self, length: timedelta) -> str:
+        """Return a length in words: "1 hour 30 minutes", "2 days" (to the minute)."""
+        minutes = max(1, round(length.total_seconds() / 60))
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [
+            self.text(f"duration_{unit}", count=str(count))
+            for unit, count in (("days", days), ("hours", hours), ("minutes", minutes))
+            if count
+        ]
+        return " ".join(parts)
 
     def allowance_ended(self, subentry_id: str, name: str, *, early: bool) -> None:
         """Log that the device's blocks are in force again."""
