@@ -241,6 +241,11 @@ async def _holding(engine: VoskEngine, count: int) -> None:
         await engine.decoders_changed.wait()
 
 
+# Enough of a command for its speech to start (the end-pointer's own measure): a stream
+# takes a decoder only then.
+SPEECH_START = 32_000  # 1 s
+
+
 @pytest.fixture
 def clock(engine: VoskEngine) -> ManualClock:
     """The engine's limits on a clock the test moves (no race with the real one)."""
@@ -292,6 +297,35 @@ async def test_a_client_that_sends_nothing_takes_no_decoder(
         assert err.value.reason == "stalled"
 
 
+async def test_clients_that_send_silence_and_stall_take_no_decoder(
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
+) -> None:
+    """Ten clients send 64 kB without a word and stall: a good command goes straight through.
+
+    Measured from outside before: it got an error after 15 s while they held the decoders
+    in turn. A stream takes a decoder only once its speech starts.
+    """
+
+    async def silence_then_stall() -> AsyncIterator[bytes]:
+        yield b"\0" * 64_000
+        await asyncio.Event().wait()
+        yield b""  # pragma: no cover - never reached
+
+    stalled = [
+        asyncio.create_task(engine.transcribe(silence_then_stall(), OPEN)) for _ in range(10)
+    ]
+    await clock.until_waiting(engine.stall_seconds, 10)
+    assert engine.decoders_in_use == 0
+    good = await asyncio.wait_for(engine.transcribe(stream(kitchen_on), PHRASES), timeout=60)
+    assert good.text == reference_transcript(kitchen_on, GRAMMAR)
+    assert clock.waiting(engine.busy_seconds) == 0  # it never waited for a decoder
+    clock.advance(engine.stall_seconds)
+    for task in stalled:
+        with pytest.raises(AudioError) as err:
+            await task
+        assert err.value.reason == "stalled"
+
+
 async def test_waiting_for_a_decoder_is_bounded(
     engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
 ) -> None:
@@ -314,14 +348,15 @@ async def test_waiting_for_a_decoder_is_bounded(
 
 
 async def test_a_trickle_of_audio_cannot_hold_a_decoder_past_the_wall_clock(
-    engine: VoskEngine, clock: ManualClock
+    engine: VoskEngine, clock: ManualClock, kitchen_on: bytes
 ) -> None:
     """The limit is wall-clock time, not bytes: a stream that trickles still ends."""
-    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=1)
+    settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=2)
     sent = 0
 
     async def trickle() -> AsyncIterator[bytes]:
         nonlocal sent
+        yield kitchen_on[:SPEECH_START]  # speech starts: the decoder is taken
         while True:
             yield b"\0\0"  # one sample, then half a second passes
             sent += 1
@@ -330,8 +365,8 @@ async def test_a_trickle_of_audio_cannot_hold_a_decoder_past_the_wall_clock(
     with patch.object(base, "WALL_SLACK_SECONDS", 0.5), pytest.raises(AudioError) as err:
         await asyncio.wait_for(engine.transcribe(trickle(), settings), timeout=60)
     assert err.value.reason == "too_slow"
-    # The decoder was taken after the first sample: 1 s + 0.5 s of slack = 3 more samples.
-    assert sent == 3
+    # The decoder was taken after the speech: 2 s + 0.5 s of slack = 5 more samples.
+    assert sent == 5
 
 
 async def test_a_trickle_loses_its_decoder_to_a_waiting_command(
@@ -343,10 +378,11 @@ async def test_a_trickle_loses_its_decoder_to_a_waiting_command(
     a command waiting.
     """
     settings = RecognitionSettings(language="ko", silence_ms=3000, max_seconds=30)
-    frame = kitchen_on[:640]  # 20 ms
+    frame = kitchen_on[SPEECH_START : SPEECH_START + 640]  # 20 ms of the command
     sent = [0] * engine.max_decoders
 
     async def trickle(number: int) -> AsyncIterator[bytes]:
+        yield kitchen_on[:SPEECH_START]  # speech starts: the decoder is taken
         while True:
             yield frame
             sent[number] += 1

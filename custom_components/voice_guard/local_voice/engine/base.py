@@ -227,16 +227,18 @@ class SpeechEngine(ABC):
         endpointer = Endpointer(settings.silence_ms)
         queue: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
         audio = _Arrivals(stream, self.stall_seconds, self.clock)
-        # No decoder is taken before the first audio: a client that sends nothing holds none.
-        first = await audio.next_chunk()
-        if first is None:
-            raise AudioError("no audio received", reason="empty")
+        # No decoder is taken before speech: a client that sends nothing, or silence (or a
+        # stalled client's first bytes without a word), holds none. What comes before is
+        # only end-pointed, and the speech's start kept for the decoder.
+        await _until_speech(audio, reader, endpointer, queue)
         async with self._decoder(settings) as decoder:
             audio.hold(self.clock.now() + settings.max_seconds + WALL_SLACK_SECONDS)
             speculation = _Speculation(decoder, settings.silence_ms, queue)
+            speculation.follow(endpointer)
             decoding = asyncio.create_task(_decode_loop(decoder, queue))
             try:
-                chunk: bytes | None = first
+                # The chunk in which speech started was end-pointed whole before.
+                chunk = None if endpointer.state is VadState.ENDED else await audio.next_chunk()
                 while chunk is not None:
                     for number, frame in enumerate(reader.feed(chunk), 1):
                         for voiced in endpointer.process(frame):
@@ -253,8 +255,6 @@ class SpeechEngine(ABC):
                     tail = reader.finish()
                     if tail and endpointer.state is VadState.SPEAKING:
                         queue.put_nowait(tail)
-                if endpointer.state is VadState.WAITING:
-                    raise AudioError("no speech in the audio", reason="no_speech")
                 audio_end = time.monotonic()
                 queue.put_nowait(_Mark.END)
                 text = await decoding
@@ -274,6 +274,34 @@ class SpeechEngine(ABC):
         )
         _LOGGER.debug("Recognised %.0f ms of audio: %s", timing.audio_ms, timing)
         return Recognition(text=text.strip(), timing=timing)
+
+
+async def _until_speech(
+    audio: _Arrivals,
+    reader: PcmReader,
+    endpointer: Endpointer,
+    queue: asyncio.Queue[bytes | _Mark],
+) -> None:
+    """End-point the stream, holding no decoder, until speech starts in it.
+
+    The speech's start (and its pre-roll) is queued for the decoder; silence, and a
+    stalled client's first bytes without a word, cost no decoder. No speech at all is an
+    error, as is no audio.
+    """
+    chunk = await audio.next_chunk()
+    if chunk is None:
+        raise AudioError("no audio received", reason="empty")
+    while chunk is not None:
+        for number, frame in enumerate(reader.feed(chunk), 1):
+            for voiced in endpointer.process(frame):
+                queue.put_nowait(voiced)
+            if number % YIELD_FRAMES == 0:
+                await asyncio.sleep(0)
+        if endpointer.state is not VadState.WAITING:
+            return
+        chunk = await audio.next_chunk()
+    reader.finish()  # a stream of the wrong shape says so first (odd bytes, a bad header)
+    raise AudioError("no speech in the audio", reason="no_speech")
 
 
 class _Arrivals:
