@@ -22,6 +22,19 @@ from .dns.policy import Block, GuardedDevice, blocks_for
 from .logbook_entries import GuardLogbook
 
 DEFAULT_ALLOWANCE = timedelta(hours=1)
+POLICY_OFF = "off"
+POLICY_ALLOWED = "allowed_temporarily"
+# What is in force, in one word (the Policy sensor's states, privacy_report's words).
+POLICY_STATES = (
+    POLICY_OFF,
+    POLICY_ALLOWED,
+    "voice",
+    "alexa_plus",
+    "telemetry",
+    "voice_and_telemetry",
+    "alexa_plus_and_telemetry",
+    "local_only",
+)
 
 
 class DesiredPolicy:
@@ -96,6 +109,23 @@ class DesiredPolicy:
         if (cancel := self._timers.pop(device_id, None)) is not None:
             cancel()
         return self._allowed.pop(device_id, None) is not None
+
+    def policy_state(self, device_id: str) -> str:
+        """Summarise what is in force in one word (Alexa+ includes voice, see the switch)."""
+        if self.allowed_until(device_id) is not None:
+            return POLICY_ALLOWED
+        blocks = self.enabled(device_id)
+        if Block.ALL_CLOUD in blocks:
+            return "local_only"
+        voice = (
+            "alexa_plus"
+            if Block.GENERATIVE in blocks
+            else "voice"
+            if Block.VOICE in blocks
+            else None
+        )
+        telemetry = "telemetry" if Block.TELEMETRY in blocks else None
+        return "_and_".join(filter(None, [voice, telemetry])) or POLICY_OFF
 
     def set_allowance_length(self, device_id: str, length: timedelta) -> None:
         """Remember how long the device page's next allowance lasts."""

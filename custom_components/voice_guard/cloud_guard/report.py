@@ -23,7 +23,6 @@ from .data import filter_entries
 from .destinations import UNKNOWN, Destination
 from .dns.hosts import matches
 from .judge import DeviceState
-from .sensor import policy_state
 
 # Makers whose devices talk to their cloud: shown in the report when not guarded.
 CLOUD_MANUFACTURERS = ("amazon", "google", "ring", "irobot", "ecobee", "nest", "honeywell")
@@ -110,7 +109,7 @@ def summary(
     if state is None:
         title = coordinator.config_entry.title
         return words("summary_unknown", device=subentry.title, filter=title)
-    shown = policy_state(coordinator, subentry_id)
+    shown = coordinator.desired.policy_state(subentry_id)
     policy = policies.get(f"component.{DOMAIN}.entity.sensor.policy.state.{shown}", shown)
     placeholders = {
         "device": subentry.title,

@@ -21,13 +21,11 @@ from homeassistant.util import dt as dt_util
 from ..const import HISTORY_WINDOW
 from .coordinator import GuardCoordinator
 from .data import GuardConfigEntry
+from .desired import POLICY_STATES
 from .destinations import TOP_HOSTS, UNKNOWN, Destination
-from .dns.policy import Block
 from .entity import GuardedDeviceEntity, add_device_entities
 from .judge import DeviceState
 from .proof import Proof
-
-POLICY_OFF = "off"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,34 +91,7 @@ def _top_hosts(*, unknown: bool) -> Callable[[DeviceState], dict[str, Any]]:
 
 
 def _policy(coordinator: GuardCoordinator, subentry_id: str, _: DeviceState) -> str:
-    return policy_state(coordinator, subentry_id)
-
-
-def policy_state(coordinator: GuardCoordinator, subentry_id: str) -> str:
-    """Summarise what is in force in one word (Alexa+ includes voice, see the switch)."""
-    if coordinator.desired.allowed_until(subentry_id) is not None:
-        return POLICY_ALLOWED
-    blocks = coordinator.desired.enabled(subentry_id)
-    if Block.ALL_CLOUD in blocks:
-        return "local_only"
-    voice = (
-        "alexa_plus" if Block.GENERATIVE in blocks else "voice" if Block.VOICE in blocks else None
-    )
-    telemetry = "telemetry" if Block.TELEMETRY in blocks else None
-    return "_and_".join(filter(None, [voice, telemetry])) or POLICY_OFF
-
-
-POLICY_ALLOWED = "allowed_temporarily"
-POLICY_STATES = [
-    POLICY_OFF,
-    POLICY_ALLOWED,
-    "voice",
-    "alexa_plus",
-    "telemetry",
-    "voice_and_telemetry",
-    "alexa_plus_and_telemetry",
-    "local_only",
-]
+    return coordinator.desired.policy_state(subentry_id)
 
 
 def _protection_details(state: DeviceState) -> dict[str, Any]:
@@ -189,7 +160,7 @@ DESCRIPTIONS = (
         key="policy",
         translation_key="policy",
         device_class=SensorDeviceClass.ENUM,
-        options=POLICY_STATES,
+        options=list(POLICY_STATES),
         value=_policy,
     ),
 )
