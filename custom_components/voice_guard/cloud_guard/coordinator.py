@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_INITIAL_BLOCKS, DOMAIN, GUARD_SCAN_INTERVAL, LOGGER
-from .data import GuardConfigEntry, entities_shape, guarded_devices
 from .desired import DesiredPolicy
 from .dns.catalog import Catalog
 from .dns.filters.base import DnsFilter
@@ -30,17 +30,18 @@ from .errors import STEP_CHECK, STEP_QUERY_LOG, STEP_RULES, filter_errors
 from .judge import GuardSnapshot, Judge, Reading
 from .notices import GuardNotices
 from .store import GuardStore
+from .subentries import entities_shape, guarded_devices
 
 
 class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
     """Keeps one DNS filter in line with the guarded devices' switches."""
 
-    config_entry: GuardConfigEntry
+    config_entry: ConfigEntry[GuardCoordinator]
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: GuardConfigEntry,
+        entry: ConfigEntry[GuardCoordinator],
         client: DnsFilter,
         catalog: Catalog,
     ) -> None:
@@ -55,7 +56,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         self.client = client
         self.catalog = catalog
         self.judge = Judge(catalog)
-        self.notices = GuardNotices(hass, entry)
+        self.notices = GuardNotices(hass, entry, lambda: self.unreachable_since)
         self.store = GuardStore(hass, entry.entry_id, self._stored)
         self.desired = DesiredPolicy(
             hass, self.devices, self._initial_blocks, self.async_apply, self.notices.logbook
@@ -70,6 +71,11 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         # Changes are applied one at a time (ten block_host calls at once: ten updates).
         self._apply_lock = asyncio.Lock()
         self._shape = entities_shape(entry)
+
+    @property
+    def filter_title(self) -> str:
+        """The filter entry's title."""
+        return self.config_entry.title
 
     async def async_load(self) -> None:
         """Read the desired policy and the judge's memory from storage; start the notices."""

@@ -16,25 +16,15 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import (
-    CONF_AREA,
-    CONF_DEVICE_TYPE,
-    CONF_EXTRA_TELEMETRY_HOSTS,
-    CONF_EXTRA_VOICE_HOSTS,
     CONF_FILTER,
-    CONF_IP,
-    CONF_LINKED_DEVICE,
-    CONF_MAC,
     DOMAIN,
     FILTER_ADGUARD,
     KIND_FILTER,
-    SUBENTRY_DEVICE,
 )
 from ..data import entry_kind
-from .dns.catalog import DeviceType
 from .dns.filters.adguard_home import AdGuardHome
 from .dns.filters.base import DnsFilter
 from .dns.filters.pihole import PiHole
-from .dns.policy import GuardedDevice
 
 if TYPE_CHECKING:  # the coordinator's module imports this one
     from .coordinator import GuardCoordinator
@@ -67,49 +57,6 @@ def find_guarded(hass: HomeAssistant, device_id: str) -> tuple[GuardConfigEntry,
             if subentry_id in ids:
                 return entry, subentry_id
     return None
-
-
-def guarded_devices(entry: ConfigEntry[Any]) -> dict[str, GuardedDevice]:
-    """Return the guarded devices of a filter entry, from its subentries."""
-    found: dict[str, GuardedDevice] = {}
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type != SUBENTRY_DEVICE:
-            continue
-        data = subentry.data
-        found[subentry_id] = GuardedDevice(
-            device_id=subentry_id,
-            name=subentry.title,
-            device_type=DeviceType(data[CONF_DEVICE_TYPE]),
-            ips=tuple(filter(None, [data.get(CONF_IP)])),
-            macs=tuple(filter(None, [data.get(CONF_MAC)])),
-            extra_voice_hosts=tuple(data.get(CONF_EXTRA_VOICE_HOSTS) or ()),
-            extra_telemetry_hosts=tuple(data.get(CONF_EXTRA_TELEMETRY_HOSTS) or ()),
-        )
-    return found
-
-
-def entities_shape(entry: ConfigEntry[Any]) -> list[tuple[Any, ...]]:
-    """Return what a filter entry's client and entities are made of.
-
-    The filter's title and data (address, credentials) and each device's name, type, MAC, link
-    and area. A change of anything else (hosts, addresses, the days without an attempt)
-    is applied by an update, not a reload.
-    """
-    return [
-        ("filter", entry.title, sorted(entry.data.items(), key=lambda item: str(item[0]))),
-        *sorted(
-            (
-                subentry_id,
-                subentry.subentry_type,
-                subentry.title,
-                subentry.data.get(CONF_DEVICE_TYPE),
-                subentry.data.get(CONF_MAC),
-                subentry.data.get(CONF_LINKED_DEVICE),
-                subentry.data.get(CONF_AREA),
-            )
-            for subentry_id, subentry in entry.subentries.items()
-        ),
-    ]
 
 
 def create_filter(hass: HomeAssistant, data: Mapping[str, Any]) -> DnsFilter:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -19,8 +19,18 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from ..const import DOMAIN, LOGGER
 from .dns.filters.base import FilterAuthError, FilterError
 
-if TYPE_CHECKING:  # the coordinator uses filter_errors: types only, no import cycle
-    from .coordinator import GuardCoordinator
+
+class WritesRules(Protocol):
+    """What tells whether a filter's rules were written (a GuardCoordinator)."""
+
+    @property
+    def rules_written(self) -> bool:
+        """Whether the last update wrote the rules."""
+
+    @property
+    def filter_title(self) -> str:
+        """The filter entry's title."""
+
 
 # The steps of an update after the filter answered its status; each failure names its own.
 STEP_RULES = "rules"
@@ -50,13 +60,13 @@ def filter_errors(step: str | None = None) -> Iterator[None]:
         ) from err
 
 
-def raise_unless_written(coordinators: Iterable[GuardCoordinator]) -> None:
+def raise_unless_written(coordinators: Iterable[WritesRules]) -> None:
     """Say so when a filter could not be written (the change is stored and applied later).
 
     A filter whose rules were written is not reported, whatever failed after (reading
     its query log, say): the change is in force.
     """
-    down = [c.config_entry.title for c in coordinators if c.config_entry and not c.rules_written]
+    down = [c.filter_title for c in coordinators if not c.rules_written]
     if not down:
         return
     LOGGER.warning(

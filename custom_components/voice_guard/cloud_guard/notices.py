@@ -8,15 +8,17 @@ answering raises a repair after UNREACHABLE_GRACE and clears it when it answers 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_NO_ATTEMPT_DAYS, DEFAULT_NO_ATTEMPT_DAYS, LOGGER
 from . import issues
-from .data import GuardConfigEntry
 from .dns.filters.base import NO_PROOF
 from .events import BlockedEvents
 from .judge import GuardSnapshot
@@ -35,10 +37,16 @@ NO_ATTEMPT_AFTER = timedelta(days=DEFAULT_NO_ATTEMPT_DAYS)
 class GuardNotices:
     """Tells one filter entry's news; raises and clears its repairs."""
 
-    def __init__(self, hass: HomeAssistant, entry: GuardConfigEntry) -> None:
-        """Tell on hass, for entry."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        unreachable_since: Callable[[], datetime | None],
+    ) -> None:
+        """Tell on hass, for entry; unreachable_since says whether its filter answers now."""
         self._hass = hass
         self._entry = entry
+        self._unreachable_since = unreachable_since
         self.events = BlockedEvents(hass, entry.entry_id)
         self.logbook = GuardLogbook(hass, self.events.device_id)
         self._told: GuardSnapshot | None = None
@@ -147,8 +155,7 @@ class GuardNotices:
         @callback
         def _check(_now: datetime) -> None:
             self._grace = None
-            coordinator = self._entry.runtime_data
-            if coordinator.unreachable_since is not None:
+            if self._unreachable_since() is not None:
                 issues.report_unreachable(
                     self._hass, self._entry.entry_id, self._entry.title, since
                 )
