@@ -35,6 +35,7 @@ from custom_components.voice_guard.const import (
 )
 
 KITCHEN_IP = "192.168.1.20"
+LOUNGE_IP = "192.168.1.21"  # a second device of the home
 KITCHEN_MAC = "f0:27:2d:11:22:33"
 
 
@@ -144,3 +145,10 @@ async def enable(hass: HomeAssistant, entry: MockConfigEntry, *entity_ids: str) 
         registry.async_update_entity(entity_id, disabled_by=None)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def call_action(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
+    """Call one of Voice Guard's actions as an automation would, and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.voice_guard.const import DOMAIN
-
 from .fakes.adguard_home import FakeAdGuardHome
-from .guarded import KITCHEN_IP, filter_entry, kitchen, setup_entry
-
-LOUNGE_IP = "192.168.1.21"
-
-
-async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
+from .guarded import KITCHEN_IP, call_action, filter_entry, kitchen, setup_entry
 
 
 async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> None:
@@ -49,7 +37,7 @@ async def test_privacy_report(hass: HomeAssistant, adguard: FakeAdGuardHome) -> 
         model="Video Doorbell",
         name="Front door",
     )
-    report = await _call(hass, "privacy_report", {})
+    report = await call_action(hass, "privacy_report", {})
     (guarded,) = report["guarded_devices"]
     # A first start reads blocked lookups only (no rules were in force before it).
     assert guarded.pop("destinations") == []

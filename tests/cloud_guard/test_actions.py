@@ -23,16 +23,16 @@ import voluptuous as vol
 from custom_components.voice_guard.const import DOMAIN, SUBENTRY_DEVICE
 
 from ..fakes.adguard_home import FakeAdGuardHome
-from ..guarded import KITCHEN_IP, device_data, device_of, filter_entry, kitchen, setup_entry
-
-LOUNGE_IP = "192.168.1.21"
-
-
-async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-
+from ..guarded import (
+    KITCHEN_IP,
+    LOUNGE_IP,
+    call_action,
+    device_data,
+    device_of,
+    filter_entry,
+    kitchen,
+    setup_entry,
+)
 
 # --- guarded devices -----------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ async def test_allow_cloud_temporarily_and_back(
     assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state == STATE_UNAVAILABLE
     entries = async_capture_events(hass, "logbook_entry")
 
-    response = await _call(
+    response = await call_action(
         hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": {"minutes": 10}}
     )
     until = dt_util.utcnow() + timedelta(minutes=10)
@@ -95,7 +95,7 @@ async def test_an_allowance_can_be_ended_early(
     device = device_of(hass, "switch.kitchen_echo_block_cloud_voice")
     allow = {"device_id": device.id, "duration": {"days": 2}}
 
-    await _call(hass, "allow_cloud_temporarily", allow)
+    await call_action(hass, "allow_cloud_temporarily", allow)
     await hass.services.async_call(
         "button",
         "press",
@@ -105,14 +105,16 @@ async def test_an_allowance_can_be_ended_early(
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
     assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
 
-    await _call(hass, "allow_cloud_temporarily", allow)
-    assert await _call(hass, "end_cloud_allowance", {"device_id": device.id}) == {"ended": True}
+    await call_action(hass, "allow_cloud_temporarily", allow)
+    assert await call_action(hass, "end_cloud_allowance", {"device_id": device.id}) == {
+        "ended": True
+    }
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "end_cloud_allowance", {"device_id": device.id})
+        await call_action(hass, "end_cloud_allowance", {"device_id": device.id})
     assert err.value.translation_key == "not_allowed"
 
-    await _call(hass, "allow_cloud_temporarily", allow)
+    await call_action(hass, "allow_cloud_temporarily", allow)
     await hass.services.async_call(
         "switch",
         "turn_on",
@@ -132,7 +134,9 @@ async def test_allowance_survives_a_restart_and_still_ends(
         hass, filter_entry("adguard_home", adguard.url, kitchen(blocks=["block_voice"]))
     )
     device = device_of(hass, "switch.kitchen_echo_block_cloud_voice")
-    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "00:30:00"})
+    await call_action(
+        hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "00:30:00"}
+    )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
@@ -154,12 +158,14 @@ async def test_allow_cloud_for_a_device_that_is_not_guarded(
         config_entry_id=other.entry_id, identifiers={("demo", "lamp")}
     )
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "allow_cloud_temporarily", {"device_id": lamp.id, "duration": "00:10:00"})
+        await call_action(
+            hass, "allow_cloud_temporarily", {"device_id": lamp.id, "duration": "00:10:00"}
+        )
     assert err.value.translation_key == "not_guarded"
     device = device_of(hass, "switch.kitchen_echo_local_only")
     for duration in ({"days": 30}, {"seconds": 10}, "00:00:00"):
         with pytest.raises(ServiceValidationError) as err:
-            await _call(
+            await call_action(
                 hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": duration}
             )
         # A translated message that gives the range, not the schema's raw text.
@@ -168,7 +174,7 @@ async def test_allow_cloud_for_a_device_that_is_not_guarded(
     # Durations past any calendar: invalid input (vol.Invalid), never an OverflowError.
     for absurd in ({"days": 1e12}, "99999999999:00:00", "inf", {"hours": float("inf")}, [1]):
         with pytest.raises(vol.Invalid):
-            await _call(
+            await call_action(
                 hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": absurd}
             )
 
@@ -185,7 +191,9 @@ async def test_apply_policy_by_area_and_label(
     label = lr.async_get(hass).async_create("Guests")
     dr.async_get(hass).async_update_device(device.id, area_id=area.id, labels={label.label_id})
 
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_telemetry"]})
+    response = await call_action(
+        hass, "apply_policy", {"area_id": area.id, "block": ["block_telemetry"]}
+    )
     assert response == {
         "devices": ["Kitchen Echo"],
         "block": ["block_telemetry"],
@@ -195,23 +203,27 @@ async def test_apply_policy_by_area_and_label(
     assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_ON
     assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
 
-    await _call(hass, "apply_policy", {"label_id": [label.label_id], "block": ["local_only"]})
+    await call_action(hass, "apply_policy", {"label_id": [label.label_id], "block": ["local_only"]})
     assert hass.states.get("switch.kitchen_echo_local_only").state == STATE_ON
     assert hass.states.get("switch.kitchen_echo_block_telemetry").state == STATE_OFF
 
-    await _call(hass, "apply_policy", {"device_id": device.id, "block": []})
+    await call_action(hass, "apply_policy", {"device_id": device.id, "block": []})
     assert hass.states.get("sensor.kitchen_echo_policy").state == "off"
 
     # A device in a cloud allowance: the new switches wait for its end, and the answer says so.
-    await _call(hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "01:00:00"})
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
+    await call_action(
+        hass, "allow_cloud_temporarily", {"device_id": device.id, "duration": "01:00:00"}
+    )
+    response = await call_action(
+        hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]}
+    )
     assert response["devices"] == []
     assert list(response["after_allowance"]) == ["Kitchen Echo"]
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "NotFilteredNotFound"
 
     empty = ar.async_get(hass).async_create("Cellar")
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "apply_policy", {"area_id": empty.id, "block": ["block_voice"]})
+        await call_action(hass, "apply_policy", {"area_id": empty.id, "block": ["block_voice"]})
     assert err.value.translation_key == "no_guarded_devices"
 
 
@@ -231,7 +243,9 @@ async def test_apply_policy_to_many_devices_updates_their_filter_once(
         dr.async_get(hass).async_update_device(device_of(hass, switch).id, area_id=area.id)
     writes = adguard.rule_writes
 
-    response = await _call(hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]})
+    response = await call_action(
+        hass, "apply_policy", {"area_id": area.id, "block": ["block_voice"]}
+    )
 
     assert sorted(response["devices"]) == ["Kitchen Echo", "Lounge Echo"]
     assert adguard.rule_writes == writes + 1
@@ -305,7 +319,7 @@ async def test_a_failed_query_log_read_is_no_failed_write(
     device = device_of(hass, "switch.kitchen_echo_block_cloud_voice")
     adguard.querylog_answer = answer
 
-    response = await _call(
+    response = await call_action(
         hass, "apply_policy", {"device_id": [device.id], "block": ["block_voice"]}
     )
 

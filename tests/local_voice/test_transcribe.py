@@ -20,17 +20,8 @@ from custom_components.voice_guard.local_voice import transcribe
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
 
 from ..fakes.adguard_home import FakeAdGuardHome
-from ..guarded import filter_entry, setup_entry
+from ..guarded import call_action, filter_entry, setup_entry
 from ..speech import stream, to_wav
-
-LOUNGE_IP = "192.168.1.21"
-
-
-async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-
 
 # --- transcribe ----------------------------------------------------------------------------
 
@@ -46,13 +37,13 @@ async def test_transcribe_a_wav_file(
     engine = init_integration.runtime_data.engine
     expected = (await engine.transcribe(stream(living_room_on), settings)).text
 
-    response = await _call(hass, "transcribe", {"file": str(voicemail)})
+    response = await call_action(hass, "transcribe", {"file": str(voicemail)})
 
     assert response["text"] == expected
     assert response["audio_ms"] == pytest.approx(len(living_room_on) / 32, abs=1)
 
     hass.config.media_dirs = {"local": str(tmp_path)}
-    response = await _call(
+    response = await call_action(
         hass, "transcribe", {"media_content_id": "media-source://media_source/local/voicemail.wav"}
     )
     assert response["text"] == expected
@@ -85,7 +76,7 @@ async def test_transcribe_refuses_bad_input(
     await hass.async_add_executor_job((tmp_path / "noise.wav").write_bytes, b"RIFF1234WAVEjunk")
     data = {k: v.format(tmp=tmp_path) for k, v in data.items()}
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "transcribe", data)
+        await call_action(hass, "transcribe", data)
     assert err.value.translation_key == key
 
 
@@ -95,7 +86,7 @@ async def test_transcribe_without_a_speech_engine(
     """Without local speech-to-text the action says so."""
     await setup_entry(hass, filter_entry("adguard_home", adguard.url))
     with pytest.raises(HomeAssistantError) as err:
-        await _call(hass, "transcribe", {"file": "/tmp/x.wav"})  # noqa: S108
+        await call_action(hass, "transcribe", {"file": "/tmp/x.wav"})  # noqa: S108
     assert err.value.translation_key == "no_speech_engine"
 
 
@@ -265,7 +256,7 @@ async def test_phrases_only_mode_holds_no_open_vocabulary_model_between_transcri
     voicemail = tmp_path / "voicemail.wav"
     await hass.async_add_executor_job(voicemail.write_bytes, to_wav(living_room_on))
 
-    response = await _call(hass, "transcribe", {"file": str(voicemail)})
+    response = await call_action(hass, "transcribe", {"file": str(voicemail)})
 
     assert response["text"]
     assert model()["open_vocabulary_loads_on_demand"] == 1

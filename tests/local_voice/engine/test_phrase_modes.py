@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 
@@ -13,20 +12,11 @@ from custom_components.voice_guard.local_voice.engine.base import RecognitionSet
 from custom_components.voice_guard.local_voice.engine.phrases import PhraseSet, build_phrase_set
 from custom_components.voice_guard.local_voice.engine.vosk_engine import VoskEngine
 
-from ...speech import MODEL_PATH, speak, stream
+from ...speech import speak, stream
 
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights": open vocabulary gets it wrong
 NO_COMMAND = "안녕하세요"  # "hello"
 OUT_OF_GRAMMAR = "음악 틀어줘"  # "play music": not a command this home has
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[VoskEngine]:
-    """The embedded engine with the Korean model."""
-    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
-    await vosk.async_load()
-    yield vosk
-    await vosk.async_close()
 
 
 @pytest.fixture

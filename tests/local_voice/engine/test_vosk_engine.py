@@ -39,15 +39,6 @@ OPEN = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30)
 PHRASES = RecognitionSettings(language="ko", silence_ms=300, max_seconds=30, grammar=GRAMMAR)
 
 
-@pytest.fixture
-async def engine() -> VoskEngine:
-    """A loaded embedded engine with two decoders."""
-    vosk = VoskEngine(MODEL_PATH, "ko", max_decoders=2)
-    await vosk.async_load()
-    yield vosk
-    await vosk.async_close()
-
-
 def _vosk_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("voice_guard_vosk")]
 
