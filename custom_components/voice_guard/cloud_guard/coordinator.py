@@ -140,7 +140,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
         except (UpdateFailed, ConfigEntryAuthFailed):
             self.unreachable_since = self.unreachable_since or now
             if self.data is not None:  # what was known is no verdict any more
-                self.data.unknown(self.unreachable_since)
+                self.data.unknown()
             raise
         self.unreachable_since = None
         return snapshot

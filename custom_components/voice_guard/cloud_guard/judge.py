@@ -112,12 +112,9 @@ class GuardSnapshot:
     devices: dict[str, DeviceState]
     now: datetime
     news: News = field(default_factory=News)
-    # Since when the filter does not answer: every device's proof is unknown since then.
-    unknown_since: datetime | None = None
 
-    def unknown(self, since: datetime) -> None:
-        """Mark every device unknown: the filter stopped answering then."""
-        self.unknown_since = since
+    def unknown(self) -> None:
+        """Mark every device unknown: the filter stopped answering."""
         for state in self.devices.values():
             state.proof = Proof.UNREACHABLE
 
@@ -195,7 +192,11 @@ class Judge:
         log = reading.log
         devices = {d: p.device for d, p in policies.items()}
         unknown = self.lookups.unknown(devices)
-        changed = self._applied_changed(policies, reading.result)
+        applied = {
+            d: {"hosts": list(p.hosts), "clients": list(reading.result.clients.get(d, ()))}
+            for d, p in policies.items()
+        }
+        changed = applied != self._applied
         if not log.families_seen <= self.families:
             self.families |= log.families_seen
             changed = True
@@ -216,10 +217,7 @@ class Judge:
             new_hosts=[(n, self.categorizer(devices[n.device_id])(n.host)) for n in new_hosts],
             removed_rules=self._removed(policies, reading.result),
         )
-        self._applied = {
-            d: {"hosts": list(p.hosts), "clients": list(reading.result.clients.get(d, ()))}
-            for d, p in policies.items()
-        }
+        self._applied = applied
         return GuardSnapshot(info=reading.info, devices=states, now=now, news=news), changed
 
     def _state(
@@ -260,15 +258,6 @@ class Judge:
             uncovered=[f for f in state.uncovered if f in self.families],
         )
         return state
-
-    def _applied_changed(
-        self, policies: Mapping[str, DevicePolicy], result: ReconcileResult
-    ) -> bool:
-        applied = {
-            d: {"hosts": list(p.hosts), "clients": list(result.clients.get(d, ()))}
-            for d, p in policies.items()
-        }
-        return applied != self._applied
 
     def _removed(self, policies: Mapping[str, DevicePolicy], result: ReconcileResult) -> list[str]:
         """Devices whose rules, written before for the same clients, were missing now.

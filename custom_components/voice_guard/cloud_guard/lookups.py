@@ -24,7 +24,8 @@ def recent(last_lookup: datetime | None, now: datetime) -> bool:
     return last_lookup is not None and now - last_lookup <= EVIDENCE_WINDOW
 
 
-def _time(value: Any) -> datetime | None:
+def stored_time(value: Any) -> datetime | None:
+    """Take back a time the store keeps as ISO text (None for anything else)."""
     try:
         return datetime.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
@@ -44,12 +45,12 @@ class LookupTracker:
         """Take back what stored() gave."""
         log = stored if isinstance(stored, dict) else {}
         return cls(
-            cursor=_time(log.get("cursor")),
-            last_lookup={str(d): _time(t) for d, t in (log.get("last_lookup") or {}).items()},
+            cursor=stored_time(log.get("cursor")),
+            last_lookup={str(d): stored_time(t) for d, t in (log.get("last_lookup") or {}).items()},
             watched_since={
                 str(d): when
                 for d, t in (log.get("watched_since") or {}).items()
-                if (when := _time(t)) is not None
+                if (when := stored_time(t)) is not None
             },
         )
 

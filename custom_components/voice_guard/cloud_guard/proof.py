@@ -34,6 +34,7 @@ from typing import Any
 
 from .dns.filters.base import CLIENT_ID, NO_PROOF, BlockedQuery
 from .dns.hosts import matches
+from .lookups import stored_time
 
 # Disproofs kept per device (host and address each): more would only repeat the point.
 MAX_DISPROOFS = 64
@@ -110,13 +111,6 @@ def fingerprint(hosts: Collection[str], addresses: Collection[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
-
-
 @dataclass(slots=True)
 class Evidence:
     """What the filter's log showed of one device since its rules took effect."""
@@ -165,12 +159,12 @@ class Evidence:
         addresses = value.get("addresses")
         return cls(
             fingerprint=str(value.get("fingerprint") or ""),
-            in_force_since=_time(value.get("in_force_since")),
+            in_force_since=stored_time(value.get("in_force_since")),
             blocked=Outcome.load(value.get("blocked")),
             disproofs={_key(o): o for o in disproofs[-MAX_DISPROOFS:]},
             addresses=tuple(str(a) for a in addresses) if isinstance(addresses, list) else (),
-            moved_at=_time(value.get("moved_at")),
-            reported=_time(value.get("reported")),
+            moved_at=stored_time(value.get("moved_at")),
+            reported=stored_time(value.get("reported")),
         )
 
     def observe(  # noqa: PLR0913 - one update's findings about the device

@@ -190,10 +190,9 @@ class GuardSensor(GuardedDeviceEntity, SensorEntity):
     @property
     def _unknown_since(self) -> datetime | None:
         """Since when the filter does not answer, for a sensor that says so."""
-        data = self.coordinator.data
-        if not self.entity_description.unknown_while_unreachable or data is None:
+        if not self.entity_description.unknown_while_unreachable:
             return None
-        return data.unknown_since
+        return self.coordinator.unreachable_since
 
     @property
     def available(self) -> bool:

@@ -77,8 +77,6 @@ BLOCKED_REASONS = (
 REWRITE_REASONS = frozenset({"Rewrite", "RewriteEtcHosts", "RewriteRule"})
 BLOCKING_RCODES = frozenset({"NXDOMAIN", "REFUSED"})
 SINKHOLES = frozenset({"0.0.0.0", "::"})  # noqa: S104 - addresses, not a bind
-# A ClientID (DNS-over-HTTPS/TLS) in an owner's key, apart from addresses.
-CLIENT_ID_PREFIX = "id:"
 # Reasons of a lookup AdGuard Home answered with an address: not filtered, allowed by a
 # list or an allowlist, or rewritten (a rewrite is checked before every rule).
 ANSWERED_REASONS = frozenset(
@@ -790,7 +788,7 @@ class AdGuardHome(DnsFilter):
         report = QueryLog(hidden=dict(context.hidden), shared=dict(context.shared))
         owners = self._owners(policies, context)
         for address, device_id in owners.items():
-            if not address.startswith(CLIENT_ID_PREFIX):
+            if not address.startswith(CLIENT_ID):
                 report.addresses[device_id] = (*report.addresses.get(device_id, ()), address)
         for device_id, addresses in report.addresses.items():
             # AdGuard Home's API gives no address a device used besides those it was
@@ -853,7 +851,7 @@ class AdGuardHome(DnsFilter):
             read = 0
             oldest: datetime | None = None
             # A quoted search is an exact match of the client address, ClientID or a host.
-            term = owner.removeprefix(CLIENT_ID_PREFIX)
+            term = owner.removeprefix(f"{CLIENT_ID} ")
             params = [("limit", str(QUERYLOG_PAGE)), ("search", f'"{term}"')]
             async for entry, when in self._entries(params, since, max_entries=CATCH_UP_LOOKUPS):
                 read += 1
@@ -886,7 +884,7 @@ class AdGuardHome(DnsFilter):
             # Lookups over DNS-over-HTTPS/TLS name the client by ClientID, whatever the
             # address they come from (AdGuard Home picks the client by it first).
             for client_id in context.client_ids.get(device_id, ()):
-                claims.setdefault(f"{CLIENT_ID_PREFIX}{client_id}", set()).add(device_id)
+                claims.setdefault(_by_client_id(client_id), set()).add(device_id)
         return {a: next(iter(d)) for a, d in claims.items() if len(d) == 1}
 
     async def _entries(
@@ -1096,6 +1094,11 @@ def _rewritten_away(answer: dict[str, Any], rules: Collection[str]) -> bool:
     )
 
 
+def _by_client_id(client_id: str) -> str:
+    """How a lookup known by its ClientID alone is named: as an owner's key and a path."""
+    return f"{CLIENT_ID} {client_id}"
+
+
 def _take(
     report: QueryLog,
     owners: dict[str, str],
@@ -1116,7 +1119,7 @@ def _take(
     owner = owners.get(client)
     by_client_id = owner is None and bool(client_id)
     if by_client_id:
-        owner = owners.get(f"{CLIENT_ID_PREFIX}{client_id}")
+        owner = owners.get(_by_client_id(client_id))
     if owner is None:
         return
     blocked_by = _blocked_by(entry)
@@ -1127,7 +1130,7 @@ def _take(
         by_id[owner],
         _host(entry),
         when,
-        f"{CLIENT_ID} {client_id}" if by_client_id else path,
+        _by_client_id(client_id) if by_client_id else path,
         blocked_by,
         answered_as=str(reason) if blocked_by is None and reason in ANSWERED_REASONS else None,
     )
