@@ -2,13 +2,14 @@
 
     scripts/bench stall [--runs 5] [--attack stall|trickle]
 
-As many clients as there are decoders send 16 kB of speech and then nothing (connection
-open), two more send nothing at all; then a good command is spoken at real-time pace.
-It waits for a decoder until the stall limit ends the stalled recognitions, then is
-decoded. The figure is the README's bound: a good command is answered within the stall
-limit plus its own decoding. With --attack trickle the holders instead send one 20 ms
-frame every second, each in time for the stall limit: the least-rate rule ends them
-(about four seconds). Real Vosk, the real clock, the engine's default limits.
+Ten clients send 16 kB of speech and then nothing (connection open), two more send
+nothing at all; then a good command is spoken at real-time pace. It waits for a decoder
+while the stalled speakers hold and lose them (a holder quiet for a second gives its
+decoder up while another request waits), then is decoded. The figure is the README's
+bound: a good command is answered within the stall limit plus its own decoding. With
+--attack trickle as many holders as decoders instead send one 20 ms frame every second,
+each in time for the stall limit: the least-rate rule ends them (about four seconds).
+Real Vosk, the real clock, the engine's default limits.
 """
 
 from __future__ import annotations
@@ -61,12 +62,15 @@ async def run(runs: int, attack: str) -> None:
         f"# stalled clients, {dt.datetime.now(dt.UTC).date()}, {platform.machine()}, "
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"stall limit {engine.stall_seconds:g} s, {engine.max_decoders} decoders, "
-        f"attack: {attack}"
+        f"attack: {attack} ({10 if attack == 'stall' else engine.max_decoders} holders)"
     )
     holder = stalled_stream if attack == "stall" else trickle_stream
     worst = 0.0
     for number in range(runs):
-        holders = [asyncio.create_task(engine.transcribe(holder(pcm), settings)) for _ in range(2)]
+        speakers = 10 if attack == "stall" else engine.max_decoders
+        holders = [
+            asyncio.create_task(engine.transcribe(holder(pcm), settings)) for _ in range(speakers)
+        ]
         holders += [
             asyncio.create_task(engine.transcribe(silent_stream(), settings)) for _ in range(2)
         ]

@@ -25,6 +25,7 @@ from .cloud_guard.actions import (
     async_end_allowance,
 )
 from .cloud_guard.report import async_guard_report
+from .compat import vol
 from .const import DOMAIN
 from .local_voice.report import async_pipeline_report
 from .local_voice.transcribe import SERVICE_TRANSCRIBE, TRANSCRIBE_SCHEMA, async_transcribe
@@ -70,7 +71,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_BLOCK_HOST, block_host, BLOCK_HOST_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_PRIVACY_REPORT, privacy_report, None, SupportsResponse.ONLY
+        DOMAIN, SERVICE_PRIVACY_REPORT, privacy_report, vol.Schema({}), SupportsResponse.ONLY
     )
 
 

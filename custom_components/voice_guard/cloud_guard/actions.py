@@ -56,17 +56,24 @@ def _duration(value: Any) -> timedelta:
     return duration
 
 
+# What one call may name: a registry id is 32 characters, an area or label id a slug;
+# a call naming more devices, areas or labels than a home has is refused by the schema.
+MAX_ID = 255
+MAX_TARGETS = 100
+_ID = vol.All(cv.string, vol.Length(min=1, max=MAX_ID))
+_IDS = vol.All(cv.ensure_list, vol.Length(max=MAX_TARGETS), [_ID])
+
 ALLOW_SCHEMA = vol.Schema(
     {
-        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required(ATTR_DEVICE_ID): _ID,
         # The range is checked in the action, so its error is translated.
         vol.Required(ATTR_DURATION): _duration,
     }
 )
-END_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
+END_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): _ID})
 BLOCK_HOST_SCHEMA = vol.Schema(
     {
-        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required(ATTR_DEVICE_ID): _ID,
         # Checked in the action, so its error is translated.
         vol.Required(ATTR_HOST): vol.All(cv.string, vol.Length(max=2 * MAX_HOST)),
         vol.Required(ATTR_AS): vol.In(list(BLOCK_AS)),
@@ -74,10 +81,12 @@ BLOCK_HOST_SCHEMA = vol.Schema(
 )
 APPLY_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
-        vol.Required(ATTR_BLOCK): vol.All(cv.ensure_list, [vol.In([b.value for b in Block])]),
+        vol.Optional(ATTR_DEVICE_ID): _IDS,
+        vol.Optional(ATTR_AREA_ID): _IDS,
+        vol.Optional(ATTR_LABEL_ID): _IDS,
+        vol.Required(ATTR_BLOCK): vol.All(
+            cv.ensure_list, vol.Length(max=len(Block)), [vol.In([b.value for b in Block])]
+        ),
     }
 )
 

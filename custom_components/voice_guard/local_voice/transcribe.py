@@ -22,11 +22,10 @@ from homeassistant.helpers import config_validation as cv
 from ..compat import vol
 from ..const import DOMAIN, LOGGER
 from ..errors import action_error
-from ..text import printable
+from ..text import language_tag, printable
 from .data import SpeechConfigEntry, loaded_speech_entry
 from .engine.base import RecognitionSettings
 from .errors import speech_errors
-from .forms import language_error
 
 SERVICE_TRANSCRIBE = "transcribe"
 ATTR_FILE = "file"
@@ -35,11 +34,12 @@ ATTR_LANGUAGE = "language"
 LOCAL_MEDIA_PREFIX = "media-source://media_source/"
 CHUNK = 64 * 1024
 
+MAX_PATH = 4096  # Linux's PATH_MAX; a media-source id is a path with a prefix
 TRANSCRIBE_SCHEMA = vol.Schema(
     {
-        vol.Exclusive(ATTR_FILE, "source"): cv.string,
-        vol.Exclusive(ATTR_MEDIA, "source"): cv.string,
-        vol.Optional(ATTR_LANGUAGE): cv.string,
+        vol.Exclusive(ATTR_FILE, "source"): vol.All(cv.string, vol.Length(max=MAX_PATH)),
+        vol.Exclusive(ATTR_MEDIA, "source"): vol.All(cv.string, vol.Length(max=MAX_PATH)),
+        vol.Optional(ATTR_LANGUAGE): language_tag,
     }
 )
 
@@ -133,9 +133,13 @@ async def async_transcribe(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
         error = err.strerror or str(err)
         raise action_error("file_unreadable", path=str(path), error=error) from err
     runtime = entry.runtime_data
-    language = call.data.get(ATTR_LANGUAGE) or runtime.engine.languages[0]
-    if language_error(language):
-        raise action_error("invalid_language")
+    # A language tag by the schema; it must be one the engine recognises.
+    languages = runtime.engine.languages
+    language = call.data.get(ATTR_LANGUAGE) or languages[0]
+    if language not in languages:
+        raise action_error(
+            "language_not_recognised", language=language, languages=", ".join(languages)
+        )
 
     async def chunks() -> AsyncGenerator[bytes]:
         # Read as the engine asks for more: its length limit stops reading a huge file.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import home_assistant_intents
 import pytest
 
 from custom_components.voice_guard.local_voice.engine.base import RecognitionSettings
@@ -17,36 +16,6 @@ from ...speech import speak, stream
 COMMAND = "부엌 조명 켜줘"  # "turn on the kitchen lights": open vocabulary gets it wrong
 NO_COMMAND = "안녕하세요"  # "hello"
 OUT_OF_GRAMMAR = "음악 틀어줘"  # "play music": not a command this home has
-
-
-@pytest.fixture
-async def phrases(engine: VoskEngine) -> PhraseSet:
-    """A home with lights in four areas, switched on and off by its own sentences.
-
-    The engine's mechanics are tested with a small custom-sentence grammar: with all of
-    Home Assistant's Korean light templates (about 800-1,700 phrases, depending on the
-    version) the decoder drifts on this synthetic speech — measured, see the README.
-    """
-    areas = {area: [f"area.{n}"] for n, area in enumerate(("거실", "부엌", "침실", "현관"))}
-    sentences = {
-        "language": "ko",
-        "intents": {
-            "HassTurnOn": {
-                "data": [{"sentences": ["{area} (불|조명) 켜줘"], "slots": {"domain": "light"}}]
-            },
-            "HassTurnOff": {
-                "data": [{"sentences": ["{area} (불|조명) 꺼"], "slots": {"domain": "light"}}]
-            },
-        },
-    }
-    return build_phrase_set(
-        "ko",
-        sentences,
-        {},
-        areas,
-        known_word=engine.known_word,
-        language_data=home_assistant_intents.get_intents("ko"),
-    )
 
 
 async def _say(engine: VoskEngine, text: str, mode: str, phrases: PhraseSet, folder: Path) -> str:

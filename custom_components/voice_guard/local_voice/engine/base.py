@@ -44,8 +44,17 @@ WALL_SLACK_SECONDS = 5.0
 # audio for jitter. A trickle (one frame a second) loses its decoder after about four
 # seconds instead of holding it for the longest command.
 TRICKLE_RATE = 0.5
-YIELD_FRAMES = 50  # frames end-pointed before the event loop gets a turn (1 s of audio)
 TRICKLE_SLACK_SECONDS = 2.0
+# At most YIELD_FRAMES frames (1 s of audio) are end-pointed before the event loop gets a
+# turn, however the audio comes: in one big chunk, or as many small ones already queued
+# (a client far ahead of real time never makes the stream wait).
+YIELD_FRAMES = 1000 // FRAME_MS
+# While another request waits for a decoder, a holder whose stream delivered nothing for
+# EVICT_QUIET_SECONDS (and whose current read began at least EVICT_CHECK_SECONDS ago)
+# gives its decoder up; the engine looks every EVICT_CHECK_SECONDS. A microphone sends
+# every 20-100 ms, so only a stalled client is quiet that long.
+EVICT_QUIET_SECONDS = 1.0
+EVICT_CHECK_SECONDS = 0.25
 _BYTES_PER_SECOND = 32_000  # 16 kHz, 16-bit mono
 BUSY_SECONDS = 15.0
 SPECULATE_AHEAD_MS = 150  # at most; half the configured silence when that is shorter
@@ -154,6 +163,9 @@ class SpeechEngine(ABC):
         self.clock: Clock = MonotonicClock()  # tests drive the limits with a ManualClock
         self._closed = False
         self._active: set[asyncio.Task[Recognition]] = set()
+        self._holders: set[_Arrivals] = set()  # streams of recognitions holding a decoder
+        self._waiting = 0  # requests waiting for a decoder
+        self._evictor: asyncio.Task[None] | None = None
 
     @property
     def closed(self) -> bool:
@@ -210,9 +222,40 @@ class SpeechEngine(ABC):
         self.stats.timings.append(result.timing)
         return result
 
+    async def _take_slot(self, slots: asyncio.Semaphore) -> None:
+        """Take a decoder slot, waiting at most busy_seconds (TimeoutError after that).
+
+        While a request waits, holders whose stream went quiet give their decoder up.
+        """
+        if not slots.locked():
+            await slots.acquire()  # free: no wait
+            return
+        self._waiting += 1
+        if self._evictor is None or self._evictor.done():
+            self._evictor = asyncio.create_task(
+                self._evict_quiet_holders(), name=f"voice_guard {self.kind} fair decoders"
+            )
+        try:
+            async with self.clock.timeout(self.busy_seconds):
+                await slots.acquire()
+        finally:
+            self._waiting -= 1
+
+    async def _evict_quiet_holders(self) -> None:
+        """While anyone waits for a decoder, end the recognitions whose audio stopped."""
+        while self._waiting and not self._closed:
+            now = self.clock.now()
+            for holder in list(self._holders):
+                holder.evict_if_quiet(now)
+            with contextlib.suppress(TimeoutError):
+                async with self.clock.timeout(EVICT_CHECK_SECONDS):
+                    await asyncio.Event().wait()  # a pause on the engine's clock
+
     async def async_close(self) -> None:
         """Stop accepting work; recognitions in progress end with an error."""
         self._closed = True
+        if self._evictor is not None:
+            self._evictor.cancel()
         active = list(self._active)
         for task in active:
             task.cancel()
@@ -227,27 +270,23 @@ class SpeechEngine(ABC):
         endpointer = Endpointer(settings.silence_ms)
         queue: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
         audio = _Arrivals(stream, self.stall_seconds, self.clock)
+        frames = _Frames(reader, endpointer, queue)
         # No decoder is taken before speech: a client that sends nothing, or silence (or a
         # stalled client's first bytes without a word), holds none. What comes before is
         # only end-pointed, and the speech's start kept for the decoder.
-        await _until_speech(audio, reader, endpointer, queue)
+        await _until_speech(audio, frames)
         async with self._decoder(settings) as decoder:
             audio.hold(self.clock.now() + settings.max_seconds + WALL_SLACK_SECONDS)
+            self._holders.add(audio)
             speculation = _Speculation(decoder, settings.silence_ms, queue)
             speculation.follow(endpointer)
+            frames.speculation = speculation
             decoding = asyncio.create_task(_decode_loop(decoder, queue))
             try:
                 # The chunk in which speech started was end-pointed whole before.
                 chunk = None if endpointer.state is VadState.ENDED else await audio.next_chunk()
                 while chunk is not None:
-                    for number, frame in enumerate(reader.feed(chunk), 1):
-                        for voiced in endpointer.process(frame):
-                            queue.put_nowait(voiced)
-                        speculation.follow(endpointer)
-                        if number % YIELD_FRAMES == 0:
-                            # A big chunk (a file, a client far ahead of real time) is
-                            # end-pointed a second of audio at a time, letting others run.
-                            await asyncio.sleep(0)
+                    await frames.take(chunk)
                     if decoding.done() or endpointer.state is VadState.ENDED:
                         break
                     chunk = await audio.next_chunk()
@@ -259,6 +298,7 @@ class SpeechEngine(ABC):
                 queue.put_nowait(_Mark.END)
                 text = await decoding
             finally:
+                self._holders.discard(audio)
                 if not decoding.done():
                     decoding.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -276,12 +316,7 @@ class SpeechEngine(ABC):
         return Recognition(text=text.strip(), timing=timing)
 
 
-async def _until_speech(
-    audio: _Arrivals,
-    reader: PcmReader,
-    endpointer: Endpointer,
-    queue: asyncio.Queue[bytes | _Mark],
-) -> None:
+async def _until_speech(audio: _Arrivals, frames: _Frames) -> None:
     """End-point the stream, holding no decoder, until speech starts in it.
 
     The speech's start (and its pre-roll) is queued for the decoder; silence, and a
@@ -292,16 +327,42 @@ async def _until_speech(
     if chunk is None:
         raise AudioError("no audio received", reason="empty")
     while chunk is not None:
-        for number, frame in enumerate(reader.feed(chunk), 1):
-            for voiced in endpointer.process(frame):
-                queue.put_nowait(voiced)
-            if number % YIELD_FRAMES == 0:
-                await asyncio.sleep(0)
-        if endpointer.state is not VadState.WAITING:
+        await frames.take(chunk)
+        if frames.endpointer.state is not VadState.WAITING:
             return
         chunk = await audio.next_chunk()
-    reader.finish()  # a stream of the wrong shape says so first (odd bytes, a bad header)
+    frames.reader.finish()  # a stream of the wrong shape says so first (odd bytes, a bad header)
     raise AudioError("no speech in the audio", reason="no_speech")
+
+
+class _Frames:
+    """Frame and end-point chunks, queueing voiced frames for the decoder.
+
+    The event loop gets a turn every YIELD_FRAMES frames counted over all chunks, so
+    neither one huge chunk nor a backlog of small ones holds it longer than end-pointing
+    a second of audio takes.
+    """
+
+    def __init__(
+        self, reader: PcmReader, endpointer: Endpointer, queue: asyncio.Queue[bytes | _Mark]
+    ) -> None:
+        self.reader = reader
+        self.endpointer = endpointer
+        self.speculation: _Speculation | None = None
+        self._queue = queue
+        self._since_turn = 0  # frames end-pointed since the loop last had a turn
+
+    async def take(self, chunk: bytes) -> None:
+        """End-point a chunk's whole frames (a stream's end is the caller's)."""
+        for frame in self.reader.feed(chunk):
+            for voiced in self.endpointer.process(frame):
+                self._queue.put_nowait(voiced)
+            if self.speculation is not None:
+                self.speculation.follow(self.endpointer)
+            self._since_turn += 1
+            if self._since_turn >= YIELD_FRAMES:
+                self._since_turn = 0
+                await asyncio.sleep(0)
 
 
 class _Arrivals:
@@ -318,11 +379,24 @@ class _Arrivals:
         self.deadline: float | None = None
         self._held_at: float | None = None
         self._held_audio = 0.0  # seconds of audio received while holding the decoder
+        self._last_arrival = clock.now()
+        self._reading: tuple[float, object] | None = None  # a read's start and its limit
+        self._evicted = False
 
     def hold(self, deadline: float) -> None:
         """Apply the deadline and the least rate from now (the stream holds a decoder)."""
         self.deadline = deadline
         self._held_at = self._clock.now()
+
+    def evict_if_quiet(self, now: float) -> None:
+        """End the current read if the stream went quiet while another request waits."""
+        if self._reading is None:
+            return
+        since, limit = self._reading
+        if now - self._last_arrival >= EVICT_QUIET_SECONDS and now - since >= EVICT_CHECK_SECONDS:
+            self._evicted = True
+            self._reading = None
+            self._clock.expire(limit)
 
     def _behind(self) -> bool:
         """Whether the stream fell behind the least rate (checked as each chunk comes).
@@ -352,8 +426,12 @@ class _Arrivals:
     async def _receive(self, wait: float) -> bytes | None:
         """Take the stream's next chunk within wait seconds (None at its end)."""
         try:
-            async with self._clock.timeout(wait):
-                return await anext(self._chunks)
+            async with self._clock.timeout(wait) as limit:
+                self._reading = (self._clock.now(), limit)
+                try:
+                    return await anext(self._chunks)
+                finally:
+                    self._reading = None
         except StopAsyncIteration:
             return None
         except TimeoutError as err:
@@ -373,9 +451,16 @@ class _Arrivals:
             )
         if self._held_at is not None:
             self._held_audio += len(chunk) / _BYTES_PER_SECOND
+        self._last_arrival = self._clock.now()
         return chunk
 
     def _timed_out(self) -> SpeechError:
+        if self._evicted:
+            return AudioError(
+                f"no audio arrived for {EVICT_QUIET_SECONDS:g} s while another request "
+                "waited for a decoder",
+                reason="stalled",
+            )
         if self.deadline is not None and self._clock.now() >= self.deadline:
             return AudioError(
                 "the audio went on longer than the longest command allows", reason="too_slow"

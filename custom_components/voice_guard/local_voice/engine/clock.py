@@ -23,6 +23,9 @@ class Clock(Protocol):
     def timeout(self, seconds: float) -> AbstractAsyncContextManager[object]:
         """Return a context that raises TimeoutError when seconds have passed."""
 
+    def expire(self, limit: object) -> None:
+        """End a wait of timeout()'s now: a TimeoutError where it waits."""
+
 
 class MonotonicClock:
     """The real clock: time.monotonic and asyncio.timeout."""
@@ -34,6 +37,11 @@ class MonotonicClock:
     def timeout(self, seconds: float) -> AbstractAsyncContextManager[object]:
         """Return asyncio.timeout(seconds)."""
         return asyncio.timeout(seconds)
+
+    def expire(self, limit: object) -> None:
+        """Move an entered asyncio.timeout's deadline to now."""
+        assert isinstance(limit, asyncio.Timeout)
+        limit.reschedule(asyncio.get_running_loop().time())
 
 
 class ManualClock:
@@ -58,6 +66,11 @@ class ManualClock:
     def timeout(self, seconds: float) -> AbstractAsyncContextManager[object]:
         """Return a timeout that expires when the clock is moved past now + seconds."""
         return _ManualTimeout(self, seconds)
+
+    def expire(self, limit: object) -> None:
+        """End one of this clock's waits now."""
+        assert isinstance(limit, _ManualTimeout)
+        limit.expire()
 
     def waiting(self, seconds: float) -> int:
         """Return how many waits of this length are under way."""
