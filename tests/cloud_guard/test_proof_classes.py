@@ -14,8 +14,9 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.voice_guard.cloud_guard.notices import NO_ATTEMPT_AFTER, UNREACHABLE_GRACE
 from custom_components.voice_guard.const import DOMAIN, GUARD_SCAN_INTERVAL
@@ -180,21 +181,24 @@ async def test_the_users_own_allow_entry_is_named(
 
 
 async def test_a_moved_address_is_checked_and_our_own_write_is_no_removal(
-    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, fake: Any, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Class 3: the device's MAC takes a new address; another device gets the old one."""
-    pihole.learn(KITCHEN_MAC, KITCHEN_IP)
-    entry = await guarded(hass, pihole, freezer)
+    """Class 3: the device's MAC takes a new address; another device gets the old one.
+
+    Pi-hole learns it from FTL's network table, AdGuard Home from its DHCP server's leases.
+    """
+    fake.learn(KITCHEN_MAC, KITCHEN_IP)
+    entry = await guarded(hass, fake, freezer)
     moved = "192.168.1.77"
     freezer.tick(timedelta(seconds=5))
-    pihole.learn(KITCHEN_MAC, moved)  # the network table's next pass
-    pihole.learn("aa:bb:cc:00:00:01", KITCHEN_IP)  # a phone on the old address
-    pihole.query(KITCHEN_IP, VOICE)  # the phone, on rules not yet rewritten: not counted
+    fake.learn(KITCHEN_MAC, moved)  # the network table's next pass, the next lease
+    fake.learn("aa:bb:cc:00:00:01", KITCHEN_IP)  # a phone on the old address
+    fake.query(KITCHEN_IP, VOICE)  # the phone, on rules not yet rewritten: not counted
     await poll(hass, freezer, STEP)
     assert proof(hass) == (STATE_OFF, "address_changed")
     assert issue(hass, f"rules_removed_{entry.entry_id}") is None  # our own write
     freezer.tick(timedelta(seconds=1))
-    assert blocked(pihole.query(moved, VOICE))
+    assert blocked(fake.query(moved, VOICE))
     await poll(hass, freezer, STEP)
     assert proof(hass) == (STATE_ON, "blocked_seen")
 
@@ -239,23 +243,56 @@ async def test_an_answered_lookup_while_home_assistant_was_stopped_is_kept(
 
 
 async def test_every_address_of_the_device_is_guarded_where_the_filter_knows_them(
-    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, fake: Any, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Class 6, Pi-hole: an Echo typed by its IPv4 also asks over IPv6 (one MAC in FTL)."""
-    pihole.learn(KITCHEN_MAC, KITCHEN_IP)
-    pihole.learn(KITCHEN_MAC, KITCHEN_IPV6)
-    await guarded(hass, pihole, freezer, mac=None)
-    assert any(c["client"] == KITCHEN_IPV6 for c in pihole.clients)
+    """Class 6: an Echo typed by its IPv4 also asks over IPv6.
+
+    Pi-hole: one MAC in FTL's network table holds both; AdGuard Home: its DHCP server
+    leased both to the MAC (DHCPv4 and DHCPv6).
+    """
+    fake.learn(KITCHEN_MAC, KITCHEN_IP)
+    fake.learn(KITCHEN_MAC, KITCHEN_IPV6)
+    await guarded(hass, fake, freezer, mac=None)
+    assert protection(hass).attributes["not_covered"] is None
+    fake.query("fd00::99", "www.example.com")  # the home uses IPv6: still covered
     freezer.tick(timedelta(seconds=1))
-    assert blocked(pihole.query(KITCHEN_IPV6, OTHER_VOICE))
+    assert blocked(fake.query(KITCHEN_IPV6, OTHER_VOICE))
     await poll(hass, freezer, STEP)
     assert proof(hass) == (STATE_ON, "blocked_seen")
-    assert (
-        KITCHEN_IPV6
-        in hass.states.get("binary_sensor.kitchen_echo_protection_confirmed").attributes[
-            "addresses"
-        ]
+    state = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert KITCHEN_IPV6 in state.attributes["addresses"]
+    # Its IPv6 lookups are its own: one answered there is seen and disproves.
+    allow(fake, OTHER_VOICE)
+    freezer.tick(timedelta(seconds=1))
+    assert not blocked(fake.query(KITCHEN_IPV6, OTHER_VOICE))
+    await poll(hass, freezer, STEP)
+    assert proof(hass)[0] == STATE_OFF
+
+
+async def test_a_mac_from_the_linked_home_assistant_device_finds_its_addresses(
+    hass: HomeAssistant, fake: Any, freezer: FrozenDateTimeFactory
+) -> None:
+    """Class 6: the MAC of the linked Home Assistant device finds the Echo's addresses.
+
+    The owner typed only an IPv4 the filter cannot tie to a MAC, but linked the guard to
+    Home Assistant's own device of the Echo, whose MAC the registry holds.
+    """
+    linked = MockConfigEntry(domain="alexa_devices")
+    linked.add_to_hass(hass)
+    echo = dr.async_get(hass).async_get_or_create(
+        config_entry_id=linked.entry_id,
+        identifiers={("alexa_devices", "kitchen")},
+        connections={(dr.CONNECTION_NETWORK_MAC, KITCHEN_MAC.upper())},
+        name="Kitchen Echo Dot",
     )
+    fake.learn(KITCHEN_MAC, KITCHEN_IPV6)  # the filter knows its IPv6 by the MAC alone
+    await guarded(hass, fake, freezer, mac=None, linked_device=echo.id)
+    freezer.tick(timedelta(seconds=1))
+    assert blocked(fake.query(KITCHEN_IPV6, VOICE))
+    await poll(hass, freezer, STEP)
+    state = hass.states.get("binary_sensor.kitchen_echo_protection_confirmed")
+    assert KITCHEN_IPV6 in state.attributes["addresses"]
+    assert protection(hass).attributes["not_covered"] is None
 
 
 async def test_adguard_says_which_family_it_cannot_cover(

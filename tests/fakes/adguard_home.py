@@ -142,7 +142,12 @@ class FakeAdGuardHome(FakeServer):
         self.filters: list[dict[str, Any]] = []  # subscribed block lists (url, last_updated)
         self.whitelist_filters: list[dict[str, Any]] = []
         self.rewrites: list[dict[str, str]] = []  # {"domain", "answer"}: before every rule
-        self.dhcp_leases: dict[str, str] = {}  # MAC -> IP (AdGuard Home as DHCP server)
+        # AdGuard Home as the DHCP server: its leases, IPv4 and IPv6 alike (dhcp/status).
+        self.dhcp_enabled = False
+        self.dhcp_leases: list[dict[str, Any]] = []  # {mac, ip, hostname, expires}
+        self.dhcp_static_leases: list[dict[str, Any]] = []  # {mac, ip, hostname}
+        # AdGuard Home where DHCP cannot run (Windows) answers dhcp/status with an error.
+        self.dhcp_supported = True
         self.querylog_ignored_enabled = True
         self.dns_allowlist: list[str] = []  # domains of an allowlist filter: win over rules
         self.rebuild_later = False  # set_rules takes effect only at rebuild()
@@ -173,6 +178,7 @@ class FakeAdGuardHome(FakeServer):
         app.router.add_get("/control/querylog/config", self._querylog_config)
         app.router.add_get("/control/clients", self._clients)
         app.router.add_get("/control/rewrite/list", self._rewrite_list)
+        app.router.add_get("/control/dhcp/status", self._dhcp_status)
 
     # --- auth --------------------------------------------------------------------------
 
@@ -297,7 +303,8 @@ class FakeAdGuardHome(FakeServer):
         for client, item in ids:
             if _in_network(ip, item):
                 return client
-        macs = {m.lower() for m, leased in self.dhcp_leases.items() if leased == ip}
+        leases = [*self.dhcp_leases, *self.dhcp_static_leases] if self.dhcp_enabled else []
+        macs = {lease["mac"] for lease in leases if lease["ip"] == ip}
         for client, item in ids:
             if item.lower() in macs:
                 return client
@@ -526,6 +533,51 @@ class FakeAdGuardHome(FakeServer):
                 "clients": self.persistent_clients or None,
                 "auto_clients": self.auto_clients or None,
                 "supported_tags": None,
+            }
+        )
+
+    def lease(
+        self, mac: str, ip: str, *, static: bool = False, expires: datetime | None = None
+    ) -> None:
+        """The DHCP server leases ip to mac (a dynamic lease ends in a day by default)."""
+        self.dhcp_enabled = True
+        if static:
+            self.dhcp_static_leases.append({"mac": mac.lower(), "ip": ip, "hostname": ""})
+            return
+        ends = expires or datetime.now(self.timezone) + timedelta(days=1)
+        self.dhcp_leases.append(
+            # RFC 3339 in AdGuard Home's local time, as its source writes it.
+            {"mac": mac.lower(), "ip": ip, "hostname": "", "expires": ends.isoformat()}
+        )
+
+    def learn(self, mac: str, ip: str) -> None:
+        """The DHCP server leases ip to mac now: one lease per address, per MAC and family.
+
+        (The same call as the Pi-hole fake's: a device's address as the filter learns it.)
+        """
+        family = ":" in ip
+        self.dhcp_leases = [
+            lease
+            for lease in self.dhcp_leases
+            if lease["ip"] != ip
+            and not (lease["mac"] == mac.lower() and (":" in lease["ip"]) == family)
+        ]
+        self.lease(mac, ip)
+
+    async def _dhcp_status(self, request: web.Request) -> web.Response:
+        """GET /control/dhcp/status: leases are [] (never null) when there are none."""
+        if not self._authorized(request):
+            return self._deny()
+        if not self.dhcp_supported:
+            return web.json_response({"message": "dhcp: unsupported on windows"}, status=501)
+        return self._json(
+            {
+                "enabled": self.dhcp_enabled,
+                "interface_name": "eth0" if self.dhcp_enabled else "",
+                "v4": {},
+                "v6": {},
+                "leases": self.dhcp_leases,
+                "static_leases": self.dhcp_static_leases,
             }
         )
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -99,7 +100,7 @@ class GuardCoordinator(DataUpdateCoordinator[GuardSnapshot]):
 
     def devices(self) -> dict[str, GuardedDevice]:
         """Return the guarded devices, from the entry's subentries."""
-        return guarded_devices(self.config_entry)
+        return guarded_devices(self.config_entry, dr.async_get(self.hass))
 
     def _initial_blocks(self, device_id: str) -> list[str]:
         subentry = self.config_entry.subentries.get(device_id)

@@ -7,16 +7,18 @@ Voice Guard's block (../shared/notes/adguard-home-source.md).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 
+from custom_components.voice_guard.cloud_guard.dns.catalog import DeviceType
 from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (
     BEGIN,
     END,
     AdGuardHome,
 )
-from custom_components.voice_guard.cloud_guard.dns.policy import Block
+from custom_components.voice_guard.cloud_guard.dns.policy import Block, GuardedDevice
 
 from ...fakes.adguard_home import FakeAdGuardHome
 from .conftest import echo, policy
@@ -141,3 +143,72 @@ async def test_a_write_follows_the_read_at_once(
         ("POST", "/control/filtering/set_rules"),
         ("GET", "/control/filtering/status"),  # read back: did it take?
     ]
+
+
+MAC = "f0:27:2d:11:22:33"
+PHONE = "aa:bb:cc:00:00:01"
+
+
+def _rule_clients(adguard: FakeAdGuardHome) -> str:
+    """The $client part of the voice rule Voice Guard wrote."""
+    (rule,) = (r for r in adguard.user_rules if VOICE.split(".", 1)[1] in r and "$client" in r)
+    return rule.split("$client=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("leases", "expected"),
+    [
+        # DHCPv4 and DHCPv6 leases of the Echo's MAC: both addresses guarded.
+        ([(MAC, ECHO, {}), (MAC, "fd00::20", {})], [ECHO, "fd00::20"]),
+        # A lease that ended: the address may be anyone's now.
+        ([(MAC, ECHO, {}), (MAC, "fd00::20", {"expired": True})], [ECHO]),
+        # A static lease of the MAC counts like a dynamic one.
+        ([(MAC, ECHO, {"static": True}), (MAC, "fd00::20", {"static": True})], [ECHO, "fd00::20"]),
+        # Another device's lease is not the Echo's.
+        ([(MAC, ECHO, {}), (PHONE, "fd00::99", {})], [ECHO]),
+        # The DHCP server is switched off: its old leases tell nothing.
+        ([(MAC, ECHO, {}), (MAC, "fd00::20", {"off": True})], [ECHO]),
+    ],
+    ids=["v4 and v6 leases", "an expired lease", "static leases", "a phone's lease", "dhcp off"],
+)
+async def test_the_dhcp_servers_leases_give_the_device_its_other_addresses(
+    adguard: FakeAdGuardHome,
+    client: AdGuardHome,
+    leases: list[tuple[str, str, dict[str, bool]]],
+    expected: list[str],
+) -> None:
+    """An Echo typed by its IPv4 is guarded on every address leased to its MAC."""
+    for mac, ip, how in leases:
+        ended = datetime.now(UTC) - timedelta(minutes=1) if how.get("expired") else None
+        adguard.lease(mac, ip, static=how.get("static", False), expires=ended)
+        if how.get("off"):
+            adguard.dhcp_enabled = False
+    wanted = [policy(echo(), Block.VOICE)]
+    result = await client.reconcile(wanted)
+    assert _rule_clients(adguard).split("|") == expected
+    assert set(result.clients["dev001"]) == set(expected)  # our own write, no removal
+
+
+async def test_a_filter_without_a_dhcp_server_answers_an_error_and_nothing_breaks(
+    adguard: FakeAdGuardHome, client: AdGuardHome
+) -> None:
+    """AdGuard Home on a platform without DHCP answers dhcp/status with an error: typed only."""
+    adguard.lease(MAC, "fd00::20")
+    adguard.dhcp_supported = False
+    wanted = [policy(echo(), Block.VOICE)]
+    await client.reconcile(wanted)
+    assert _rule_clients(adguard) == ECHO
+    assert all((await client.verify(wanted))["dev001"].values())
+
+
+async def test_a_device_known_by_its_mac_alone_gets_its_leased_addresses(
+    adguard: FakeAdGuardHome, client: AdGuardHome
+) -> None:
+    """No address typed: the MAC's leases are the device's, unless another device's too."""
+    adguard.lease(MAC, ECHO)
+    device = GuardedDevice("dev001", "Echo 1", DeviceType.ECHO_DOT, macs=(MAC,))
+    await client.reconcile([policy(device, Block.VOICE)])
+    assert _rule_clients(adguard) == ECHO
+    other = GuardedDevice("dev002", "Echo 2", DeviceType.ECHO_DOT, ips=(ECHO,))  # typed there
+    result = await client.reconcile([policy(device, Block.VOICE), policy(other, Block.VOICE)])
+    assert "dev001" in result.conflicts  # no address of its own: nothing to write for it

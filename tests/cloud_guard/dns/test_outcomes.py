@@ -401,7 +401,7 @@ async def test_adguard_clients_are_found_by_exact_address_before_subnet_then_dhc
         {"name": "Echo", "ids": [ECHO_IP]},
         {"name": "Phone", "ids": ["aa:bb:cc:00:00:01"]},
     ]
-    adguard.dhcp_leases = {"aa:bb:cc:00:00:01": "192.168.2.9"}
+    adguard.lease("aa:bb:cc:00:00:01", "192.168.2.9")
     assert adguard.persistent_client(ECHO_IP)["name"] == "Echo"
     assert adguard.persistent_client("192.168.1.21")["name"] == "LAN"
     assert adguard.persistent_client("192.168.2.9")["name"] == "Phone"

@@ -12,7 +12,7 @@ import base64
 from collections.abc import AsyncIterator, Collection, Sequence
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 import functools
 import hashlib
 import ipaddress
@@ -38,6 +38,7 @@ from .base import (
     SETTINGS_TTL,
     DnsFilter,
     FilterAuthError,
+    FilterConnectionError,
     FilterInfo,
     FilterLockedOutError,
     FilterResponseError,
@@ -49,11 +50,13 @@ from .base import (
     http_call,
     is_ip,
     needs_catch_up,
+    normalize_ip,
     objects,
     text,
 )
 
 _LOGGER = logging.getLogger(__name__)
+NOT_IMPLEMENTED = 501  # what AdGuard Home answers for DHCP where it has none
 
 BEGIN = f"! {MARK} begin: rules below are managed by Voice Guard, edit them in Home Assistant"
 END = f"! {MARK} end"
@@ -210,6 +213,25 @@ class _Context:
     clients_generation: str = ""
     # device id -> the ClientIDs of its persistent clients (DNS-over-HTTPS/TLS lookups).
     client_ids: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # device id -> addresses AdGuard Home's DHCP server leased to its MAC (IPv4 and IPv6),
+    # besides those typed; only addresses that are this device's alone.
+    learned: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # device id -> typed addresses the DHCP server now leases to another MAC (moved).
+    moved: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def addresses(self, policy: DevicePolicy) -> list[str]:
+        """Return the device's own addresses now: typed (not moved), its clients', leased."""
+        device_id = policy.device.device_id
+        moved = self.moved.get(device_id, ())
+        return list(
+            dict.fromkeys(
+                [
+                    *(ip for ip in policy.device.ips if is_ip(ip) and ip not in moved),
+                    *self.client_ips.get(device_id, ()),
+                    *self.learned.get(device_id, ()),
+                ]
+            )
+        )
 
 
 def _clients_of(policy: DevicePolicy, persistent: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -262,10 +284,58 @@ def _in_network(ips: set[str], cidr: str) -> bool:
 
 
 def device_clients(policy: DevicePolicy, context: _Context | None) -> tuple[list[str], list[str]]:
-    """Return the $client items of a device's rules: addresses, persistent clients' names."""
-    ips = [ip for ip in policy.device.ips if is_ip(ip)]
+    """Return the $client items of a device's rules: addresses, persistent clients' names.
+
+    The addresses are those typed and those AdGuard Home's DHCP server leased to the
+    device's MAC (its IPv6 too).
+    """
+    learned = context.learned.get(policy.device.device_id, ()) if context else ()
+    ips = list(dict.fromkeys([*(ip for ip in policy.device.ips if is_ip(ip)), *learned]))
     names = list(context.names.get(policy.device.device_id, ())) if context else []
     return ips, [n for n in names if _quote_name(n) is not None]
+
+
+def _lease_owners(leases: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Address -> the MAC it is leased to now: a static lease first, else the latest."""
+    owners: dict[str, tuple[tuple[bool, str], str]] = {}
+    for lease in leases:
+        rank = (bool(lease["static"]), str(lease["expires"]))
+        if lease["ip"] not in owners or rank > owners[lease["ip"]][0]:
+            owners[lease["ip"]] = (rank, lease["mac"])
+    return {ip: mac for ip, (_, mac) in owners.items()}
+
+
+def _learned(
+    policies: Sequence[DevicePolicy], leases: Sequence[dict[str, Any]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Each device's leased addresses (its alone), and its typed ones leased to another MAC.
+
+    A device's MACs are those typed (or linked in Home Assistant); a device known by an
+    address alone gets the MAC the DHCP server leased that address to, and so its other
+    leases (DHCPv6). An address two guarded devices claim, or another's typed one, is
+    neither's.
+    """
+    owners = _lease_owners(leases)
+    claims: dict[str, set[str]] = {}
+    typed = {ip: p.device.device_id for p in policies for ip in p.device.ips}
+    moved: dict[str, tuple[str, ...]] = {}
+    for policy in policies:
+        device = policy.device
+        own_macs = {mac.lower() for mac in device.macs}
+        macs = own_macs or {owners[ip] for ip in device.ips if ip in owners}
+        if gone := tuple(
+            ip for ip in device.ips if own_macs and owners.get(ip) not in (None, *own_macs)
+        ):
+            moved[device.device_id] = gone
+        for ip, mac in owners.items():
+            if mac in macs and ip not in device.ips:
+                claims.setdefault(ip, set()).add(device.device_id)
+    learned: dict[str, tuple[str, ...]] = {}
+    for ip, devices in claims.items():
+        if len(devices) == 1 and ip not in typed:
+            (device_id,) = devices
+            learned[device_id] = (*learned.get(device_id, ()), ip)
+    return learned, moved
 
 
 def render_block(policies: Sequence[DevicePolicy], context: _Context | None = None) -> list[str]:
@@ -354,7 +424,10 @@ class AdGuardHome(DnsFilter):
         self._pending: set[str] = set()
         self._log_cache: tuple[float, dict[str, Any]] | None = None
         self._clients_cache: list[dict[str, Any]] | None = None
-        self._derived: tuple[list[dict[str, Any]], list[DevicePolicy], _Context] | None = None
+        self._leases_cache: list[dict[str, Any]] | None = None
+        self._derived: (
+            tuple[list[dict[str, Any]], list[dict[str, Any]], list[DevicePolicy], _Context] | None
+        ) = None
         self._version: str | None = None
         self._lists: list[list[Any]] = []
         # Rules this update added or removed: until AdGuard Home has rebuilt its engine
@@ -486,7 +559,7 @@ class AdGuardHome(DnsFilter):
 
     def begin_update(self) -> None:
         """Start a new update: read status, rules and clients anew."""
-        self._status = self._read = self._clients_cache = None
+        self._status = self._read = self._clients_cache = self._leases_cache = None
         self._unsettled = set()
 
     @property
@@ -541,9 +614,48 @@ class AdGuardHome(DnsFilter):
         self._clients_cache = persistent
         return persistent
 
+    async def _leases(self) -> list[dict[str, Any]]:
+        """Return the DHCP server's current leases (IPv4 and IPv6), read once per update.
+
+        None where AdGuard Home serves no DHCP (switched off, or on Windows, which answers
+        501): addresses are then only those typed and its clients'.
+        """
+        if self._leases_cache is not None:
+            return self._leases_cache
+        try:
+            status = await self._get("dhcp/status")
+        except FilterConnectionError as err:
+            if err.status != NOT_IMPLEMENTED:
+                raise
+            status = {}  # AdGuard Home on Windows: "dhcp is unsupported" (501)
+        leases: list[dict[str, Any]] = []
+        if status.get("enabled") is True:
+            now = datetime.now(UTC)
+            for item, static in [
+                *((i, True) for i in objects(status.get("static_leases"))),
+                *((i, False) for i in objects(status.get("leases"))),
+            ]:
+                mac, ip = str(item.get("mac") or "").lower(), str(item.get("ip") or "")
+                expires = None if static else _parse_time(item.get("expires"))
+                if not _is_mac(mac) or not is_ip(ip) or (not static and expires is None):
+                    continue
+                if expires is not None and expires <= now:
+                    continue  # an expired lease: the address may be anyone's now
+                leases.append(
+                    {
+                        "mac": mac,
+                        "ip": normalize_ip(ip),
+                        "static": static,
+                        "expires": expires.isoformat() if expires else "",
+                    }
+                )
+        self._leases_cache = leases
+        return leases
+
     async def _context(self, policies: Sequence[DevicePolicy]) -> _Context:
-        """Derive the context from the persistent clients and the query-log settings."""
+        """Derive the context from the persistent clients, the leases and the log settings."""
         persistent = await self._persistent_clients()
+        leases = await self._leases() if policies else []
         now = time.monotonic()
         if self._log_cache is not None and now - self._log_cache[0] < SETTINGS_TTL:
             log = self._log_cache[1]
@@ -555,17 +667,21 @@ class AdGuardHome(DnsFilter):
         if (
             derived is not None
             and derived[0] is persistent
-            and derived[1] == list(policies)
-            and derived[2].log_enabled == bool(log.get("enabled", True))
+            and derived[1] is leases
+            and derived[2] == list(policies)
+            and derived[3].log_enabled == bool(log.get("enabled", True))
         ):
-            return derived[2]
-        context = self._derive_context(policies, persistent, log)
-        self._derived = (persistent, list(policies), context)
+            return derived[3]
+        context = self._derive_context(policies, persistent, log, leases)
+        self._derived = (persistent, leases, list(policies), context)
         return context
 
     @staticmethod
     def _derive_context(
-        policies: Sequence[DevicePolicy], persistent: list[dict[str, Any]], log: dict[str, Any]
+        policies: Sequence[DevicePolicy],
+        persistent: list[dict[str, Any]],
+        log: dict[str, Any],
+        leases: Sequence[dict[str, Any]] = (),
     ) -> _Context:
         names: dict[str, tuple[str, ...]] = {}
         client_ips: dict[str, tuple[str, ...]] = {}
@@ -624,6 +740,7 @@ class AdGuardHome(DnsFilter):
             sort_keys=True,
             default=str,
         )
+        learned, moved = _learned(policies, leases)
         return _Context(
             names,
             client_ips,
@@ -632,6 +749,8 @@ class AdGuardHome(DnsFilter):
             shared,
             hashlib.sha256(settings.encode()).hexdigest(),
             client_ids,
+            learned,
+            moved,
         )
 
     async def _log_config(self) -> dict[str, Any]:
@@ -879,7 +998,7 @@ class AdGuardHome(DnsFilter):
         claims: dict[str, set[str]] = {}
         for policy in policies:
             device_id = policy.device.device_id
-            for address in (*policy.device.ips, *context.client_ips.get(device_id, ())):
+            for address in context.addresses(policy):
                 claims.setdefault(address, set()).add(device_id)
             # Lookups over DNS-over-HTTPS/TLS name the client by ClientID, whatever the
             # address they come from (AdGuard Home picks the client by it first).
@@ -931,8 +1050,7 @@ class AdGuardHome(DnsFilter):
         self, policy: DevicePolicy, context: _Context, since: datetime
     ) -> datetime | None:
         """Search the device's most recent lookup since then, by its exact address."""
-        addresses = [*policy.device.ips, *context.client_ips.get(policy.device.device_id, ())]
-        for address in dict.fromkeys(a for a in addresses if is_ip(a)):
+        for address in context.addresses(policy):
             # A quoted search is an exact match of the client address (or a host).
             params = [("limit", "1"), ("search", f'"{address}"')]
             async for entry, when in self._entries(params, since):

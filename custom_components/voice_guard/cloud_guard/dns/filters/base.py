@@ -28,9 +28,14 @@ class FilterError(Exception):
 
 
 class FilterConnectionError(FilterError):
-    """The filter does not answer, or answers with a server error."""
+    """The filter does not answer, or answers with a server error (its status, if any)."""
 
     reason = "cannot_connect"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        """Keep the message and the HTTP status of a server error."""
+        super().__init__(message)
+        self.status = status
 
 
 class FilterAuthError(FilterError):
@@ -326,7 +331,7 @@ async def http_call(  # noqa: PLR0913 - the parts of one request
     except (aiohttp.ClientError, TimeoutError) as err:
         raise FilterConnectionError(f"{where}: {err!r}") from err
     if status >= 500:  # noqa: PLR2004
-        raise FilterConnectionError(f"{where} answered {status} to {path}")
+        raise FilterConnectionError(f"{where} answered {status} to {path}", status)
     return status, body
 
 
