@@ -65,8 +65,9 @@ async def test_allow_cloud_temporarily_and_back(
     assert switch.attributes["on_after_allowance"] is True
     assert hass.states.get("sensor.kitchen_echo_policy").state == "allowed_temporarily"
     assert hass.states.get("sensor.kitchen_echo_protection").state == "allowed_temporarily"
-    allowed_until = hass.states.get("sensor.kitchen_echo_cloud_allowed_until")
-    assert allowed_until.state == until.isoformat(timespec="seconds")
+    # Until when: on the Protection sensor ("Cloud allowed until" is disabled by default).
+    allowed_until = hass.states.get("sensor.kitchen_echo_protection").attributes["allowed_until"]
+    assert dt_util.parse_datetime(allowed_until) == until
     assert hass.states.get("button.kitchen_echo_end_cloud_allowance").state != STATE_UNAVAILABLE
     # For how long, in words: a clock time would be the server's, not the reader's.
     assert [e.data["message"] for e in entries] == [
@@ -103,7 +104,7 @@ async def test_an_allowance_can_be_ended_early(
         blocking=True,
     )
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
-    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
+    assert hass.states.get("sensor.kitchen_echo_protection").attributes["allowed_until"] is None
 
     await call_action(hass, "allow_cloud_temporarily", allow)
     assert await call_action(hass, "end_cloud_allowance", {"device_id": device.id}) == {
@@ -121,7 +122,7 @@ async def test_an_allowance_can_be_ended_early(
         {"entity_id": "switch.kitchen_echo_block_telemetry"},
         blocking=True,
     )
-    assert hass.states.get("sensor.kitchen_echo_cloud_allowed_until").state == "unknown"
+    assert hass.states.get("sensor.kitchen_echo_protection").attributes["allowed_until"] is None
     assert adguard.query(KITCHEN_IP, "avs-alexa-na.amazon.com") == "FilteredBlackList"
     assert adguard.query(KITCHEN_IP, "unagi-na.amazon.com") == "FilteredBlackList"
 

@@ -120,6 +120,9 @@ DESCRIPTIONS = (
         key="cloud_allowed_until",
         translation_key="cloud_allowed_until",
         device_class=SensorDeviceClass.TIMESTAMP,
+        # Unknown whenever no allowance runs (almost always): not on the device page by
+        # default. The Protection sensor says "Cloud allowed for now" with allowed_until.
+        entity_registry_enabled_default=False,
         value=lambda coordinator, subentry_id, _: coordinator.desired.allowed_until(subentry_id),
     ),
     GuardSensorDescription(
