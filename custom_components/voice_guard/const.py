@@ -77,6 +77,8 @@ CONF_INITIAL_BLOCKS: Final = "initial_blocks"
 EVENT_REQUEST_BLOCKED: Final = "voice_guard_request_blocked"
 EVENT_LOOKUP_ANSWERED: Final = "voice_guard_lookup_answered"
 EVENT_NEW_HOST: Final = "voice_guard_new_host"
+# A guarded device's logbook entry in words (logbook.py describes it, with its icon).
+EVENT_LOGBOOK: Final = "voice_guard_logbook"
 GUARD_SCAN_INTERVAL: Final = timedelta(seconds=30)
 ATTEMPT_WINDOW: Final = timedelta(minutes=1)
 HISTORY_WINDOW: Final = timedelta(hours=24)

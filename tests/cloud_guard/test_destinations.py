@@ -325,7 +325,7 @@ async def test_a_new_host_after_learning_is_an_event_a_trigger_and_a_logbook_ent
     )
     news = async_capture_events(hass, EVENT_NEW_HOST)
     told = async_capture_events(hass, "told_new_host")
-    words = async_capture_events(hass, "logbook_entry")
+    words = async_capture_events(hass, "voice_guard_logbook")
 
     # Two days on: the first read after the gap sees only blocked lookups (a catch-up)
     # and goes on from the newest entry of the log.

@@ -62,6 +62,10 @@ async def test_the_device_page_shows_the_guards_entries(
     answer = await client.receive_json()
     assert answer["success"], answer
     ours = [e for e in answer["result"] if e.get("domain") == DOMAIN]
-    assert [(e["name"], e["message"]) for e in ours] == [
-        ("Kitchen Echo", "tried to reach avs-alexa-eu.amazon.com: blocked (cloud voice)")
+    assert [(e["name"], e["message"], e["icon"]) for e in ours] == [
+        (
+            "Kitchen Echo",
+            "tried to reach avs-alexa-eu.amazon.com: blocked (cloud voice)",
+            "mdi:shield-check",  # each entry has its icon (a plain logbook entry has none)
+        )
     ]

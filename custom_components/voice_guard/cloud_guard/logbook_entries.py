@@ -13,18 +13,26 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from homeassistant.components.logbook.const import (
-    LOGBOOK_ENTRY_DOMAIN,
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
-from homeassistant.const import ATTR_DEVICE_ID, EVENT_LOGBOOK_ENTRY
+from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN
+from ..const import EVENT_LOGBOOK
 from ..words import Words, async_words
 
 RATE_LIMIT = timedelta(minutes=10)  # per device and host
+# Each entry's icon in the logbook and the device page's Activity, by its message.
+ICONS = {
+    "blocked": "mdi:shield-check",
+    "new_host": "mdi:web-plus",
+    "allowed": "mdi:cloud-lock-open-outline",
+    "ended": "mdi:shield-lock",
+    "ended_early": "mdi:shield-lock",
+}
 
 
 class GuardLogbook:
@@ -48,22 +56,22 @@ class GuardLogbook:
     def _message(self, key: str, **placeholders: str) -> str:
         return self.text(f"logbook_{key}", **placeholders)
 
-    def _write(self, subentry_id: str, name: str, message: str) -> None:
+    def _write(self, subentry_id: str, name: str, key: str, **placeholders: str) -> None:
         # Named by the device, not by one of its entities: the logbook shows the entity's
         # name before the message ("Protection confirmed is blocked again"), so the entry
-        # reads "Kitchen Echo is blocked again". It carries the device's registry id, by
-        # which the logbook finds it for the device page's Activity (async_log_entry
-        # takes an entity, not a device: its event, with the device added).
+        # reads "Kitchen Echo is blocked again". Our own event, described by logbook.py
+        # (with an icon, which a plain logbook_entry event cannot carry); it holds the
+        # device's registry id, by which the logbook finds it for the device page.
         if "logbook" not in self._hass.config.components:
             return
         data = {
             LOGBOOK_ENTRY_NAME: name,
-            LOGBOOK_ENTRY_MESSAGE: message,
-            LOGBOOK_ENTRY_DOMAIN: DOMAIN,
+            LOGBOOK_ENTRY_MESSAGE: self._message(key, **placeholders),
+            LOGBOOK_ENTRY_ICON: ICONS[key.split("_", 1)[0] if key.startswith("blocked") else key],
         }
         if (device_id := self._device_id(subentry_id)) is not None:
             data[ATTR_DEVICE_ID] = device_id
-        self._hass.bus.async_fire(EVENT_LOGBOOK_ENTRY, data)
+        self._hass.bus.async_fire(EVENT_LOGBOOK, data)
 
     def blocked(
         self, subentry_id: str, name: str, host: str, category: str, when: datetime
@@ -75,13 +83,13 @@ class GuardLogbook:
             return False
         self._last[key] = when
         self._last = {k: t for k, t in self._last.items() if when - t < RATE_LIMIT}
-        self._write(subentry_id, name, self._message(f"blocked_{category}", host=host))
+        self._write(subentry_id, name, f"blocked_{category}", host=host)
         return True
 
     def new_host(self, subentry_id: str, name: str, host: str, category: str) -> None:
         """Log a host the device never looked up before (after its learning period)."""
         kind = self.text(f"category_{category}")
-        self._write(subentry_id, name, self._message("new_host", host=host, category=kind))
+        self._write(subentry_id, name, "new_host", host=host, category=kind)
 
     def allowed(self, subentry_id: str, name: str, until: datetime) -> None:
         """Log that the device's blocks are lifted for a while.
@@ -90,7 +98,7 @@ class GuardLogbook:
         be in the server's zone and format, beside the Activity view's own in the user's.
         """
         duration = self._duration(until - dt_util.utcnow())
-        self._write(subentry_id, name, self._message("allowed", duration=duration))
+        self._write(subentry_id, name, "allowed", duration=duration)
 
     def _duration(self, length: timedelta) -> str:
         """Return a length in words: "1 hour 30 minutes", "2 days" (to the minute)."""
@@ -106,4 +114,4 @@ class GuardLogbook:
 
     def allowance_ended(self, subentry_id: str, name: str, *, early: bool) -> None:
         """Log that the device's blocks are in force again."""
-        self._write(subentry_id, name, self._message("ended_early" if early else "ended"))
+        self._write(subentry_id, name, "ended_early" if early else "ended")
