@@ -291,7 +291,7 @@ try {
     await page.getByText(/Make the private Assist pipeline your preferred one/).first().click();
     await page.getByText(/Use Private \(Voice Guard\) by default/).first().waitFor();
     // The language by its name, not its code.
-    await page.getByText(/must be spoken in 한국어/).first().waitFor();
+    await page.getByText(/speech model \(한국어\)/).first().waitFor();
     await page.getByRole('button', { name: /^(Close|Dismiss dialog)$/ }).first().click();
   });
 
