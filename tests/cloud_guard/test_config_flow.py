@@ -360,6 +360,21 @@ def _dhcp(ip: str = KITCHEN_IP, hostname: str = "amazon-0123456789") -> DhcpServ
     return DhcpServiceInfo(ip=ip, hostname=hostname, macaddress=KITCHEN_MAC.replace(":", ""))
 
 
+async def test_breakage_notes_come_in_the_homes_language(
+    hass: HomeAssistant, adguard: FakeAdGuardHome
+) -> None:
+    """A German home reads the catalog's notes and the switches' names in German."""
+    hass.config.language = "de"
+    await setup_entry(hass, filter_entry("adguard_home", adguard.url))
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp()
+    )
+    breakage = result["description_placeholders"]["breakage"]
+    assert "device-metrics-us.amazon.com: Ein Bericht über einen Echo" in breakage
+    assert "Echo, Telemetrie sperren: " in breakage
+    assert "One report" not in breakage
+
+
 async def test_dhcp_discovery_offers_to_guard(
     hass: HomeAssistant, adguard: FakeAdGuardHome
 ) -> None:

@@ -66,7 +66,10 @@ async def test_the_panel_shows_each_guarded_device_in_the_users_language(
     hosts = {h["host"]: h for h in device["hosts"]}
     assert hosts["avs-alexa-na.amazon.com"]["blocked_now"] is True
     assert hosts["avs-alexa-na.amazon.com"]["blocked_24h"] == 1
-    assert "StevenBlack/hosts#596" in hosts["device-metrics-us.amazon.com"]["breakage"]
+    # The catalog's note in the panel's language, its source kept.
+    note = hosts["device-metrics-us.amazon.com"]["breakage"]
+    assert note.startswith("Ein Bericht über einen Echo")
+    assert "StevenBlack/hosts#596" in note
     assert hosts["tracker.example.net"]["category"] == "unknown"
     assert hosts["tracker.example.net"]["blocked_now"] is False
     assert len(device["hourly"]) == 24

@@ -424,4 +424,6 @@ async def _breakage(hass: HomeAssistant, device_type: str | None) -> str:
         for key, name in words.items()
         if key.startswith(prefix) and key.endswith(".name")
     }
-    return await hass.async_add_executor_job(breakage_notes, device_type, switches)
+    return await hass.async_add_executor_job(
+        breakage_notes, device_type, switches, hass.config.language
+    )

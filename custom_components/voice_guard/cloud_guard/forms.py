@@ -232,12 +232,14 @@ def friendly_name(name: str | None, device_type: str) -> str:
     return " ".join(w.capitalize() for w in words)
 
 
-def breakage_notes(device_type: str | None, switches: Mapping[str, str]) -> str:
+def breakage_notes(
+    device_type: str | None, switches: Mapping[str, str], language: str = "en"
+) -> str:
     """Return the catalog's known breakage of each switch, one line each.
 
     For the device's own type when it is known (an Echo Dot is told nothing about Ring),
     else for the families that have notes. switches: each switch's name in the home's
-    language, by its key. The notes are the catalog's, with their sources (English).
+    language, by its key; the notes in that language where the catalog has them.
     """
     catalog = load_catalog()
     families = (
@@ -248,7 +250,7 @@ def breakage_notes(device_type: str | None, switches: Mapping[str, str]) -> str:
     lines = []
     for label, kind in families:
         for block in (Block.TELEMETRY, Block.ALL_CLOUD):
-            notes = catalog.breakage(kind, set(BLOCK_CATEGORIES[block]))
+            notes = catalog.breakage(kind, set(BLOCK_CATEGORIES[block]), language)
             if block is Block.ALL_CLOUD:
                 notes = notes[-1:]  # the broadest: what "local only" does
             name = switches.get(block.value, block.value)

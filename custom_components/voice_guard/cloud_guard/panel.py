@@ -104,7 +104,9 @@ async def ws_destinations(
     for lang in dict.fromkeys(("en", language)):
         names.update(await async_get_translations(hass, lang, "entity", {DOMAIN}))
     words = await async_words(hass, language)
-    connection.send_result(msg["id"], {"strings": _strings(words), **_devices(hass, names)})
+    connection.send_result(
+        msg["id"], {"strings": _strings(words), **_devices(hass, names, language)}
+    )
 
 
 def _strings(words: Words) -> dict[str, str]:
@@ -115,7 +117,7 @@ def _strings(words: Words) -> dict[str, str]:
     return found
 
 
-def _devices(hass: HomeAssistant, names: dict[str, str]) -> dict[str, Any]:
+def _devices(hass: HomeAssistant, names: dict[str, str], language: str) -> dict[str, Any]:
     """Every guarded device as the panel shows it (names: the entities' translations)."""
     devices = []
     now = dt_util.utcnow()
@@ -134,7 +136,7 @@ def _devices(hass: HomeAssistant, names: dict[str, str]) -> dict[str, Any]:
                     ),
                     "switches": _switches(hass, coordinator, subentry_id, names),
                     "hosts": [
-                        _host(coordinator, state, d, subentry.data)
+                        _host(coordinator, state, d, subentry.data, language)
                         for d in sorted(_shown(state), key=lambda d: d.host)
                     ],
                     "hourly": (
@@ -192,11 +194,14 @@ def _host(
     state: DeviceState | None,
     item: Destination,
     data: Mapping[str, Any],
+    language: str,
 ) -> dict[str, Any]:
     note = None
     blocked_now = False
     if state is not None:
-        note = coordinator.catalog.host_note(state.policy.device.device_type, item.host)
+        catalog = coordinator.catalog
+        if found := catalog.host_note(state.policy.device.device_type, item.host):
+            note = catalog.in_language(found, language)
         # Covered by a pattern in force: the panel offers no block for it.
         blocked_now = any(matches(item.host, pattern) for pattern in state.policy.hosts)
     # Added with block_host, to be blocked when that switch is on (after a reload too).

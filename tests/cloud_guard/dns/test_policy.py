@@ -33,6 +33,28 @@ def test_every_catalog_host_has_source_confidence_and_breakage() -> None:
     assert CATALOG.as_dict()["echo_dot"][0]["host"] == "avs-alexa-*.amazon.com"
 
 
+def test_every_breakage_note_shown_has_its_german_words() -> None:
+    """Each note a person can see (not "None known", not "As <host>.") is in notes/de.json.
+
+    And nothing there is stale: every German note belongs to a note the catalog has.
+    """
+    catalog = load_catalog()
+    shown = {
+        note
+        for device_type, hosts in catalog.hosts.items()
+        for host in hosts
+        if (note := catalog.host_note(device_type, host.host.removeprefix("*.")))
+    }
+    assert shown
+    german = catalog.notes["de"]
+    assert shown <= set(german), sorted(shown - set(german))
+    written = {host.breakage for hosts in catalog.hosts.values() for host in hosts}
+    assert set(german) <= written
+    note = next(iter(shown))
+    assert catalog.in_language(note, "de-CH") == german[note]
+    assert catalog.in_language(note, "fr") == note  # English where no words exist
+
+
 def test_malformed_catalog_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(
         '{"vendor": "x", "device_types": ["echo"], "hosts": [{"host": "not a host", '

@@ -6,7 +6,7 @@ breakage, because public block lists disagree and blocking the wrong host breaks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 import json
 from pathlib import Path
@@ -58,25 +58,34 @@ class CatalogHost:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """All vendors' hosts, by device type."""
+    """All vendors' hosts, by device type; their breakage notes in other languages."""
 
     hosts: dict[DeviceType, tuple[CatalogHost, ...]]
+    # language -> the English note -> the note in that language (notes/<language>.json)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def in_language(self, note: str, language: str) -> str:
+        """Return a breakage note in the language, where the catalog has it (else English)."""
+        return self.notes.get(language.split("-", maxsplit=1)[0].lower(), {}).get(note, note)
 
     def for_device(self, device_type: DeviceType, categories: set[Category]) -> list[CatalogHost]:
         """Return the catalog hosts of device_type in the given categories."""
         return [h for h in self.hosts.get(device_type, ()) if h.category in categories]
 
-    def breakage(self, device_type: DeviceType, categories: set[Category]) -> list[str]:
+    def breakage(
+        self, device_type: DeviceType, categories: set[Category], language: str = "en"
+    ) -> list[str]:
         """Return the known breakage of blocking these categories on a device type.
 
         Notes that say nothing ("None known", "Unknown") are left out; "As <host>." points
-        to another host's note, which is used instead. Each note once, with its host.
+        to another host's note, which is used instead. Each note once, with its host, in
+        the language where the catalog has it.
         """
         notes: dict[str, str] = {}
         for item in self.hosts.get(device_type, ()):
             if item.category in categories and (note := self._note(device_type, item)):
                 notes.setdefault(note, item.host)
-        return [f"{host}: {note}" for note, host in notes.items()]
+        return [f"{host}: {self.in_language(note, language)}" for note, host in notes.items()]
 
     def host_note(self, device_type: DeviceType, host: str) -> str | None:
         """Return the known breakage of blocking one host on a device type, if any."""
@@ -134,4 +143,8 @@ def load_catalog(folder: Path = CATALOG_DIR) -> Catalog:
         ]
         for device_type in raw["device_types"]:
             hosts[DeviceType(device_type)].extend(entries)
-    return Catalog(hosts={t: tuple(h) for t, h in hosts.items()})
+    notes = {
+        path.stem: {str(k): str(v) for k, v in json.loads(path.read_text("utf-8")).items()}
+        for path in sorted((folder / "notes").glob("*.json"))
+    }
+    return Catalog(hosts={t: tuple(h) for t, h in hosts.items()}, notes=notes)
