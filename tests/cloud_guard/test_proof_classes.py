@@ -203,6 +203,53 @@ async def test_a_moved_address_is_checked_and_our_own_write_is_no_removal(
     assert proof(hass) == (STATE_ON, "blocked_seen")
 
 
+async def test_before_the_network_table_is_written_another_devices_lookup_proves_nothing(
+    hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
+) -> None:
+    """Class 3, the window: FTL writes its network table every DBinterval (60 s).
+
+    The Echo moves and a phone takes its old address; until FTL's next pass the table
+    still gives that address to the Echo. The phone's blocked lookup of a guarded host
+    from it must not clear the Echo's disproof: a blocked lookup counts only once the
+    table says the Echo's MAC held the address then.
+    """
+    pihole.learn(KITCHEN_MAC, KITCHEN_IP)
+    await guarded(hass, pihole, freezer)
+    allow(pihole, OTHER_VOICE)
+    freezer.tick(timedelta(seconds=1))
+    assert not blocked(pihole.query(KITCHEN_IP, OTHER_VOICE))  # the Echo, answered
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_OFF, "answered")
+    unallow(pihole)
+
+    pihole.table_lags = True  # from here on the table is written at db_pass() only
+    pihole.holders[KITCHEN_IP] = "aa:bb:cc:00:00:01"  # a phone on the Echo's old address
+    pihole.holders["192.168.1.77"] = KITCHEN_MAC  # the Echo's new lease
+    freezer.tick(timedelta(seconds=1))
+    assert blocked(pihole.query(KITCHEN_IP, OTHER_VOICE))  # the phone's Alexa app
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_OFF, "answered")  # held: whose lookup was it?
+    pihole.db_pass()  # FTL's next pass: the address is the phone's
+    await poll(hass, freezer, STEP)
+    assert proof(hass)[1] != "blocked_seen"
+
+    # The Echo asks from its new address: FTL answers it there until the table knows the
+    # address and Voice Guard puts it in the Echo's group (the part no one can see).
+    freezer.tick(timedelta(seconds=1))
+    pihole.query("192.168.1.77", "www.example.com")
+    pihole.db_pass()
+    await poll(hass, freezer, STEP)  # the new address is the Echo's now: written
+    assert proof(hass) == (STATE_OFF, "answered")  # the disproof sticks to that host
+    # Its own blocked lookup of that host ends it, once the table says it held the address.
+    freezer.tick(timedelta(seconds=1))
+    assert blocked(pihole.query("192.168.1.77", OTHER_VOICE))
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_OFF, "answered")  # held until FTL's next pass
+    pihole.db_pass()
+    await poll(hass, freezer, STEP)
+    assert proof(hass) == (STATE_ON, "blocked_seen")
+
+
 async def test_exclude_lists_count_against_learned_addresses_and_concrete_hosts(
     hass: HomeAssistant, pihole: FakePiHole, freezer: FrozenDateTimeFactory
 ) -> None:

@@ -93,6 +93,12 @@ class FakePiHole(FakeServer):
         self.domains: list[dict[str, Any]] = []
         self.queries: list[dict[str, Any]] = []
         self.network: list[dict[str, Any]] = []
+        # Who really holds each address now (ARP); FTL writes it into the network table at
+        # its database pass. table_lags: the pass happens only at db_pass() (DBinterval),
+        # not right after each lookup, so a moved address is still the old MAC's there.
+        self.holders: dict[str, str] = {}
+        self.table_lags = False
+        self._asked: dict[str, float] = {}  # address -> its last lookup since the last pass
         self.query_requests = 0
         # Pi-hole's privacy level (0 shows everything, 1 hides domains, 2 also clients,
         # 3 anonymous) and dns.queryLogging, per Pi-hole's documentation of /api/config.
@@ -462,9 +468,25 @@ class FakePiHole(FakeServer):
         self._decided.clear()
         self.reloads += 1
 
+    def db_pass(self) -> None:
+        """FTL's database pass (every DBinterval): the table gets who asked from where.
+
+        Each address that asked since the last pass is written under the MAC that holds
+        it now (ARP), with the time of its last lookup.
+        """
+        for ip, asked in self._asked.items():
+            mac = self.holders.get(ip) or _newest_mac(self.network, ip)
+            if mac is not None:
+                self._write(mac, ip, asked)
+        self._asked.clear()
+
     def learn(self, mac: str, ip: str, when: float | None = None) -> None:
         """FTL learns (EDNS0 option 65001, ARP) that ip is the device with mac now."""
-        seen = when if when is not None else time.time()
+        self.holders[ip] = mac.lower()
+        self._write(mac, ip, when if when is not None else time.time())
+
+    def _write(self, mac: str, ip: str, seen: float) -> None:
+        """The network table row: ip under mac, last seen then."""
         for device in self.network:
             if device["hwaddr"].lower() == mac.lower():
                 device["ips"] = [i for i in device["ips"] if i["ip"] != ip]
@@ -529,6 +551,9 @@ class FakePiHole(FakeServer):
         ):
             status = "CACHE"
         when = when or datetime.now(UTC)
+        self._asked[ip] = max(self._asked.get(ip, 0.0), when.timestamp())
+        if not self.table_lags:
+            self.db_pass()  # a pass right after each lookup (DBinterval 0) unless told
         if self.privacy_level >= 3:  # anonymous: nothing is kept
             return status
         hide_domain = self.privacy_level >= 1
@@ -617,3 +642,9 @@ class FakePiHole(FakeServer):
         if not self._valid(request):
             return self._unauthorized()
         return _ok({"domains": self.domains})
+
+
+def _newest_mac(table: list[dict[str, Any]], ip: str) -> str | None:
+    """The MAC the network table saw with ip last."""
+    rows = [(i.get("lastSeen", 0), d["hwaddr"]) for d in table for i in d["ips"] if i["ip"] == ip]
+    return max(rows)[1].lower() if rows else None

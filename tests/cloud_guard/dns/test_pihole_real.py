@@ -100,6 +100,7 @@ async def test_blocked_lookups_of_a_mac_only_device_are_counted(
     since = datetime.now(UTC) - timedelta(minutes=1)
     await client.reconcile([policy(device, Block.VOICE)])
     assert pihole.query(ECHO_IP, "avs-alexa-na.amazon.com") == "REGEX"
+    client.begin_update()  # the next update reads the network table anew
     found = (await client.query_log([policy(device, Block.VOICE)], since)).blocked
     assert [(q.device_id, q.host, q.client) for q in found] == [
         (device.device_id, "avs-alexa-na.amazon.com", ECHO_IP)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import logging
 import re
 import time
@@ -71,6 +71,10 @@ BLOCKED_STATUSES = frozenset(
 # FTL's statuses of a lookup it answered with a real address (from upstream or its cache).
 ANSWERED_STATUSES = frozenset({"FORWARDED", "CACHE", "CACHE_STALE", "RETRIED", "RETRIED_DNSSEC"})
 QUERY_PAGE = 1000  # entries per query-log page (paged with the cursor, no cap)
+# A blocked lookup waits at most this long for the network table to say whose address it
+# came from (FTL writes the table every DBinterval, 60 s by default); at most MAX_HELD wait.
+HOLD_LIMIT = timedelta(minutes=10)
+MAX_HELD = 1000
 PRIVACY_HIDE_DOMAINS = 1  # Pi-hole's privacy levels: 1 hides domains,
 PRIVACY_HIDE_CLIENTS = 2  # 2 domains and clients,
 PRIVACY_ANONYMOUS = 3  # 3 everything (the query log answers no lookup at all)
@@ -107,6 +111,11 @@ class PiHole(DnsFilter):
         self._authenticated = False
         self._lock = asyncio.Lock()
         self._network: list[dict[str, Any]] | None = None  # read in this update
+        # Blocked lookups from an address the network table has not yet said was the
+        # device's at that time (FTL writes it every DBinterval): (entry, time, MAC).
+        self._held: list[tuple[dict[str, Any], datetime, str]] = []
+        # Address -> (the table's last time the device's MAC held it, that MAC), this read.
+        self._bound: dict[str, tuple[float, str]] = {}
         self._allows: list[dict[str, Any]] = []  # the user's enabled allow entries
         self.requests = 0
 
@@ -515,7 +524,9 @@ class PiHole(DnsFilter):
         is found by the addresses Pi-hole's network table gives that MAC.
         """
         by_ip = await self._owners(policies)
+        self._bound = await self._bindings(by_ip)
         report = QueryLog(hidden=await self._hidden(policies, by_ip))
+        self._offer_held(report, by_ip)
         for ip, owner in by_ip.items():
             device_id = owner.device.device_id
             report.addresses[device_id] = (*report.addresses.get(device_id, ()), ip)
@@ -625,11 +636,44 @@ class PiHole(DnsFilter):
                     report.complete_since.get(device_id, oldest), oldest
                 )
 
-    @staticmethod
+    async def _bindings(self, by_ip: dict[str, DevicePolicy]) -> dict[str, tuple[float, str]]:
+        """Each owned address the table ties to a MAC: when that MAC last held it, and it."""
+        seen = _newest_seen(await self._network_table()) if by_ip else {}
+        return {ip: seen[ip] for ip in by_ip if ip in seen}
+
+    def _offer_held(self, report: QueryLog, by_ip: dict[str, DevicePolicy]) -> None:
+        """Count held blocked lookups the table now ties to the device; drop the others.
+
+        Dropped: the address is no longer the device's, the table gives it to another MAC
+        since (another device asked), or it stayed unsaid for HOLD_LIMIT.
+        """
+        held, self._held = self._held, []
+        now = datetime.now(UTC)
+        for query, when, mac in held:
+            ip = str((query.get("client") or {}).get("ip", ""))
+            bound = self._bound.get(ip)
+            if ip not in by_ip or (bound is not None and bound[1] != mac):
+                continue
+            if bound is not None and bound[0] >= int(when.timestamp()):
+                self._take(report, by_ip, query, when)
+            elif now - when < HOLD_LIMIT:
+                self._held.append((query, when, mac))
+
     def _take(
-        report: QueryLog, by_ip: dict[str, DevicePolicy], query: dict[str, Any], since: datetime
+        self,
+        report: QueryLog,
+        by_ip: dict[str, DevicePolicy],
+        query: dict[str, Any],
+        since: datetime,
     ) -> datetime | None:
-        """Count one log entry for its device; return its time (None if before since)."""
+        """Count one log entry for its device; return its time (None if before since).
+
+        A blocked lookup counts only once FTL's network table says the device's MAC held
+        the address then (its lastSeen there is as late): until its next pass (every
+        DBinterval, 60 s) the address may already be another device's, whose lookup
+        would "prove" this one. It is held until then. An answered lookup counts at once
+        (it can only under-claim).
+        """
         when = _when(query)
         if when < since:
             return None
@@ -637,6 +681,15 @@ class PiHole(DnsFilter):
         ip = str((query.get("client") or {}).get("ip", ""))
         if (owner := by_ip.get(ip)) is not None:
             status = str(query.get("status", ""))
+            bound = self._bound.get(ip)
+            if (
+                status in BLOCKED_STATUSES
+                and bound is not None
+                and bound[0] < int(when.timestamp())
+            ):
+                if len(self._held) < MAX_HELD:
+                    self._held.append((query, when, bound[1]))
+                return when
             report.count(
                 owner,
                 str(query.get("domain", "")),
@@ -731,6 +784,11 @@ def _device_clients(policy: DevicePolicy, learned: dict[str, tuple[str, ...]]) -
 
 def _newest_owner(table: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Address -> the MAC the network table saw with it last (placeholders left out)."""
+    return {ip: mac for ip, (_, mac) in _newest_seen(table).items()}
+
+
+def _newest_seen(table: Sequence[dict[str, Any]]) -> dict[str, tuple[float, str]]:
+    """Address -> (when the table saw it last, with which MAC); placeholders left out."""
     seen: dict[str, tuple[float, str]] = {}
     for device in table:
         if not _real_mac(hwaddr := device.get("hwaddr")):
@@ -742,7 +800,7 @@ def _newest_owner(table: Sequence[dict[str, Any]]) -> dict[str, str]:
             ip = str(item["ip"])
             if ip not in seen or when > seen[ip][0]:
                 seen[ip] = (when, str(hwaddr).lower())
-    return {ip: mac for ip, (_, mac) in seen.items()}
+    return seen
 
 
 def _number(value: Any) -> float:
