@@ -34,6 +34,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import LoopWatch  # noqa: E402
 from custom_components.voice_guard.cloud_guard.dns.catalog import (  # noqa: E402
     DeviceType,
     load_catalog,
@@ -84,29 +85,15 @@ async def longest_step(work: Callable[[], Awaitable[object]]) -> tuple[float, fl
     logging.getLogger("asyncio").addHandler(slow)
     loop.set_debug(True)
     loop.slow_callback_duration = SLOW
-    longest = 0.0
-    running = True
-
-    async def watcher() -> None:
-        nonlocal longest
-        last = time.perf_counter()
-        while running:
-            await asyncio.sleep(0)
-            now = time.perf_counter()
-            longest = max(longest, now - last)
-            last = now
-
-    watching = asyncio.create_task(watcher())
-    await asyncio.sleep(0)
     started = time.perf_counter()
     try:
-        await work()
+        async with LoopWatch() as watch:
+            await work()
     finally:
         elapsed = time.perf_counter() - started
-        running = False
-        await watching
         loop.set_debug(False)
         logging.getLogger("asyncio").removeHandler(slow)
+    longest = watch.longest
     return elapsed, longest, len(slow.reports)
 
 

@@ -30,6 +30,7 @@ from aiohttp import ClientSession, web
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import LoopWatch  # noqa: E402
 from custom_components.voice_guard.cloud_guard.dns.filters.adguard_home import (  # noqa: E402
     AdGuardHome,
 )
@@ -104,31 +105,18 @@ def _start(serve: Callable[[threading.Event, list[int]], None]) -> int:
 
 
 async def _measure(name: str, attack: Callable[[], Awaitable[object]]) -> str:
-    longest = 0.0
-    running = True
-
-    async def ticker() -> None:
-        nonlocal longest
-        last = time.perf_counter()
-        while running:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            longest = max(longest, now - last - 0.001)
-            last = now
-
-    tick = asyncio.create_task(ticker())
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    try:
-        await asyncio.wait_for(attack(), timeout=60)
-        outcome = "no error (!)"
-    except (FilterError, SpeechError) as err:
-        outcome = f"{type(err).__name__}: {str(err).split(': ', 1)[-1]}"[:110]
-    except TimeoutError:
-        outcome = "no answer within 60 s (!)"
-    elapsed = time.perf_counter() - started
-    running = False
-    await tick
+    async with LoopWatch() as watch:
+        try:
+            await asyncio.wait_for(attack(), timeout=60)
+            outcome = "no error (!)"
+        except (FilterError, SpeechError) as err:
+            outcome = f"{type(err).__name__}: {str(err).split(': ', 1)[-1]}"[:110]
+        except TimeoutError:
+            outcome = "no answer within 60 s (!)"
+        elapsed = time.perf_counter() - started
+    longest = watch.longest
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     return (
         f"{name:<38} {elapsed:6.2f} s  peak RSS +{grown:6.1f} MB  "
