@@ -365,6 +365,10 @@ try {
     const cut = await page.locator('hui-generic-entity-row .info').evaluateAll((rows) => rows
       .filter((row) => row.scrollWidth > row.clientWidth + 1).map((row) => row.title || row.textContent.trim()));
     if (cut.length) throw new Error(`names cut on the device page: ${cut.join(', ')}`);
+    // Nothing reads "Unknown" where nothing is unknown (the allowance's end, say).
+    const rows = await page.locator('hui-generic-entity-row').allInnerTexts();
+    const unknown = rows.filter((row) => /\bUnknown\b/.test(row));
+    if (unknown.length) throw new Error(`"Unknown" on the device page: ${unknown.join(' | ')}`);
   });
 
   await step('a cloud allowance: started on the device page, visible, and ended early with its button', async () => {

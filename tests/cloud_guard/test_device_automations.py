@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -12,6 +13,7 @@ from pytest_homeassistant_custom_component.common import (
     async_get_device_automations,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.voice_guard.const import DOMAIN, EVENT_REQUEST_BLOCKED
 
@@ -166,7 +168,7 @@ async def test_device_conditions_need_no_template(
 
 
 async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has_it(
-    hass: HomeAssistant, adguard: FakeAdGuardHome
+    hass: HomeAssistant, adguard: FakeAdGuardHome, hass_ws_client: WebSocketGenerator
 ) -> None:
     """Home Assistant 2026: "By target" lists voice_guard.protection_lost for the Echo."""
     from custom_components.voice_guard import trigger  # noqa: PLC0415
@@ -192,6 +194,23 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
         hass, {"device_id": [device.id]}, expand_group=True
     )
     assert {"voice_guard.protection_lost", "voice_guard.cloud_voice_attempt_blocked"} <= offered
+    # The editor's chip for the Echo counts the entities the trigger targets (its filter:
+    # Voice Guard's binary sensors) among those the device holds: two, never "(0)".
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": "extract_from_target", "target": {"device_id": [device.id]}}
+    )
+    held = (await client.receive_json())["result"]["referenced_entities"]
+    registry = er.async_get(hass)
+    targeted = [
+        e
+        for e in held
+        if e.startswith("binary_sensor.") and registry.async_get(e).platform == DOMAIN
+    ]
+    assert sorted(targeted) == [
+        "binary_sensor.kitchen_echo_cloud_voice_attempt",
+        "binary_sensor.kitchen_echo_protection_confirmed",
+    ]
 
     calls = async_mock_service(hass, "test", "automation")
     assert await async_setup_component(
