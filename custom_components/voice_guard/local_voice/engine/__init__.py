@@ -1,7 +1,7 @@
 """Voice Guard's speech engine: plain async Python, no Home Assistant imports.
 
 base.py           the engine interface, one recognition (stream, end-point, decode, limits:
-                  stall, least rate, wall clock)
+                  stall, least rate, wall clock; a quiet holder's decoder goes to a waiter)
 audio.py          PCM/WAV checks and framing
 vad.py            webrtcvad end-pointing
 phrases.py        the home's phrase set: grammar and matching back to a sentence
