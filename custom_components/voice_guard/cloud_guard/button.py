@@ -10,6 +10,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..errors import action_error
 from ..permissions import async_require_administrator
 from .data import GuardConfigEntry
 from .entity import GuardedDeviceEntity, add_device_entities
@@ -38,17 +39,18 @@ async def async_setup_entry(
 
 
 class EndAllowanceButton(GuardedDeviceEntity, ButtonEntity):
-    """Puts the device's blocks back in force now; available only while the cloud is allowed."""
+    """Puts the device's blocks back in force now.
 
-    @property
-    def available(self) -> bool:
-        """Return whether an allowance is running (and the filter answers)."""
-        until = self.coordinator.desired.allowed_until(self.subentry_id)
-        return super().available and until is not None
+    Available whenever the filter answers (an entity unavailable whenever no allowance
+    runs wrote "Unavailable" lines into the device's Activity); pressed with none running,
+    it says so, translated, as the end_cloud_allowance action does.
+    """
 
     async def async_press(self) -> None:
         """End the allowance."""
-        await self.coordinator.desired.async_end_allowance(self.subentry_id)
+        if not await self.coordinator.desired.async_end_allowance(self.subentry_id):
+            title = self.coordinator.config_entry.subentries[self.subentry_id].title
+            raise action_error("not_allowed", device=title)
         raise_unless_written([self.coordinator])
 
 
