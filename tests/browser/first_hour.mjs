@@ -434,6 +434,30 @@ try {
     await go(DEVICE_PAGE);
   });
 
+  await step('the automation editor: Voice Guard\'s trigger on the Echo, by target', async () => {
+    // An automation with Voice Guard's trigger on the Echo opens in the editor with the
+    // Echo as its target chip. (Home Assistant 2026.10's editor counts "(0)" beside it: its
+    // count filters by integration without the entity sources it needs, for any trigger
+    // whose target names an integration; README, Known limitations.)
+    const id = 'voice_guard_by_target';
+    await page.evaluate(async ([automationId, deviceId]) => {
+      const hass = document.querySelector('home-assistant').hass;
+      await hass.callApi('POST', `config/automation/config/${automationId}`, {
+        alias: 'Echo no longer protected',
+        triggers: [{ trigger: 'voice_guard.protection_lost', target: { device_id: deviceId } }],
+        actions: [],
+      });
+    }, [id, await echoId()]);
+    await go(`/config/automation/edit/${id}`);
+    await page.locator('ha-automation-row-targets', { hasText: 'Echo Dot Kitchen' }).first()
+      .waitFor({ state: 'attached' });  // its host is display: contents
+    const text = await deepText();
+    if (!text.includes('Guarded device no longer protected')) {
+      throw new Error('the trigger is not named in the editor');
+    }
+    await go(DEVICE_PAGE);
+  });
+
   await step('Assist does not switch the guard off', async () => {
     const answer = await page.evaluate(async () => {
       const hass = document.querySelector('home-assistant').hass;
