@@ -617,8 +617,8 @@ class AdGuardHome(DnsFilter):
     async def _leases(self) -> list[dict[str, Any]]:
         """Return the DHCP server's current leases (IPv4 and IPv6), read once per update.
 
-        None where AdGuard Home serves no DHCP (switched off, or on Windows, which answers
-        501): addresses are then only those typed and its clients'.
+        Nothing where AdGuard Home serves no DHCP (switched off, or on Windows, which answers
+        501): a device's addresses are then only those typed and its clients'.
         """
         if self._leases_cache is not None:
             return self._leases_cache
@@ -646,7 +646,8 @@ class AdGuardHome(DnsFilter):
                         "mac": mac,
                         "ip": normalize_ip(ip),
                         "static": static,
-                        "expires": expires.isoformat() if expires else "",
+                        # In UTC, so that the latest of two leases compares as text.
+                        "expires": expires.astimezone(UTC).isoformat() if expires else "",
                     }
                 )
         self._leases_cache = leases
