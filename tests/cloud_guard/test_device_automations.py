@@ -194,8 +194,9 @@ async def test_no_longer_protected_is_offered_by_target_where_home_assistant_has
         hass, {"device_id": [device.id]}, expand_group=True
     )
     assert {"voice_guard.protection_lost", "voice_guard.cloud_voice_attempt_blocked"} <= offered
-    # The editor's chip for the Echo counts the entities the trigger targets (its filter:
-    # Voice Guard's binary sensors) among those the device holds: two, never "(0)".
+    # What the editor's chip counts from: the Echo's entities, of which the trigger's filter
+    # targets two (Voice Guard's binary sensors). Home Assistant 2026.10's editor still
+    # shows "(0)": its count checks the integration filter without entity sources (README).
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
         {"type": "extract_from_target", "target": {"device_id": [device.id]}}

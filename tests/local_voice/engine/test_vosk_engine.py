@@ -288,6 +288,14 @@ async def _announcing(
             event.set()
 
 
+async def _all_stalled(tasks: list[asyncio.Task[Any]]) -> None:
+    """Each recognition ended with an error result: "stalled"."""
+    for task in tasks:
+        with pytest.raises(AudioError) as err:
+            await task
+        assert err.value.reason == "stalled"
+
+
 async def _holding(engine: VoskEngine, count: int) -> None:
     """Wait until count recognitions hold a decoder (an event of the engine's, no delay)."""
     while engine.decoders_in_use != count:
@@ -324,10 +332,7 @@ async def test_a_stalled_stream_ends_with_an_error_and_frees_its_decoder(
     clock.advance(engine.stall_seconds)  # the stall limit passes
     result = await asyncio.wait_for(good, timeout=60)  # a guard against a hang, not a bound
     assert result.text == reference_transcript(kitchen_on, GRAMMAR)
-    for task in stalled:
-        with pytest.raises(AudioError) as err:
-            await task
-        assert err.value.reason == "stalled"
+    await _all_stalled(stalled)
 
 
 async def test_a_client_that_sends_nothing_takes_no_decoder(
@@ -345,10 +350,7 @@ async def test_a_client_that_sends_nothing_takes_no_decoder(
     assert good.text
     assert clock.waiting(engine.busy_seconds) == 0  # it never waited for a decoder
     clock.advance(engine.stall_seconds)
-    for task in waiting:
-        with pytest.raises(AudioError) as err:
-            await task
-        assert err.value.reason == "stalled"
+    await _all_stalled(waiting)
 
 
 async def test_clients_that_send_silence_and_stall_take_no_decoder(
@@ -374,10 +376,7 @@ async def test_clients_that_send_silence_and_stall_take_no_decoder(
     assert good.text == reference_transcript(kitchen_on, GRAMMAR)
     assert clock.waiting(engine.busy_seconds) == 0  # it never waited for a decoder
     clock.advance(engine.stall_seconds)
-    for task in stalled:
-        with pytest.raises(AudioError) as err:
-            await task
-        assert err.value.reason == "stalled"
+    await _all_stalled(stalled)
 
 
 async def test_ten_stalled_speakers_cannot_starve_a_command(
@@ -408,10 +407,7 @@ async def test_ten_stalled_speakers_cannot_starve_a_command(
     # The command has the decoder now; its own audio and decoding take no waiting.
     result = await asyncio.wait_for(good, timeout=60)  # a hang guard, not a bound
     assert result.text == reference_transcript(kitchen_on, GRAMMAR)
-    for task in stalled:
-        with pytest.raises(AudioError) as err:
-            await task
-        assert err.value.reason == "stalled"
+    await _all_stalled(stalled)
     assert engine.decoders_in_use == 0
 
 

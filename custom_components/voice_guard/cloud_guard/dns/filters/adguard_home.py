@@ -317,7 +317,7 @@ def _learned(
     """
     owners = _lease_owners(leases)
     claims: dict[str, set[str]] = {}
-    typed = {ip: p.device.device_id for p in policies for ip in p.device.ips}
+    typed = {ip for p in policies for ip in p.device.ips}
     moved: dict[str, tuple[str, ...]] = {}
     for policy in policies:
         device = policy.device
